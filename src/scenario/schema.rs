@@ -1,0 +1,452 @@
+//! The typed shape of a scenario file. Serde reads RON straight into these
+//! types (`deny_unknown_fields` everywhere, so a misspelt field is an error
+//! with its position), then `validate` checks what types cannot: references,
+//! duplicate ids, overlapping ranges, impossible numbers.
+//!
+//! Cross references between nodes use node ids (`server: "relay-a"`), so a
+//! dangling one is reported where it is written. Addresses (`alice@isp-a.example`)
+//! are resolved the way real mail is: by the DNS zones of the scenario.
+
+use serde::{Deserialize, Serialize};
+
+use crate::units::{Cidr, Duration, Ip, Rate, Timestamp};
+
+fn yes() -> bool {
+    true
+}
+fn default_start() -> Timestamp {
+    // A Monday morning in the open-relay era.
+    Timestamp(920_278_800) // 1999-03-01T09:00:00Z
+}
+fn default_latency() -> Duration {
+    Duration(10)
+}
+fn smtp_port() -> u16 {
+    25
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Shown in titles and reports.
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Wall-clock time of the start, for `Date:` and `Received:` stamps.
+    #[serde(default = "default_start")]
+    pub start: Timestamp,
+    /// How long traffic runs; queues are left as they are at the end.
+    pub duration: Duration,
+    /// The default seed (the command line's `--seed` overrides it).
+    #[serde(default)]
+    pub seed: u64,
+    /// Keep every hop's SMTP dialogue (turn off for large statistical runs).
+    #[serde(default = "yes")]
+    pub transcripts: bool,
+    #[serde(default)]
+    pub isps: Vec<Isp>,
+    pub nodes: Vec<Node>,
+    #[serde(default)]
+    pub links: Vec<Link>,
+    #[serde(default)]
+    pub dns: Vec<Zone>,
+    #[serde(default)]
+    pub traffic: Vec<Source>,
+}
+
+/// An Internet service provider: who owns which addresses.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Isp {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The dynamic pool its customers' PCs get addresses from.
+    #[serde(default)]
+    pub customers: Vec<Cidr>,
+    /// Static addresses of its own servers.
+    #[serde(default)]
+    pub servers: Vec<Cidr>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Node {
+    pub id: String,
+    #[serde(default)]
+    pub label: Option<String>,
+    /// The ISP whose network the node sits in (its address comes from there).
+    #[serde(default)]
+    pub isp: Option<String>,
+    /// A fixed address; when absent, the next free one of the ISP's range.
+    #[serde(default)]
+    pub ip: Option<Ip>,
+    /// Where the GUI draws it; laid out automatically when absent.
+    #[serde(default)]
+    pub position: Option<(f32, f32)>,
+    pub kind: NodeKind,
+}
+
+/// Every node is a real actor of the mail system.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub enum NodeKind {
+    /// A customer's PC with a mail client (MUA).
+    ClientPc(ClientPc),
+    /// An infected client PC whose spam software sends mail on its own.
+    SpamBot(SpamBot),
+    /// Many customer PCs of one ISP drawn as one group, some of them infected.
+    Population(Population),
+    /// A router on the path; it can inspect and drop connections.
+    Router(Router),
+    /// An ISP's outgoing mail server (MSA/MTA), often also its domain's MX.
+    IspRelay(MailServer),
+    /// A third party's server that relays for anyone.
+    OpenRelay(MailServer),
+    /// A server the spammer owns, on static addresses with its own domain.
+    SpammerServer(MailServer),
+    /// A domain's mail exchanger, the first hop in the recipient's domain.
+    Mx(MailServer),
+    /// The server holding the mailboxes, read with POP3.
+    MailboxServer(MailboxServer),
+    /// The name server that serves the scenario's zones.
+    Dns,
+}
+
+impl NodeKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            NodeKind::ClientPc(_) => "ClientPc",
+            NodeKind::SpamBot(_) => "SpamBot",
+            NodeKind::Population(_) => "Population",
+            NodeKind::Router(_) => "Router",
+            NodeKind::IspRelay(_) => "IspRelay",
+            NodeKind::OpenRelay(_) => "OpenRelay",
+            NodeKind::SpammerServer(_) => "SpammerServer",
+            NodeKind::Mx(_) => "Mx",
+            NodeKind::MailboxServer(_) => "MailboxServer",
+            NodeKind::Dns => "Dns",
+        }
+    }
+    pub fn mail_server(&self) -> Option<&MailServer> {
+        match self {
+            NodeKind::IspRelay(m)
+            | NodeKind::OpenRelay(m)
+            | NodeKind::SpammerServer(m)
+            | NodeKind::Mx(m) => Some(m),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientPc {
+    /// The user's own address (the `From:` of what they write).
+    pub user: String,
+    /// The host name the mail client greets with (`EHLO`).
+    #[serde(default)]
+    pub hostname: Option<String>,
+    pub mail_client: MailClient,
+}
+
+/// A mail client's outgoing-server settings, as in its account dialog.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailClient {
+    /// The node id of the outgoing (SMTP) server.
+    pub server: String,
+    #[serde(default = "smtp_port")]
+    pub port: u16,
+    /// What the client does with mail it could not hand over.
+    #[serde(default = "Retry::mail_client")]
+    pub retry: Retry,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpamBot {
+    #[serde(default)]
+    pub hostname: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Population {
+    /// How many customer PCs.
+    pub count: u32,
+    /// Share infected with spam software, 0.0 to 1.0.
+    #[serde(default)]
+    pub infected: f64,
+    /// Users' mail domain: host `i` is `user<i>@<domain>`.
+    pub domain: String,
+    pub mail_client: MailClient,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Router {
+    #[serde(default)]
+    pub filters: Vec<Filter>,
+}
+
+/// A packet filter rule on a router.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub enum Filter {
+    /// Drop connections to `port` from the `from` ranges, unless they go to
+    /// one of the `unless_to` ranges.
+    Block {
+        port: u16,
+        from: Vec<Cidr>,
+        #[serde(default)]
+        unless_to: Vec<Cidr>,
+    },
+}
+
+/// Whom a mail server relays for (mail to domains that are not its own).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub enum RelayPolicy {
+    /// Relay for anyone: the open relay of the 1990s.
+    Open,
+    /// Relay only for clients inside these ranges (Postfix `mynetworks`).
+    MyNetworks(Vec<Cidr>),
+    /// `mynetworks` set to the ranges of the node's own ISP.
+    IspNetworks,
+    /// Relay for nobody: accept only mail for local domains.
+    LocalOnly,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailServer {
+    /// The server's name: its A record, its `Received: by` and `220` greeting.
+    pub hostname: String,
+    /// Domains it accepts mail for from anyone (Postfix `mydestination`).
+    #[serde(default)]
+    pub domains: Vec<String>,
+    /// Default: `Open` for open relays and spammer servers, `IspNetworks` for
+    /// ISP relays, `LocalOnly` for MXes.
+    #[serde(default)]
+    pub relay: Option<RelayPolicy>,
+    /// Node id of the mailbox server that mail for local domains is handed to;
+    /// when absent, mailboxes are on this server.
+    #[serde(default)]
+    pub mailbox: Option<String>,
+    /// Mailboxes kept on this server (`"bob@x.example"`, or `"*@x.example"` for
+    /// every local part), when it has no separate mailbox server.
+    #[serde(default)]
+    pub mailboxes: Vec<String>,
+    /// Check recipients at `RCPT` time against the mailbox server's list
+    /// (Postfix `relay_recipient_maps`); without it, unknown users are bounced
+    /// after acceptance (backscatter, Postfix BACKSCATTER_README).
+    #[serde(default)]
+    pub verify_recipients: bool,
+    /// The outgoing queue's retry schedule.
+    #[serde(default)]
+    pub queue: Backoff,
+    /// Periods when the server answers `421` to every connection.
+    #[serde(default)]
+    pub down: Vec<Window>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailboxServer {
+    pub hostname: String,
+    /// The mailboxes it holds (`"bob@x.example"` or `"*@x.example"`).
+    pub mailboxes: Vec<String>,
+    #[serde(default)]
+    pub down: Vec<Window>,
+}
+
+/// A time interval from the start of the run, `[from, to)`.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    pub from: Duration,
+    pub to: Duration,
+}
+
+/// The retry schedule of a queue: RFC 5321 §4.5.4.1 with Postfix's defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Backoff {
+    /// First retry delay, doubled on each attempt (Postfix `minimal_backoff_time` 300 s).
+    #[serde(default = "Backoff::default_min")]
+    pub min: Duration,
+    /// Ceiling of the delay (Postfix `maximal_backoff_time` 4000 s).
+    #[serde(default = "Backoff::default_max")]
+    pub max: Duration,
+    /// Give up and bounce after this long (Postfix `maximal_queue_lifetime` 5 d).
+    #[serde(default = "Backoff::default_lifetime")]
+    pub lifetime: Duration,
+}
+
+impl Backoff {
+    fn default_min() -> Duration {
+        Duration::from_secs(300)
+    }
+    fn default_max() -> Duration {
+        Duration::from_secs(4000)
+    }
+    fn default_lifetime() -> Duration {
+        Duration::from_secs(5 * 86_400)
+    }
+    /// Delay before attempt number `attempts + 1` (after `attempts` failures).
+    pub fn delay_after(&self, attempts: u32) -> u64 {
+        let doubled = self
+            .min
+            .0
+            .saturating_mul(1u64 << attempts.saturating_sub(1).min(40));
+        doubled.clamp(self.min.0, self.max.0.max(self.min.0))
+    }
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            min: Self::default_min(),
+            max: Self::default_max(),
+            lifetime: Self::default_lifetime(),
+        }
+    }
+}
+
+/// What a sender does after a temporary failure (4xx, timeout, refused).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+pub enum Retry {
+    /// Fire and forget: most spam software (seed 003, 2.1).
+    Never,
+    /// Reconnect at once, ignoring RFC 5321, up to this many extra attempts.
+    Immediate(u32),
+    /// Keep the mail and retry on a schedule, like an MTA or a mail client's outbox.
+    Rfc(Backoff),
+}
+
+impl Retry {
+    /// Mail clients keep unsent mail in the outbox and retry at each
+    /// send/receive cycle (modelled as 10 minutes, giving up after a day).
+    pub fn mail_client() -> Retry {
+        Retry::Rfc(Backoff {
+            min: Duration::from_mins(10),
+            max: Duration::from_mins(10),
+            lifetime: Duration::from_secs(86_400),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    pub a: String,
+    pub b: String,
+    /// One-way latency.
+    #[serde(default = "default_latency")]
+    pub latency: Duration,
+}
+
+/// DNS records of one domain. A records of every node's hostname are
+/// published automatically.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Zone {
+    pub domain: String,
+    /// `(preference, host name)`, lowest preference tried first (RFC 5321 §5.1).
+    #[serde(default)]
+    pub mx: Vec<(u16, String)>,
+    /// Extra A records `(name, address)`.
+    #[serde(default)]
+    pub a: Vec<(String, Ip)>,
+    /// TXT records, e.g. SPF policies.
+    #[serde(default)]
+    pub txt: Vec<String>,
+}
+
+/// A source of mail: one seeded random stream each.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub enum Source {
+    Legit(LegitSource),
+    Spam(SpamCampaign),
+    /// One legit mail at a fixed time: for demonstrations and narration.
+    Once(OnceMail),
+}
+
+impl Source {
+    pub fn id(&self) -> &str {
+        match self {
+            Source::Legit(s) => &s.id,
+            Source::Spam(s) => &s.id,
+            Source::Once(s) => &s.id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OnceMail {
+    pub id: String,
+    /// Node id of the ClientPc that writes it.
+    pub from: String,
+    pub to: String,
+    pub at: Duration,
+    #[serde(default)]
+    pub subject: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegitSource {
+    pub id: String,
+    /// Node id of a ClientPc or a Population whose users write the mail.
+    pub from: String,
+    /// Poisson rate for the whole source (a population's total, not per host).
+    pub rate: Rate,
+    /// Recipients, chosen uniformly.
+    pub to: Vec<String>,
+    #[serde(default)]
+    pub start: Duration,
+    #[serde(default)]
+    pub end: Option<Duration>,
+    #[serde(default)]
+    pub subject: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpamCampaign {
+    pub id: String,
+    /// Node ids that send: SpamBots, Populations (their infected hosts) or SpammerServers.
+    pub senders: Vec<String>,
+    pub strategy: Strategy,
+    pub rate: Rate,
+    /// Envelope senders to forge, chosen uniformly (innocent people receive the bounces).
+    pub forged_from: Vec<String>,
+    /// Target list: valid and invalid recipients, chosen uniformly.
+    pub to: Vec<String>,
+    #[serde(default = "Retry::never")]
+    pub retry: Retry,
+    #[serde(default)]
+    pub start: Duration,
+    #[serde(default)]
+    pub end: Option<Duration>,
+    #[serde(default)]
+    pub subject: Option<String>,
+}
+
+impl Retry {
+    fn never() -> Retry {
+        Retry::Never
+    }
+}
+
+/// How spam software gets its mail to the victims.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub enum Strategy {
+    /// Through third-party relays from the spammer's list: start with a random
+    /// one, move to the next when refused (`5xx`) or unreachable.
+    OpenRelays(Vec<String>),
+    /// Look up the victim's MX and speak to it directly.
+    DirectToMx,
+    /// Relays first; when every relay on the list refused, direct to the MX.
+    OpenRelaysThenDirect(Vec<String>),
+}

@@ -1,0 +1,761 @@
+//! Checks a parsed scenario as a whole and reports every problem at once.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+
+use super::error::{Problem, ProblemKind};
+use super::locate::Locator;
+use super::schema::*;
+use crate::units::Cidr;
+
+struct Checker<'a> {
+    file: &'a str,
+    loc: Locator,
+    problems: Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn report(&mut self, path: &str, kind: ProblemKind) {
+        self.problems.push(Problem {
+            file: self.file.to_string(),
+            pos: self.loc.find(path),
+            kind,
+        });
+    }
+    fn invalid(&mut self, path: &str, what: impl Into<String>, why: impl Into<String>) {
+        self.report(
+            path,
+            ProblemKind::Invalid {
+                what: what.into(),
+                why: why.into(),
+            },
+        );
+    }
+}
+
+/// Splits `user@domain`, refusing what is not a plausible address.
+pub fn split_address(a: &str) -> Option<(&str, &str)> {
+    let (l, d) = a.rsplit_once('@')?;
+    let ok = !l.is_empty()
+        && !d.is_empty()
+        && !d.starts_with('.')
+        && !d.ends_with('.')
+        && d.contains('.')
+        && !a.contains(char::is_whitespace);
+    ok.then_some((l, d))
+}
+
+/// Node ids grouped by what a reference may point at.
+fn is_mail_server(k: &NodeKind) -> bool {
+    k.mail_server().is_some()
+}
+
+pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
+    let mut c = Checker {
+        file,
+        loc: Locator::new(src),
+        problems: Vec::new(),
+    };
+
+    if s.duration.0 == 0 {
+        c.invalid("duration", "duration", "must be longer than 0s");
+    }
+
+    // Unique ids.
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, isp) in s.isps.iter().enumerate() {
+        let path = format!("isps[{i}].id");
+        if let Some(&first) = seen.get(isp.id.as_str()) {
+            let first_line = c.loc.find(&format!("isps[{first}].id")).line;
+            c.report(
+                &path,
+                ProblemKind::Duplicate {
+                    what: "ISP id",
+                    id: isp.id.clone(),
+                    first_line,
+                },
+            );
+        } else {
+            seen.insert(&isp.id, i);
+        }
+    }
+    let mut nodes: HashMap<&str, (usize, &Node)> = HashMap::new();
+    for (i, n) in s.nodes.iter().enumerate() {
+        if let Some(&(first, _)) = nodes.get(n.id.as_str()) {
+            let first_line = c.loc.find(&format!("nodes[{first}].id")).line;
+            c.report(
+                &format!("nodes[{i}].id"),
+                ProblemKind::Duplicate {
+                    what: "node id",
+                    id: n.id.clone(),
+                    first_line,
+                },
+            );
+        } else {
+            nodes.insert(&n.id, (i, n));
+        }
+    }
+    let mut sources: HashMap<&str, usize> = HashMap::new();
+    for (i, t) in s.traffic.iter().enumerate() {
+        if let Some(&first) = sources.get(t.id()) {
+            let first_line = c.loc.find(&format!("traffic[{first}].id")).line;
+            c.report(
+                &format!("traffic[{i}].id"),
+                ProblemKind::Duplicate {
+                    what: "traffic source id",
+                    id: t.id().to_string(),
+                    first_line,
+                },
+            );
+        } else {
+            sources.insert(t.id(), i);
+        }
+    }
+    let isps: HashMap<&str, &Isp> = s.isps.iter().map(|i| (i.id.as_str(), i)).collect();
+
+    // Address ranges must not overlap between or within ISPs.
+    let ranges: Vec<(usize, &str, usize, &Cidr)> = s
+        .isps
+        .iter()
+        .enumerate()
+        .flat_map(|(i, isp)| {
+            let cust = isp
+                .customers
+                .iter()
+                .enumerate()
+                .map(move |(j, r)| (i, "customers", j, r));
+            cust.chain(
+                isp.servers
+                    .iter()
+                    .enumerate()
+                    .map(move |(j, r)| (i, "servers", j, r)),
+            )
+        })
+        .collect();
+    for (a, (ia, fa, ja, ra)) in ranges.iter().enumerate() {
+        for (ib, _fb, _jb, rb) in ranges.iter().skip(a + 1) {
+            if ra.overlaps(rb) {
+                c.report(
+                    &format!("isps[{ia}].{fa}[{ja}]"),
+                    ProblemKind::OverlappingRanges {
+                        isp: s.isps[*ia].id.clone(),
+                        range: ra.to_string(),
+                        other_isp: s.isps[*ib].id.clone(),
+                        other: rb.to_string(),
+                    },
+                );
+            }
+        }
+    }
+
+    // Nodes: ISP membership, addresses, kind-specific references and numbers.
+    let mut ips: HashMap<u32, usize> = HashMap::new();
+    let mut hostnames: HashMap<String, usize> = HashMap::new();
+    for (i, n) in s.nodes.iter().enumerate() {
+        let p = format!("nodes[{i}]");
+        let isp = match &n.isp {
+            Some(id) => match isps.get(id.as_str()) {
+                Some(isp) => Some(*isp),
+                None => {
+                    let expected = one_of(s.isps.iter().map(|i| i.id.as_str()), "an ISP id");
+                    c.report(
+                        &format!("{p}.isp"),
+                        ProblemKind::UnknownReference {
+                            what: "ISP",
+                            id: id.clone(),
+                            expected,
+                        },
+                    );
+                    None
+                }
+            },
+            None => None,
+        };
+        if let Some(ip) = n.ip {
+            let raw = u32::from(ip.0);
+            if let Some(&other) = ips.get(&raw) {
+                c.invalid(
+                    &format!("{p}.ip"),
+                    format!("address {ip}"),
+                    format!("already used by node `{}`", s.nodes[other].id),
+                );
+            } else {
+                ips.insert(raw, i);
+            }
+            if let Some(isp) = isp {
+                let inside = isp
+                    .customers
+                    .iter()
+                    .chain(&isp.servers)
+                    .any(|r| r.contains(ip.0));
+                if !inside {
+                    c.invalid(
+                        &format!("{p}.ip"),
+                        format!("address {ip}"),
+                        format!("is outside the ranges of ISP `{}`", isp.id),
+                    );
+                }
+            }
+        }
+        let needs_address = !matches!(
+            n.kind,
+            NodeKind::Router(_) | NodeKind::Dns | NodeKind::Population(_)
+        );
+        if needs_address && n.ip.is_none() {
+            let has_range = isp.is_some_and(|isp| {
+                let ranges = if matches!(n.kind, NodeKind::ClientPc(_) | NodeKind::SpamBot(_)) {
+                    &isp.customers
+                } else {
+                    &isp.servers
+                };
+                !ranges.is_empty()
+            });
+            if !has_range {
+                c.invalid(
+                    &format!("{p}.id"),
+                    format!("node `{}`", n.id),
+                    "needs an `ip`, or an `isp` with a range to take one from",
+                );
+            }
+        }
+        let hostname = match &n.kind {
+            NodeKind::ClientPc(pc) => {
+                check_address(&mut c, &format!("{p}.kind.user"), &pc.user);
+                check_client(
+                    &mut c,
+                    &nodes,
+                    &format!("{p}.kind.mail_client"),
+                    &pc.mail_client,
+                );
+                pc.hostname.clone()
+            }
+            NodeKind::SpamBot(b) => b.hostname.clone(),
+            NodeKind::Population(pop) => {
+                if pop.count == 0 {
+                    c.invalid(
+                        &format!("{p}.kind.count"),
+                        "count",
+                        "a population needs at least one host",
+                    );
+                }
+                if !(0.0..=1.0).contains(&pop.infected) || pop.infected.is_nan() {
+                    c.invalid(
+                        &format!("{p}.kind.infected"),
+                        "infected",
+                        format!("{} is not a share between 0.0 and 1.0", pop.infected),
+                    );
+                }
+                match isp {
+                    Some(isp) => {
+                        let room: u64 = isp
+                            .customers
+                            .iter()
+                            .map(|r| r.size().saturating_sub(2))
+                            .sum();
+                        if room < pop.count as u64 {
+                            c.invalid(&format!("{p}.kind.count"), "count", format!("{} hosts do not fit in the customer ranges of ISP `{}` ({room} addresses)", pop.count, isp.id));
+                        }
+                    }
+                    None => c.invalid(
+                        &format!("{p}.id"),
+                        format!("population `{}`", n.id),
+                        "needs an `isp` whose customer range gives its hosts addresses",
+                    ),
+                }
+                check_client(
+                    &mut c,
+                    &nodes,
+                    &format!("{p}.kind.mail_client"),
+                    &pop.mail_client,
+                );
+                None
+            }
+            NodeKind::Router(r) => {
+                for (j, f) in r.filters.iter().enumerate() {
+                    let Filter::Block { port, .. } = f;
+                    if *port == 0 {
+                        c.invalid(
+                            &format!("{p}.kind.filters[{j}].port"),
+                            "port",
+                            "0 is not a TCP port",
+                        );
+                    }
+                }
+                None
+            }
+            NodeKind::IspRelay(m)
+            | NodeKind::OpenRelay(m)
+            | NodeKind::SpammerServer(m)
+            | NodeKind::Mx(m) => {
+                if let Some(mb) = &m.mailbox {
+                    match nodes.get(mb.as_str()) {
+                        None => c.report(
+                            &format!("{p}.kind.mailbox"),
+                            ProblemKind::UnknownReference {
+                                what: "node",
+                                id: mb.clone(),
+                                expected: "the id of a MailboxServer node".into(),
+                            },
+                        ),
+                        Some((_, t)) if !matches!(t.kind, NodeKind::MailboxServer(_)) => c.report(
+                            &format!("{p}.kind.mailbox"),
+                            ProblemKind::WrongKind {
+                                id: mb.clone(),
+                                found: t.kind.name(),
+                                expected: "a MailboxServer",
+                            },
+                        ),
+                        _ => {}
+                    }
+                    if !m.mailboxes.is_empty() {
+                        c.invalid(&format!("{p}.kind.mailboxes"), "mailboxes", "a server that hands mail to a `mailbox` server keeps no mailboxes itself");
+                    }
+                }
+                if m.relay == Some(RelayPolicy::IspNetworks) && isp.is_none() {
+                    c.invalid(
+                        &format!("{p}.kind.relay"),
+                        "relay: IspNetworks",
+                        "the node has no `isp` whose ranges could be used",
+                    );
+                }
+                for (j, mbx) in m.mailboxes.iter().enumerate() {
+                    check_mailbox(&mut c, &format!("{p}.kind.mailboxes[{j}]"), mbx, &m.domains);
+                }
+                check_backoff(&mut c, &format!("{p}.kind.queue"), &m.queue);
+                check_windows(&mut c, &format!("{p}.kind.down"), &m.down);
+                Some(m.hostname.clone())
+            }
+            NodeKind::MailboxServer(m) => {
+                for (j, mbx) in m.mailboxes.iter().enumerate() {
+                    check_mailbox(&mut c, &format!("{p}.kind.mailboxes[{j}]"), mbx, &[]);
+                }
+                check_windows(&mut c, &format!("{p}.kind.down"), &m.down);
+                Some(m.hostname.clone())
+            }
+            NodeKind::Dns => None,
+        };
+        if let Some(h) = hostname {
+            let h = h.to_ascii_lowercase();
+            if let Some(&other) = hostnames.get(&h) {
+                c.invalid(
+                    &format!("{p}.kind.hostname"),
+                    format!("host name `{h}`"),
+                    format!("already used by node `{}`", s.nodes[other].id),
+                );
+            } else {
+                hostnames.insert(h, i);
+            }
+        }
+    }
+
+    // Links.
+    for (i, l) in s.links.iter().enumerate() {
+        for (end, id) in [("a", &l.a), ("b", &l.b)] {
+            if !nodes.contains_key(id.as_str()) {
+                c.report(
+                    &format!("links[{i}].{end}"),
+                    ProblemKind::UnknownReference {
+                        what: "node",
+                        id: id.clone(),
+                        expected: "a node id".into(),
+                    },
+                );
+            }
+        }
+        if l.a == l.b {
+            c.invalid(&format!("links[{i}].b"), "link", "joins a node to itself");
+        }
+    }
+
+    // DNS zones.
+    let mut zones: BTreeMap<String, usize> = BTreeMap::new();
+    let mut a_names: HashSet<String> = hostnames.keys().cloned().collect();
+    for z in &s.dns {
+        for (name, _) in &z.a {
+            a_names.insert(name.to_ascii_lowercase());
+        }
+    }
+    for (i, z) in s.dns.iter().enumerate() {
+        let d = z.domain.to_ascii_lowercase();
+        if let Some(&first) = zones.get(&d) {
+            let first_line = c.loc.find(&format!("dns[{first}].domain")).line;
+            c.report(
+                &format!("dns[{i}].domain"),
+                ProblemKind::Duplicate {
+                    what: "zone",
+                    id: d.clone(),
+                    first_line,
+                },
+            );
+        } else {
+            zones.insert(d, i);
+        }
+        for (j, (_, host)) in z.mx.iter().enumerate() {
+            if !a_names.contains(&host.to_ascii_lowercase()) {
+                c.report(
+                    &format!("dns[{i}].mx[{j}][1]"),
+                    ProblemKind::UnknownReference {
+                        what: "MX host",
+                        id: host.clone(),
+                        expected: "the hostname of a mail server node or a name with an `a` record"
+                            .into(),
+                    },
+                );
+            }
+        }
+    }
+    let has_mx = |domain: &str| {
+        zones
+            .get(&domain.to_ascii_lowercase())
+            .is_some_and(|&i| !s.dns[i].mx.is_empty())
+    };
+
+    // Traffic.
+    for (i, t) in s.traffic.iter().enumerate() {
+        let p = format!("traffic[{i}]");
+        match t {
+            Source::Legit(l) => {
+                match nodes.get(l.from.as_str()) {
+                    None => c.report(
+                        &format!("{p}.from"),
+                        ProblemKind::UnknownReference {
+                            what: "node",
+                            id: l.from.clone(),
+                            expected: "the id of a ClientPc or Population node".into(),
+                        },
+                    ),
+                    Some((_, n))
+                        if !matches!(n.kind, NodeKind::ClientPc(_) | NodeKind::Population(_)) =>
+                    {
+                        c.report(
+                            &format!("{p}.from"),
+                            ProblemKind::WrongKind {
+                                id: l.from.clone(),
+                                found: n.kind.name(),
+                                expected: "a ClientPc or Population",
+                            },
+                        )
+                    }
+                    _ => {}
+                }
+                check_rate(&mut c, &format!("{p}.rate"), l.rate.per_ms);
+                check_targets(&mut c, &format!("{p}.to"), &l.to, &has_mx);
+                check_span(&mut c, &p, l.start.0, l.end.map(|e| e.0));
+            }
+            Source::Once(o) => {
+                match nodes.get(o.from.as_str()) {
+                    None => c.report(
+                        &format!("{p}.from"),
+                        ProblemKind::UnknownReference {
+                            what: "node",
+                            id: o.from.clone(),
+                            expected: "the id of a ClientPc node".into(),
+                        },
+                    ),
+                    Some((_, n)) if !matches!(n.kind, NodeKind::ClientPc(_)) => c.report(
+                        &format!("{p}.from"),
+                        ProblemKind::WrongKind {
+                            id: o.from.clone(),
+                            found: n.kind.name(),
+                            expected: "a ClientPc",
+                        },
+                    ),
+                    _ => {}
+                }
+                check_targets(
+                    &mut c,
+                    &format!("{p}.to"),
+                    std::slice::from_ref(&o.to),
+                    &has_mx,
+                );
+                if o.at >= s.duration {
+                    c.invalid(
+                        &format!("{p}.at"),
+                        "at",
+                        format!(
+                            "{} is not before the end of the scenario ({})",
+                            o.at, s.duration
+                        ),
+                    );
+                }
+            }
+            Source::Spam(sp) => {
+                if sp.senders.is_empty() {
+                    c.invalid(
+                        &format!("{p}.senders"),
+                        "senders",
+                        "a campaign needs at least one sender",
+                    );
+                }
+                for (j, id) in sp.senders.iter().enumerate() {
+                    match nodes.get(id.as_str()) {
+                        None => c.report(
+                            &format!("{p}.senders[{j}]"),
+                            ProblemKind::UnknownReference {
+                                what: "node",
+                                id: id.clone(),
+                                expected: "the id of a SpamBot, Population or SpammerServer node"
+                                    .into(),
+                            },
+                        ),
+                        Some((_, n)) => match &n.kind {
+                            NodeKind::SpamBot(_) | NodeKind::SpammerServer(_) => {}
+                            NodeKind::Population(pop)
+                                if pop.infected > 0.0
+                                    && (pop.count as f64 * pop.infected).round() >= 1.0 => {}
+                            NodeKind::Population(_) => c.invalid(
+                                &format!("{p}.senders[{j}]"),
+                                format!("population `{id}`"),
+                                "has no infected hosts to send spam from",
+                            ),
+                            k => c.report(
+                                &format!("{p}.senders[{j}]"),
+                                ProblemKind::WrongKind {
+                                    id: id.clone(),
+                                    found: k.name(),
+                                    expected: "a SpamBot, Population or SpammerServer",
+                                },
+                            ),
+                        },
+                    }
+                }
+                let relays = match &sp.strategy {
+                    Strategy::OpenRelays(r) | Strategy::OpenRelaysThenDirect(r) => r.as_slice(),
+                    Strategy::DirectToMx => &[],
+                };
+                if matches!(sp.strategy, Strategy::OpenRelays(_)) && relays.is_empty() {
+                    c.invalid(
+                        &format!("{p}.strategy"),
+                        "strategy",
+                        "OpenRelays needs at least one relay",
+                    );
+                }
+                for (j, id) in relays.iter().enumerate() {
+                    match nodes.get(id.as_str()) {
+                        None => c.report(
+                            &format!("{p}.strategy[0][{j}]"),
+                            ProblemKind::UnknownReference {
+                                what: "node",
+                                id: id.clone(),
+                                expected: "the id of a mail server node".into(),
+                            },
+                        ),
+                        Some((_, n)) if !is_mail_server(&n.kind) => c.report(
+                            &format!("{p}.strategy[0][{j}]"),
+                            ProblemKind::WrongKind {
+                                id: id.clone(),
+                                found: n.kind.name(),
+                                expected: "a mail server",
+                            },
+                        ),
+                        _ => {}
+                    }
+                }
+                check_rate(&mut c, &format!("{p}.rate"), sp.rate.per_ms);
+                check_targets(&mut c, &format!("{p}.to"), &sp.to, &has_mx);
+                if sp.forged_from.is_empty() {
+                    c.invalid(
+                        &format!("{p}.forged_from"),
+                        "forged_from",
+                        "needs at least one address",
+                    );
+                }
+                for (j, a) in sp.forged_from.iter().enumerate() {
+                    check_address(&mut c, &format!("{p}.forged_from[{j}]"), a);
+                }
+                if let Retry::Rfc(b) = &sp.retry {
+                    check_backoff(&mut c, &format!("{p}.retry[0]"), b);
+                }
+                check_span(&mut c, &p, sp.start.0, sp.end.map(|e| e.0));
+            }
+        }
+    }
+
+    // Every mail client must be able to reach its server over the links.
+    if c.problems.is_empty() {
+        let adj = adjacency(s);
+        for (i, n) in s.nodes.iter().enumerate() {
+            let client = match &n.kind {
+                NodeKind::ClientPc(pc) => Some(&pc.mail_client),
+                NodeKind::Population(pop) => Some(&pop.mail_client),
+                _ => None,
+            };
+            if let Some(mc) = client
+                && !reachable(&adj, &n.id, &mc.server)
+            {
+                c.report(
+                    &format!("nodes[{i}].kind.mail_client.server"),
+                    ProblemKind::NoRoute {
+                        from: n.id.clone(),
+                        to: mc.server.clone(),
+                    },
+                );
+            }
+        }
+    }
+    c.problems.sort_by_key(|p| p.pos);
+    c.problems
+}
+
+fn one_of<'a>(ids: impl Iterator<Item = &'a str>, what: &str) -> String {
+    let ids: Vec<String> = ids.map(|i| format!("`{i}`")).collect();
+    if ids.is_empty() {
+        what.to_string()
+    } else {
+        format!("{what} (one of {})", ids.join(", "))
+    }
+}
+
+fn check_address(c: &mut Checker, path: &str, a: &str) {
+    if split_address(a).is_none() {
+        c.report(
+            path,
+            ProblemKind::BadAddress {
+                address: a.to_string(),
+            },
+        );
+    }
+}
+
+fn check_mailbox(c: &mut Checker, path: &str, mbx: &str, domains: &[String]) {
+    match split_address(mbx) {
+        None => c.report(
+            path,
+            ProblemKind::BadAddress {
+                address: mbx.to_string(),
+            },
+        ),
+        Some((_, d))
+            if !domains.is_empty() && !domains.iter().any(|x| x.eq_ignore_ascii_case(d)) =>
+        {
+            c.invalid(
+                path,
+                format!("mailbox `{mbx}`"),
+                "its domain is not one of the server's `domains`",
+            )
+        }
+        _ => {}
+    }
+}
+
+fn check_client(
+    c: &mut Checker,
+    nodes: &HashMap<&str, (usize, &Node)>,
+    path: &str,
+    mc: &MailClient,
+) {
+    match nodes.get(mc.server.as_str()) {
+        None => c.report(
+            &format!("{path}.server"),
+            ProblemKind::UnknownReference {
+                what: "node",
+                id: mc.server.clone(),
+                expected: "the id of a mail server node".into(),
+            },
+        ),
+        Some((_, n)) if !is_mail_server(&n.kind) => c.report(
+            &format!("{path}.server"),
+            ProblemKind::WrongKind {
+                id: mc.server.clone(),
+                found: n.kind.name(),
+                expected: "a mail server",
+            },
+        ),
+        _ => {}
+    }
+    if mc.port == 0 {
+        c.invalid(&format!("{path}.port"), "port", "0 is not a TCP port");
+    }
+    if let Retry::Rfc(b) = &mc.retry {
+        check_backoff(c, &format!("{path}.retry[0]"), b);
+    }
+}
+
+fn check_backoff(c: &mut Checker, path: &str, b: &Backoff) {
+    if b.min.0 == 0 {
+        c.invalid(
+            &format!("{path}.min"),
+            "min",
+            "a retry delay of 0s would retry forever at once",
+        );
+    }
+    if b.max < b.min {
+        c.invalid(
+            &format!("{path}.max"),
+            "max",
+            format!("{} is shorter than min {}", b.max, b.min),
+        );
+    }
+}
+
+fn check_windows(c: &mut Checker, path: &str, w: &[Window]) {
+    for (j, w) in w.iter().enumerate() {
+        if w.to <= w.from {
+            c.invalid(
+                &format!("{path}[{j}].to"),
+                "down window",
+                format!("ends ({}) before it starts ({})", w.to, w.from),
+            );
+        }
+    }
+}
+
+fn check_rate(c: &mut Checker, path: &str, per_ms: f64) {
+    if per_ms <= 0.0 || !per_ms.is_finite() {
+        c.invalid(path, "rate", "must be more than 0 per unit of time");
+    }
+}
+
+fn check_targets(c: &mut Checker, path: &str, to: &[String], has_mx: &dyn Fn(&str) -> bool) {
+    if to.is_empty() {
+        c.invalid(path, "to", "needs at least one recipient");
+    }
+    let mut reported = HashSet::new();
+    for (j, a) in to.iter().enumerate() {
+        match split_address(a) {
+            None => c.report(
+                &format!("{path}[{j}]"),
+                ProblemKind::BadAddress { address: a.clone() },
+            ),
+            Some((_, d)) if !has_mx(d) && reported.insert(d.to_ascii_lowercase()) => c.report(
+                &format!("{path}[{j}]"),
+                ProblemKind::NoMx {
+                    domain: d.to_string(),
+                },
+            ),
+            _ => {}
+        }
+    }
+}
+
+fn check_span(c: &mut Checker, p: &str, start: u64, end: Option<u64>) {
+    if let Some(end) = end
+        && end <= start
+    {
+        c.invalid(&format!("{p}.end"), "end", "comes before start");
+    }
+}
+
+fn adjacency(s: &Scenario) -> HashMap<&str, Vec<&str>> {
+    let mut adj: HashMap<&str, Vec<&str>> = HashMap::new();
+    for l in &s.links {
+        adj.entry(&l.a).or_default().push(&l.b);
+        adj.entry(&l.b).or_default().push(&l.a);
+    }
+    adj
+}
+
+fn reachable(adj: &HashMap<&str, Vec<&str>>, from: &str, to: &str) -> bool {
+    let mut seen = HashSet::from([from]);
+    let mut q = VecDeque::from([from]);
+    while let Some(n) = q.pop_front() {
+        if n == to {
+            return true;
+        }
+        for &m in adj.get(n).into_iter().flatten() {
+            if seen.insert(m) {
+                q.push_back(m);
+            }
+        }
+    }
+    false
+}

@@ -1,0 +1,62 @@
+//! The simulated DNS: MX, A and TXT records from the scenario's zones, plus an
+//! A record for every server's host name. Lookups are answered at once; they
+//! are counted so that DNS load can be reported.
+
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+
+#[derive(Debug, Default, Clone)]
+pub struct Dns {
+    mx: HashMap<String, Vec<(u16, String)>>,
+    a: HashMap<String, Vec<Ipv4Addr>>,
+    txt: HashMap<String, Vec<String>>,
+    pub queries: u64,
+}
+
+impl Dns {
+    pub fn add_mx(&mut self, domain: &str, pref: u16, host: &str) {
+        self.mx
+            .entry(domain.to_ascii_lowercase())
+            .or_default()
+            .push((pref, host.to_ascii_lowercase()));
+    }
+    pub fn add_a(&mut self, name: &str, ip: Ipv4Addr) {
+        self.a
+            .entry(name.to_ascii_lowercase())
+            .or_default()
+            .push(ip);
+    }
+    pub fn add_txt(&mut self, name: &str, text: &str) {
+        self.txt
+            .entry(name.to_ascii_lowercase())
+            .or_default()
+            .push(text.to_string());
+    }
+
+    /// MX hosts of `domain`, most preferred first (RFC 5321 §5.1); ties keep
+    /// the order of the zone file so that runs are reproducible.
+    pub fn mx(&mut self, domain: &str) -> Vec<String> {
+        self.queries += 1;
+        let mut v = self
+            .mx
+            .get(&domain.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or_default();
+        v.sort_by_key(|(pref, _)| *pref);
+        v.into_iter().map(|(_, h)| h).collect()
+    }
+    pub fn a(&mut self, name: &str) -> Vec<Ipv4Addr> {
+        self.queries += 1;
+        self.a
+            .get(&name.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or_default()
+    }
+    pub fn txt(&mut self, name: &str) -> Vec<String> {
+        self.queries += 1;
+        self.txt
+            .get(&name.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,138 @@
+//! A mail message as the simulator tracks it: envelope, headers as they grow
+//! hop by hop, every hop's SMTP dialogue, and its fate.
+
+use serde::Serialize;
+
+use crate::units::SimTime;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct MsgId(pub u32);
+
+/// The kinds of mail counted apart in every report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailClass {
+    Legit,
+    Spam,
+    /// A bounce (DSN) to the real sender of the original.
+    Bounce,
+    /// A bounce to a forged, innocent sender (Postfix BACKSCATTER_README).
+    Backscatter,
+}
+
+impl MailClass {
+    pub const ALL: [MailClass; 4] = [
+        MailClass::Legit,
+        MailClass::Spam,
+        MailClass::Bounce,
+        MailClass::Backscatter,
+    ];
+    pub fn name(self) -> &'static str {
+        match self {
+            MailClass::Legit => "legit",
+            MailClass::Spam => "spam",
+            MailClass::Bounce => "bounce",
+            MailClass::Backscatter => "backscatter",
+        }
+    }
+}
+
+/// Where a message ended (or stands, while it is still on its way).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "lowercase")]
+pub enum Fate {
+    /// Waiting in a queue or in a session; `queued` in the counts.
+    Queued,
+    /// Placed in a recipient's mailbox.
+    Delivered { at: SimTime, node: usize },
+    /// Refused with a permanent reply, or blocked, and the sender learnt it
+    /// (by a reply or a bounce).
+    Rejected {
+        at: SimTime,
+        node: Option<usize>,
+        reason: String,
+    },
+    /// Dropped with nobody told (a sender that gave up silently, an expired bounce).
+    Lost { at: SimTime, reason: String },
+}
+
+impl Fate {
+    pub fn is_final(&self) -> bool {
+        !matches!(self, Fate::Queued)
+    }
+}
+
+/// Who has the message now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Holder {
+    /// Still with its originator (mail client outbox, spam software).
+    Sender,
+    /// In the queue of a mail server.
+    Node(usize),
+}
+
+/// One line of an SMTP dialogue.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Line {
+    pub t: SimTime,
+    /// `C` for the client, `S` for the server, `*` for what happened on the wire.
+    pub who: char,
+    pub text: String,
+}
+
+/// One delivery attempt between two nodes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hop {
+    pub from: usize,
+    pub to: usize,
+    pub from_ip: std::net::Ipv4Addr,
+    pub to_ip: std::net::Ipv4Addr,
+    pub port: u16,
+    pub started: SimTime,
+    pub ended: SimTime,
+    /// The decisive reply (or `connect timed out`), also kept without transcripts.
+    pub result: String,
+    pub accepted: bool,
+    pub transcript: Vec<Line>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Message {
+    pub id: MsgId,
+    pub class: MailClass,
+    /// Index of the traffic source that injected it (none for bounces).
+    pub source: Option<usize>,
+    pub bounce_of: Option<MsgId>,
+    /// Envelope sender (`MAIL FROM`); empty for the null reverse-path `<>`.
+    pub mail_from: String,
+    /// Envelope recipient (`RCPT TO`), one per message.
+    pub rcpt: String,
+    /// The `From:` header, which may differ from the envelope.
+    pub header_from: String,
+    pub subject: String,
+    /// The envelope sender is someone who did not send it.
+    pub forged: bool,
+    pub created: SimTime,
+    /// The node (and population host) that wrote it.
+    pub origin: usize,
+    pub origin_host: u32,
+    /// Trace headers, newest first, as a reader sees them (RFC 5321 §4.4).
+    pub headers: Vec<String>,
+    pub hops: Vec<Hop>,
+    pub fate: Fate,
+    pub holder: Holder,
+    /// Attempts made by the current holder.
+    pub attempts: u32,
+    /// When the current holder took it (queue lifetimes count from here).
+    pub held_since: SimTime,
+    /// Spam software: which relay of its list it is on, and whether it went direct.
+    pub relay_cursor: u16,
+    pub relays_tried: u16,
+    pub direct: bool,
+}
+
+impl Message {
+    pub fn rcpt_domain(&self) -> &str {
+        self.rcpt.rsplit_once('@').map_or("", |(_, d)| d)
+    }
+}

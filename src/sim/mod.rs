@@ -1,0 +1,18 @@
+//! The headless simulation core. No Bevy here: the GUI and the statistics
+//! both drive this same code.
+
+pub mod dns;
+pub mod engine;
+pub mod inspect;
+pub mod message;
+mod outcome;
+pub mod rng;
+pub mod router;
+pub mod simulation;
+pub mod smtp;
+pub mod topology;
+pub mod trace;
+pub mod world;
+
+pub use message::{Fate, MailClass, Message, MsgId};
+pub use simulation::{RunOptions, Simulation};

@@ -1,0 +1,310 @@
+//! What happens after a session: the server takes custody (and delivers or
+//! queues), or the sender deals with the failure: retry on its schedule, move
+//! on to another relay, bounce to the envelope sender, or give up.
+//!
+//! RFC 5321 §4.2.5 and §6.1: once a server says `250` after the content it is
+//! responsible for the message; a 4xx leaves it with the client, a 5xx ends
+//! the attempt, and a server that accepted a message it cannot deliver must
+//! return a bounce to the envelope sender (never for a bounce, §4.5.5).
+
+use super::message::{Fate, Holder, MailClass, Message, MsgId};
+use super::simulation::{Event, Pending, Session, Simulation, date, retry_after};
+use super::smtp::{ClientSession, Outcome, Reply};
+use super::trace::TraceEvent;
+use crate::scenario::{NodeKind, Retry, Source, Strategy};
+use crate::units::SimTime;
+
+impl Simulation {
+    pub(crate) fn finish(&mut self, sid: u32, mut s: Session, outcome: Outcome, t: SimTime) {
+        let (server, _) = s.targets[s.target];
+        let result = match &outcome {
+            Outcome::Accepted => Reply::queued(&s.queue_id).to_string(),
+            Outcome::Transient(r) | Outcome::Permanent(r) => {
+                r.lines().last().cloned().unwrap_or_default()
+            }
+            Outcome::ConnectFailed { reason, .. } => reason.clone(),
+        };
+        let accepted = outcome == Outcome::Accepted;
+        if let Some(h) = self.messages[s.msg.0 as usize].hops.last_mut() {
+            h.ended = t;
+            h.result = result.clone();
+            h.accepted = accepted;
+        }
+        self.trace.push(
+            t,
+            TraceEvent::HopEnded {
+                msg: s.msg,
+                from: s.client_node,
+                to: server,
+                accepted,
+                result,
+            },
+        );
+
+        // RFC 5321 §5.1: when a connection fails, try the next MX host.
+        let unreachable = matches!(&outcome, Outcome::ConnectFailed { .. })
+            || matches!(&outcome, Outcome::Transient(r) if r.code == 421);
+        if unreachable && s.target + 1 < s.targets.len() {
+            s.target += 1;
+            s.pending = Pending::Connect;
+            let c = &s.client;
+            s.client =
+                ClientSession::new(c.ehlo.clone(), c.mail_from.clone(), c.rcpt.clone(), c.bytes);
+            self.sessions[sid as usize] = Some(s);
+            self.queue.schedule_in(0, Event::Step(sid));
+            return;
+        }
+        self.sessions[sid as usize] = None;
+        self.free_sessions.push(sid);
+        match outcome {
+            Outcome::Accepted => self.accept(&s, server, t),
+            other => self.failed(s.msg, other, t, Some(server)),
+        }
+    }
+
+    /// The server said `250 queued as`: it adds its `Received:` line and
+    /// delivers to a mailbox, or queues the message for its next hop.
+    fn accept(&mut self, s: &Session, n: usize, t: SimTime) {
+        let id = s.msg;
+        let rdns = self
+            .server_at(s.client_ip)
+            .map_or("unknown".to_string(), |x| x.hostname.clone());
+        let stamp = date(self, t);
+        let node = &self.nodes[n];
+        let m = &self.messages[id.0 as usize];
+        // RFC 5321 §4.4 trace field, in Postfix's layout.
+        let received = format!(
+            "Received: from {} ({} [{}])\n\tby {} (Postfix) with ESMTP id {}\n\tfor <{}>; {}",
+            s.client.ehlo, rdns, s.client_ip, node.hostname, s.queue_id, m.rcpt, stamp
+        );
+        let local = node.is_local_domain(m.rcpt_domain());
+        let delivers_here = matches!(node.kind, NodeKind::MailboxServer(_))
+            || (local && node.mailbox_node.is_none());
+        let has_mailbox = node.mailboxes.contains(&m.rcpt);
+        let m = &mut self.messages[id.0 as usize];
+        m.headers.insert(0, received);
+        self.nodes[n].counters.accepted += 1;
+        if delivers_here && has_mailbox {
+            m.headers
+                .insert(0, format!("Return-Path: <{}>", m.mail_from));
+            m.fate = Fate::Delivered { at: t, node: n };
+            m.holder = Holder::Node(n);
+            self.nodes[n].counters.delivered += 1;
+            self.trace
+                .push(t, TraceEvent::Delivered { msg: id, node: n });
+            return;
+        }
+        if !local && !matches!(self.nodes[n].kind, NodeKind::MailboxServer(_)) {
+            self.nodes[n].counters.relayed += 1;
+        }
+        m.holder = Holder::Node(n);
+        m.attempts = 0;
+        m.held_since = t;
+        if delivers_here {
+            // Accepted for a local mailbox that does not exist.
+            let reply = Reply::user_unknown(&m.rcpt);
+            self.bounce(n, id, t, reply.to_string(), true);
+            return;
+        }
+        self.queue.schedule_in(0, Event::Attempt(id));
+    }
+
+    pub(crate) fn failed(
+        &mut self,
+        id: MsgId,
+        outcome: Outcome,
+        t: SimTime,
+        server: Option<usize>,
+    ) {
+        match self.messages[id.0 as usize].holder {
+            Holder::Node(n) => self.queue_failure(n, id, outcome, t),
+            Holder::Sender => self.sender_failure(id, outcome, t, server),
+        }
+    }
+
+    /// A relay's queue: 5xx bounces at once; anything else is retried on the
+    /// node's schedule until its lifetime ends (Postfix `maximal_queue_lifetime`).
+    fn queue_failure(&mut self, n: usize, id: MsgId, outcome: Outcome, t: SimTime) {
+        if let Outcome::Permanent(reply) = outcome {
+            self.bounce(n, id, t, reply.to_string(), true);
+            return;
+        }
+        self.nodes[n].counters.deferred += 1;
+        let backoff = self.nodes[n]
+            .kind
+            .mail_server()
+            .map(|m| m.queue)
+            .unwrap_or_default();
+        let m = &self.messages[id.0 as usize];
+        match retry_after(&Retry::Rfc(backoff), m.attempts, t - m.held_since) {
+            Some(d) => {
+                self.queue.schedule_in(d, Event::Attempt(id));
+            }
+            None => {
+                let why = format!(
+                    "delivery temporarily suspended, message expired after {}: {}",
+                    backoff.lifetime,
+                    describe(&outcome)
+                );
+                self.bounce(n, id, t, why, false);
+            }
+        }
+    }
+
+    /// Ends a message at node `n` and returns a bounce (DSN) to its envelope
+    /// sender. A bounce itself is never bounced (RFC 5321 §4.5.5).
+    fn bounce(&mut self, n: usize, id: MsgId, t: SimTime, reason: String, permanent: bool) {
+        let m = &mut self.messages[id.0 as usize];
+        if m.mail_from.is_empty() {
+            m.fate = if permanent {
+                Fate::Rejected {
+                    at: t,
+                    node: Some(n),
+                    reason,
+                }
+            } else {
+                Fate::Lost { at: t, reason }
+            };
+            let ev = if permanent {
+                TraceEvent::Rejected { msg: id }
+            } else {
+                TraceEvent::Lost { msg: id }
+            };
+            self.trace.push(t, ev);
+            return;
+        }
+        m.fate = Fate::Rejected {
+            at: t,
+            node: Some(n),
+            reason,
+        };
+        let class = if m.forged {
+            MailClass::Backscatter
+        } else {
+            MailClass::Bounce
+        };
+        let (to, orig_subject) = (m.mail_from.clone(), m.subject.clone());
+        let bid = MsgId(self.messages.len() as u32);
+        let host = &self.nodes[n].hostname;
+        let mut b = Message::new(
+            bid,
+            class,
+            None,
+            String::new(),
+            to,
+            format!("MAILER-DAEMON@{host}"),
+            format!("Undelivered Mail Returned to Sender ({orig_subject})"),
+            false,
+            t,
+            n,
+            0,
+        );
+        b.bounce_of = Some(id);
+        b.holder = Holder::Node(n);
+        self.messages.push(b);
+        self.nodes[n].counters.bounces_sent += 1;
+        self.trace.push(
+            t,
+            TraceEvent::Bounced {
+                msg: id,
+                bounce: bid,
+                node: n,
+            },
+        );
+        self.queue.schedule_in(0, Event::Attempt(bid));
+    }
+
+    /// The originator's own handling: a mail client's outbox, or spam software.
+    fn sender_failure(&mut self, id: MsgId, outcome: Outcome, t: SimTime, server: Option<usize>) {
+        let m = &self.messages[id.0 as usize];
+        let source = m.source.map(|s| self.scenario.traffic[s].clone());
+        let retry = match (&self.nodes[m.origin].kind, &source) {
+            (_, Some(Source::Spam(sp))) => {
+                let relays = match &sp.strategy {
+                    Strategy::OpenRelays(r) | Strategy::OpenRelaysThenDirect(r) => r.len(),
+                    Strategy::DirectToMx => 0,
+                };
+                if !m.direct && relays > 0 {
+                    // Spam software moves down its list of relays at once.
+                    let m = &mut self.messages[id.0 as usize];
+                    m.relays_tried += 1;
+                    if (m.relays_tried as usize) < relays {
+                        m.relay_cursor = (m.relay_cursor + 1) % relays as u16;
+                        m.attempts = 0;
+                        self.queue.schedule_in(0, Event::Attempt(id));
+                        return;
+                    }
+                    if matches!(sp.strategy, Strategy::OpenRelaysThenDirect(_)) {
+                        m.direct = true;
+                        m.attempts = 0;
+                        self.queue.schedule_in(0, Event::Attempt(id));
+                        return;
+                    }
+                }
+                sp.retry
+            }
+            (NodeKind::ClientPc(pc), _) => pc.mail_client.retry,
+            (NodeKind::Population(p), _) => p.mail_client.retry,
+            _ => Retry::Never,
+        };
+        if let Outcome::Permanent(reply) = &outcome {
+            self.end(
+                id,
+                t,
+                Fate::Rejected {
+                    at: t,
+                    node: server,
+                    reason: reply.to_string(),
+                },
+            );
+            return;
+        }
+        let m = &self.messages[id.0 as usize];
+        match retry_after(&retry, m.attempts, t - m.created) {
+            Some(d) => {
+                self.queue.schedule_in(d, Event::Attempt(id));
+            }
+            None => {
+                let fate = match &outcome {
+                    // Blocked on the way: the connection never reached a server.
+                    Outcome::ConnectFailed {
+                        blocked_by: Some(r),
+                        reason,
+                    } => Fate::Rejected {
+                        at: t,
+                        node: Some(*r),
+                        reason: format!("blocked: {reason}"),
+                    },
+                    o => Fate::Lost {
+                        at: t,
+                        reason: format!(
+                            "sender gave up after {} attempt(s): {}",
+                            m.attempts,
+                            describe(o)
+                        ),
+                    },
+                };
+                self.end(id, t, fate);
+            }
+        }
+    }
+
+    fn end(&mut self, id: MsgId, t: SimTime, fate: Fate) {
+        let ev = match &fate {
+            Fate::Lost { .. } => TraceEvent::Lost { msg: id },
+            _ => TraceEvent::Rejected { msg: id },
+        };
+        self.trace.push(t, ev);
+        self.messages[id.0 as usize].fate = fate;
+    }
+}
+
+fn describe(o: &Outcome) -> String {
+    match o {
+        Outcome::Accepted => "accepted".into(),
+        Outcome::Transient(r) | Outcome::Permanent(r) => {
+            r.lines().last().cloned().unwrap_or_default()
+        }
+        Outcome::ConnectFailed { reason, .. } => reason.clone(),
+    }
+}

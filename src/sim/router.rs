@@ -1,0 +1,67 @@
+//! What a router does with a connection passing through it.
+
+use std::net::Ipv4Addr;
+
+use crate::scenario::Filter;
+
+/// A router's verdict on a new TCP connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Forward,
+    /// Silently dropped: the client sees its connection time out.
+    Drop,
+}
+
+/// Applies the first matching filter rule (like an ACL, default forward).
+pub fn inspect(filters: &[Filter], src: Ipv4Addr, dst: Ipv4Addr, port: u16) -> Verdict {
+    for f in filters {
+        let Filter::Block {
+            port: p,
+            from,
+            unless_to,
+        } = f;
+        if *p == port
+            && from.iter().any(|r| r.contains(src))
+            && !unless_to.iter().any(|r| r.contains(dst))
+        {
+            return Verdict::Drop;
+        }
+    }
+    Verdict::Forward
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_rules_spare_the_listed_destinations() {
+        let f = vec![Filter::Block {
+            port: 25,
+            from: vec!["10.1.0.0/16".parse().unwrap()],
+            unless_to: vec!["192.0.2.0/26".parse().unwrap()],
+        }];
+        let pc: Ipv4Addr = "10.1.0.9".parse().unwrap();
+        assert_eq!(
+            inspect(&f, pc, "203.0.113.10".parse().unwrap(), 25),
+            Verdict::Drop
+        );
+        assert_eq!(
+            inspect(&f, pc, "192.0.2.10".parse().unwrap(), 25),
+            Verdict::Forward
+        );
+        assert_eq!(
+            inspect(&f, pc, "203.0.113.10".parse().unwrap(), 587),
+            Verdict::Forward
+        );
+        assert_eq!(
+            inspect(
+                &f,
+                "10.2.0.9".parse().unwrap(),
+                "203.0.113.10".parse().unwrap(),
+                25
+            ),
+            Verdict::Forward
+        );
+    }
+}

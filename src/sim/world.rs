@@ -1,0 +1,269 @@
+//! The runtime form of a scenario's nodes: addresses assigned, relay policies
+//! resolved, mailbox tables built, infected hosts chosen.
+
+use std::collections::{HashMap, HashSet};
+use std::net::Ipv4Addr;
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+use super::rng;
+use crate::scenario::{NodeKind, RelayPolicy, Scenario, Window};
+use crate::units::{Cidr, SimTime};
+
+/// Per-node counters, as reported in `nodes.<id>`.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct NodeCounters {
+    /// SMTP connections that reached this server.
+    pub sessions_in: u64,
+    /// Delivery sessions this node opened (as a client).
+    pub sessions_out: u64,
+    /// Messages it accepted (`250 queued as`).
+    pub accepted: u64,
+    /// Accepted messages for domains that are not its own.
+    pub relayed: u64,
+    /// Messages placed in its mailboxes.
+    pub delivered: u64,
+    /// Refusals it gave, by reason (`relay_denied`, `user_unknown`, …).
+    pub refused: BTreeMap<String, u64>,
+    /// Temporary failures of its own outgoing deliveries.
+    pub deferred: u64,
+    /// Bounces (DSNs) it generated.
+    pub bounces_sent: u64,
+    /// Messages in its queue when the run ended.
+    pub queued: u64,
+    /// Routers: connections inspected, and dropped.
+    pub connections_seen: u64,
+    pub dropped: u64,
+}
+
+/// Whom a server relays for, resolved to ranges.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RelayNets {
+    Open,
+    Only(Vec<Cidr>),
+}
+
+/// The mailboxes a server holds.
+#[derive(Debug, Clone, Default)]
+pub struct MailboxTable {
+    exact: HashSet<String>,
+    any_in: HashSet<String>,
+}
+
+impl MailboxTable {
+    fn new(entries: &[String]) -> Self {
+        let mut t = MailboxTable::default();
+        for e in entries {
+            let e = e.to_ascii_lowercase();
+            match e.strip_prefix("*@") {
+                Some(d) => t.any_in.insert(d.to_string()),
+                None => t.exact.insert(e),
+            };
+        }
+        t
+    }
+    pub fn contains(&self, address: &str) -> bool {
+        let a = address.to_ascii_lowercase();
+        let d = a.rsplit_once('@').map_or("", |(_, d)| d);
+        self.exact.contains(&a) || self.any_in.contains(d)
+    }
+    pub fn domains(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .exact
+            .iter()
+            .filter_map(|a| a.rsplit_once('@').map(|(_, d)| d.to_string()))
+            .chain(self.any_in.iter().cloned())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+}
+
+/// A node at run time.
+pub struct NodeRt {
+    pub id: String,
+    pub kind: NodeKind,
+    pub ip: Option<Ipv4Addr>,
+    pub hostname: String,
+    pub relay: RelayNets,
+    pub local_domains: Vec<String>,
+    pub mailboxes: MailboxTable,
+    /// Index of the mailbox server that local mail is handed to.
+    pub mailbox_node: Option<usize>,
+    /// Populations: the addresses of host `i` come from here.
+    pub host_pool: Vec<Cidr>,
+    pub host_offset: u64,
+    /// Populations: indices of infected hosts (sorted).
+    pub infected: Vec<u32>,
+    pub counters: NodeCounters,
+}
+
+impl NodeRt {
+    pub fn is_local_domain(&self, d: &str) -> bool {
+        self.local_domains.iter().any(|x| x.eq_ignore_ascii_case(d))
+    }
+
+    /// Address of population host `i` (or the node's own address).
+    pub fn host_ip(&self, i: u32) -> Ipv4Addr {
+        if self.host_pool.is_empty() {
+            return self.ip.unwrap_or(Ipv4Addr::UNSPECIFIED);
+        }
+        let mut n = self.host_offset + i as u64;
+        for r in &self.host_pool {
+            let usable = r.size().saturating_sub(2).max(1);
+            if n < usable {
+                return r.host(n).unwrap_or(Ipv4Addr::UNSPECIFIED);
+            }
+            n -= usable;
+        }
+        Ipv4Addr::UNSPECIFIED
+    }
+
+    pub fn available(&self, t: SimTime) -> bool {
+        let down: &[Window] = match &self.kind {
+            NodeKind::MailboxServer(m) => &m.down,
+            k => k.mail_server().map_or(&[], |m| &m.down),
+        };
+        !down.iter().any(|w| w.from.0 <= t && t < w.to.0)
+    }
+
+    pub fn relay_permitted(&self, client: Ipv4Addr) -> bool {
+        match &self.relay {
+            RelayNets::Open => true,
+            RelayNets::Only(nets) => nets.iter().any(|n| n.contains(client)),
+        }
+    }
+}
+
+/// Builds the runtime nodes; addresses are assigned in declaration order
+/// (populations first in their ISP's customer ranges, then single hosts).
+pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
+    let isp_index: HashMap<&str, usize> = s
+        .isps
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.id.as_str(), i))
+        .collect();
+    let node_index: HashMap<&str, usize> = s
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.id.as_str(), i))
+        .collect();
+    let mut used: HashSet<u32> = s
+        .nodes
+        .iter()
+        .filter_map(|n| n.ip.map(|ip| u32::from(ip.0)))
+        .collect();
+    let mut pool_used: HashMap<usize, u64> = HashMap::new(); // ISP -> customer addresses given to populations
+
+    let mut out: Vec<NodeRt> = Vec::with_capacity(s.nodes.len());
+    for n in &s.nodes {
+        let isp = n.isp.as_deref().and_then(|i| isp_index.get(i).copied());
+        let mut rt = NodeRt {
+            id: n.id.clone(),
+            kind: n.kind.clone(),
+            ip: n.ip.map(|i| i.0),
+            hostname: String::new(),
+            relay: RelayNets::Only(vec![]),
+            local_domains: vec![],
+            mailboxes: MailboxTable::default(),
+            mailbox_node: None,
+            host_pool: vec![],
+            host_offset: 0,
+            infected: vec![],
+            counters: NodeCounters::default(),
+        };
+        match &n.kind {
+            NodeKind::Population(p) => {
+                if let Some(i) = isp {
+                    rt.host_pool = s.isps[i].customers.clone();
+                    let off = pool_used.entry(i).or_default();
+                    rt.host_offset = *off;
+                    *off += p.count as u64;
+                    for h in 0..p.count {
+                        used.insert(u32::from(rt.host_ip(h)));
+                    }
+                }
+                let k = (p.count as f64 * p.infected).round() as u32;
+                rt.infected =
+                    rng::sample_distinct(&mut rng::stream(seed, "infected", &n.id), p.count, k);
+                rt.hostname = format!("{}.{}", n.id, p.domain);
+            }
+            NodeKind::ClientPc(pc) => {
+                rt.hostname = pc
+                    .hostname
+                    .clone()
+                    .unwrap_or_else(|| format!("{}-pc", n.id))
+            }
+            NodeKind::SpamBot(b) => {
+                rt.hostname = b.hostname.clone().unwrap_or_else(|| format!("{}-pc", n.id))
+            }
+            NodeKind::MailboxServer(m) => {
+                rt.hostname = m.hostname.clone();
+                rt.mailboxes = MailboxTable::new(&m.mailboxes);
+                rt.local_domains = rt.mailboxes.domains();
+            }
+            NodeKind::Router(_) | NodeKind::Dns => rt.hostname = n.id.clone(),
+            k => {
+                let Some(m) = k.mail_server() else { continue };
+                rt.hostname = m.hostname.clone();
+                rt.local_domains = m.domains.iter().map(|d| d.to_ascii_lowercase()).collect();
+                rt.mailboxes = MailboxTable::new(&m.mailboxes);
+                rt.mailbox_node = m
+                    .mailbox
+                    .as_deref()
+                    .and_then(|id| node_index.get(id).copied());
+                let policy = m.relay.clone().unwrap_or(match k {
+                    NodeKind::OpenRelay(_) | NodeKind::SpammerServer(_) => RelayPolicy::Open,
+                    NodeKind::IspRelay(_) => RelayPolicy::IspNetworks,
+                    _ => RelayPolicy::LocalOnly,
+                });
+                rt.relay = match policy {
+                    RelayPolicy::Open => RelayNets::Open,
+                    RelayPolicy::MyNetworks(nets) => RelayNets::Only(nets),
+                    RelayPolicy::IspNetworks => RelayNets::Only(
+                        isp.map(|i| {
+                            s.isps[i]
+                                .customers
+                                .iter()
+                                .chain(&s.isps[i].servers)
+                                .copied()
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    ),
+                    RelayPolicy::LocalOnly => RelayNets::Only(vec![]),
+                };
+            }
+        }
+        // Auto-assign an address from the ISP when none was given.
+        if rt.ip.is_none()
+            && !matches!(
+                n.kind,
+                NodeKind::Population(_) | NodeKind::Router(_) | NodeKind::Dns
+            )
+            && let Some(i) = isp
+        {
+            let ranges = if matches!(n.kind, NodeKind::ClientPc(_) | NodeKind::SpamBot(_)) {
+                &s.isps[i].customers
+            } else {
+                &s.isps[i].servers
+            };
+            'find: for r in ranges {
+                for h in 0..r.size().saturating_sub(2).max(1) {
+                    if let Some(ip) = r.host(h)
+                        && used.insert(u32::from(ip))
+                    {
+                        rt.ip = Some(ip);
+                        break 'find;
+                    }
+                }
+            }
+        }
+        out.push(rt);
+    }
+    out
+}

@@ -1,0 +1,230 @@
+//! The result of one run: counts per class of mail, per traffic source and
+//! per node, and legit delivery delays. This is what `run --format json` prints.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use crate::scenario::NodeKind;
+use crate::sim::world::NodeCounters;
+use crate::sim::{Fate, MailClass, Simulation};
+
+/// Where the messages of one class (or source) ended. For every row,
+/// `sent = delivered + rejected + lost + queued`.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Counts {
+    pub sent: u64,
+    pub delivered: u64,
+    pub rejected: u64,
+    pub lost: u64,
+    pub queued: u64,
+}
+
+impl Counts {
+    fn add(&mut self, fate: &Fate) {
+        self.sent += 1;
+        match fate {
+            Fate::Queued => self.queued += 1,
+            Fate::Delivered { .. } => self.delivered += 1,
+            Fate::Rejected { .. } => self.rejected += 1,
+            Fate::Lost { .. } => self.lost += 1,
+        }
+    }
+    /// Conservation: every message sent is in exactly one final state.
+    pub fn balanced(&self) -> bool {
+        self.sent == self.delivered + self.rejected + self.lost + self.queued
+    }
+}
+
+/// Delivery delay (creation to mailbox) of delivered messages, in seconds.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Delay {
+    pub median: f64,
+    pub p95: f64,
+    pub max: f64,
+}
+
+impl Delay {
+    /// Nearest-rank percentiles of a sample in milliseconds.
+    pub fn of(mut ms: Vec<u64>) -> Self {
+        if ms.is_empty() {
+            return Delay::default();
+        }
+        ms.sort_unstable();
+        let rank = |p: f64| {
+            ms[((p * ms.len() as f64).ceil() as usize).clamp(1, ms.len()) - 1] as f64 / 1000.0
+        };
+        Delay {
+            median: rank(0.5),
+            p95: rank(0.95),
+            max: *ms.last().unwrap_or(&0) as f64 / 1000.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ClassReport {
+    #[serde(flatten)]
+    pub counts: Counts,
+    pub delay_s: Delay,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Report {
+    pub scenario: String,
+    pub seed: u64,
+    pub sim_time_s: u64,
+    pub events: u64,
+    pub dns_queries: u64,
+    pub mail: BTreeMap<String, ClassReport>,
+    pub sources: BTreeMap<String, Counts>,
+    pub nodes: BTreeMap<String, NodeCounters>,
+}
+
+impl Report {
+    pub fn of(sim: &Simulation) -> Self {
+        let mut classes: BTreeMap<MailClass, (Counts, Vec<u64>)> = MailClass::ALL
+            .iter()
+            .map(|c| (*c, Default::default()))
+            .collect();
+        let mut sources: BTreeMap<String, Counts> = sim
+            .scenario
+            .traffic
+            .iter()
+            .map(|s| (s.id().to_string(), Counts::default()))
+            .collect();
+        for m in &sim.messages {
+            let (counts, delays) = classes.entry(m.class).or_default();
+            counts.add(&m.fate);
+            if let Fate::Delivered { at, .. } = m.fate {
+                delays.push(at - m.created);
+            }
+            if let Some(s) = m.source {
+                sources
+                    .entry(sim.scenario.traffic[s].id().to_string())
+                    .or_default()
+                    .add(&m.fate);
+            }
+        }
+        let mail = classes
+            .into_iter()
+            .map(|(c, (counts, d))| {
+                (
+                    c.name().to_string(),
+                    ClassReport {
+                        counts,
+                        delay_s: Delay::of(d),
+                    },
+                )
+            })
+            .collect();
+        let nodes = sim
+            .nodes
+            .iter()
+            .filter(|n| {
+                !matches!(
+                    n.kind,
+                    NodeKind::ClientPc(_)
+                        | NodeKind::SpamBot(_)
+                        | NodeKind::Population(_)
+                        | NodeKind::Dns
+                )
+            })
+            .map(|n| (n.id.clone(), n.counters.clone()))
+            .collect();
+        Report {
+            scenario: sim.scenario.name.clone(),
+            seed: sim.seed,
+            sim_time_s: sim.now() / 1000,
+            events: sim.events(),
+            dns_queries: sim.dns.queries,
+            mail,
+            sources,
+            nodes,
+        }
+    }
+
+    /// The report as an aligned text table.
+    pub fn to_table(&self) -> String {
+        let mut o = String::new();
+        let _ = writeln!(
+            o,
+            "{} (seed {}, {} s simulated, {} events)\n",
+            self.scenario, self.seed, self.sim_time_s, self.events
+        );
+        let _ = writeln!(
+            o,
+            "{:<14} {:>8} {:>10} {:>9} {:>7} {:>7} {:>11} {:>10}",
+            "mail", "sent", "delivered", "rejected", "lost", "queued", "median s", "p95 s"
+        );
+        for (name, c) in &self.mail {
+            let k = &c.counts;
+            let _ = writeln!(
+                o,
+                "{:<14} {:>8} {:>10} {:>9} {:>7} {:>7} {:>11.1} {:>10.1}",
+                name,
+                k.sent,
+                k.delivered,
+                k.rejected,
+                k.lost,
+                k.queued,
+                c.delay_s.median,
+                c.delay_s.p95
+            );
+        }
+        let _ = writeln!(
+            o,
+            "\n{:<24} {:>8} {:>10} {:>9} {:>7} {:>7}",
+            "source", "sent", "delivered", "rejected", "lost", "queued"
+        );
+        for (name, k) in &self.sources {
+            let _ = writeln!(
+                o,
+                "{:<24} {:>8} {:>10} {:>9} {:>7} {:>7}",
+                name, k.sent, k.delivered, k.rejected, k.lost, k.queued
+            );
+        }
+        let _ = writeln!(
+            o,
+            "\n{:<18} {:>9} {:>9} {:>8} {:>10} {:>8} {:>8} {:>7}  refused",
+            "node", "sessions", "accepted", "relayed", "delivered", "bounces", "deferred", "queued"
+        );
+        for (name, n) in &self.nodes {
+            let refused: Vec<String> = n.refused.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let dropped = if n.connections_seen > 0 {
+                format!("  dropped {}/{} connections", n.dropped, n.connections_seen)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                o,
+                "{:<18} {:>9} {:>9} {:>8} {:>10} {:>8} {:>8} {:>7}  {}{}",
+                name,
+                n.sessions_in,
+                n.accepted,
+                n.relayed,
+                n.delivered,
+                n.bounces_sent,
+                n.deferred,
+                n.queued,
+                refused.join(" "),
+                dropped
+            );
+        }
+        o
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let d = Delay::of((1..=100).map(|s| s * 1000).collect());
+        assert_eq!((d.median, d.p95, d.max), (50.0, 95.0, 100.0));
+        assert_eq!(Delay::of(vec![]), Delay::default());
+        assert_eq!(Delay::of(vec![1500]).median, 1.5);
+    }
+}
