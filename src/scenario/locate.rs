@@ -245,7 +245,7 @@ mod tests {
         assert_eq!(l.find("name"), Pos { line: 2, col: 9 });
         assert_eq!(l.find("nodes[0].id"), Pos { line: 4, col: 14 });
         assert_eq!(l.find("nodes[0].kind.hostname"), Pos { line: 4, col: 38 });
-        assert_eq!(l.find("dns[0].mx[0][1]"), Pos { line: 6, col: 38 });
+        assert_eq!(l.find("dns[0].mx[0][1]"), Pos { line: 6, col: 37 });
         // Unknown paths fall back to the nearest ancestor.
         assert_eq!(l.find("nodes[0].kind.nonexistent"), l.find("nodes[0].kind"));
     }

@@ -63,12 +63,11 @@ pub fn describe(sim: &Simulation, id: MsgId) -> Option<String> {
     for (i, h) in m.hops.iter().enumerate() {
         let _ = writeln!(
             o,
-            "\nHop {} [{} -> {}] {}:{} -> {}:{}  {} .. {}  => {}",
+            "\nHop {} [{} -> {}] {} -> {}:{}  {} .. {}  => {}",
             i + 1,
             name(h.from),
             name(h.to),
             h.from_ip,
-            "*",
             h.to_ip,
             h.port,
             format_ms(h.started),

@@ -80,33 +80,36 @@ impl Simulation {
         let local = node.is_local_domain(m.rcpt_domain());
         let delivers_here = matches!(node.kind, NodeKind::MailboxServer(_))
             || (local && node.mailbox_node.is_none());
-        let has_mailbox = node.mailboxes.contains(&m.rcpt);
         let m = &mut self.messages[id.0 as usize];
         m.headers.insert(0, received);
-        self.nodes[n].counters.accepted += 1;
-        if delivers_here && has_mailbox {
-            m.headers
-                .insert(0, format!("Return-Path: <{}>", m.mail_from));
-            m.fate = Fate::Delivered { at: t, node: n };
-            m.holder = Holder::Node(n);
-            self.nodes[n].counters.delivered += 1;
-            self.trace
-                .push(t, TraceEvent::Delivered { msg: id, node: n });
-            return;
-        }
-        if !local && !matches!(self.nodes[n].kind, NodeKind::MailboxServer(_)) {
-            self.nodes[n].counters.relayed += 1;
-        }
         m.holder = Holder::Node(n);
         m.attempts = 0;
         m.held_since = t;
+        self.nodes[n].counters.accepted += 1;
         if delivers_here {
-            // Accepted for a local mailbox that does not exist.
-            let reply = Reply::user_unknown(&m.rcpt);
-            self.bounce(n, id, t, reply.to_string(), true);
+            self.deliver_locally(id, n, t);
             return;
         }
+        if !local {
+            self.nodes[n].counters.relayed += 1;
+        }
         self.queue.schedule_in(0, Event::Attempt(id));
+    }
+
+    /// Delivery into a mailbox of the node that holds the message.
+    pub(crate) fn deliver_locally(&mut self, id: MsgId, n: usize, t: SimTime) {
+        let m = &mut self.messages[id.0 as usize];
+        if self.nodes[n].mailboxes.contains(&m.rcpt) {
+            m.headers
+                .insert(0, format!("Return-Path: <{}>", m.mail_from));
+            m.fate = Fate::Delivered { at: t, node: n };
+            self.nodes[n].counters.delivered += 1;
+            self.trace
+                .push(t, TraceEvent::Delivered { msg: id, node: n });
+        } else {
+            let reply = Reply::user_unknown(&m.rcpt);
+            self.bounce(n, id, t, reply.to_string(), true);
+        }
     }
 
     pub(crate) fn failed(

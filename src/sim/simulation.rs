@@ -441,6 +441,15 @@ impl Simulation {
             m.rcpt_domain().to_string(),
         );
         let (client_node, client_ip, ehlo, targets, port) = match holder {
+            Holder::Node(n)
+                if self.nodes[n].is_local_domain(&rcpt_domain)
+                    && self.nodes[n].mailbox_node.is_none() =>
+            {
+                // The holder is the final destination (e.g. a bounce to one of
+                // its own users): local delivery, no SMTP hop.
+                self.deliver_locally(id, n, t);
+                return;
+            }
             Holder::Node(n) => {
                 let targets = match self.nodes[n].mailbox_node {
                     Some(mb) if self.nodes[n].is_local_domain(&rcpt_domain) => self.node_target(mb),

@@ -67,6 +67,8 @@ impl Delay {
 pub struct ClassReport {
     #[serde(flatten)]
     pub counts: Counts,
+    /// Delivered messages that passed through a third party's open relay.
+    pub via_open_relay: u64,
     pub delay_s: Delay,
 }
 
@@ -84,6 +86,7 @@ pub struct Report {
 
 impl Report {
     pub fn of(sim: &Simulation) -> Self {
+        let mut via: BTreeMap<MailClass, u64> = BTreeMap::new();
         let mut classes: BTreeMap<MailClass, (Counts, Vec<u64>)> = MailClass::ALL
             .iter()
             .map(|c| (*c, Default::default()))
@@ -99,6 +102,12 @@ impl Report {
             counts.add(&m.fate);
             if let Fate::Delivered { at, .. } = m.fate {
                 delays.push(at - m.created);
+                if m.hops
+                    .iter()
+                    .any(|h| h.accepted && matches!(sim.nodes[h.to].kind, NodeKind::OpenRelay(_)))
+                {
+                    *via.entry(m.class).or_default() += 1;
+                }
             }
             if let Some(s) = m.source {
                 sources
@@ -114,6 +123,7 @@ impl Report {
                     c.name().to_string(),
                     ClassReport {
                         counts,
+                        via_open_relay: via.get(&c).copied().unwrap_or(0),
                         delay_s: Delay::of(d),
                     },
                 )
