@@ -1,6 +1,6 @@
 //! The command line: `relaysim run | check | show`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -62,7 +62,7 @@ enum Command {
     },
 }
 
-fn load(file: &PathBuf) -> Result<scenario::Scenario, ExitCode> {
+fn load(file: &Path) -> Result<scenario::Scenario, ExitCode> {
     scenario::load(file).map_err(|e| {
         eprintln!("{e}");
         if let LoadError::Problems(p) = &e {

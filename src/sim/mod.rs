@@ -10,6 +10,7 @@ pub mod rng;
 pub mod router;
 pub mod simulation;
 pub mod smtp;
+pub mod spf;
 pub mod topology;
 pub mod trace;
 pub mod world;

@@ -74,23 +74,13 @@ struct SourceRt {
 }
 
 /// Options of one run.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct RunOptions {
     pub seed: u64,
     /// Keep every hop's dialogue (scenario setting unless overridden).
     pub transcripts: Option<bool>,
     /// Record the trace of events for animation.
     pub trace: bool,
-}
-
-impl Default for RunOptions {
-    fn default() -> Self {
-        RunOptions {
-            seed: 0,
-            transcripts: None,
-            trace: false,
-        }
-    }
 }
 
 pub struct Simulation {
