@@ -18,9 +18,7 @@ fn hold(c: &mut Criterion) {
     for n in sizes {
         // Exponential gaps with mean N ms, precomputed so the RNG is not measured.
         let mut s = rng::stream(42, "bench", "hold");
-        let gaps: Vec<u64> = (0..65_536)
-            .map(|_| rng::exp_gap_ms(&mut s, n as f64))
-            .collect();
+        let gaps: Vec<u64> = (0..65_536).map(|_| rng::exp_gap_ms(&mut s, n as f64)).collect();
         let mut q: EventQueue<u64> = EventQueue::with_capacity(n);
         for (i, g) in gaps.iter().cycle().take(n).enumerate() {
             q.schedule(*g, i as u64).unwrap();

@@ -75,22 +75,13 @@ fn load(file: &Path) -> Result<scenario::Scenario, ExitCode> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run {
-            file,
-            seed,
-            until,
-            format,
-            no_transcripts,
-        } => {
+        Command::Run { file, seed, until, format, no_transcripts } => {
             let s = match load(&file) {
                 Ok(s) => s,
                 Err(code) => return code,
             };
-            let opts = RunOptions {
-                seed: seed.unwrap_or(s.seed),
-                transcripts: no_transcripts.then_some(false),
-                trace: false,
-            };
+            let opts =
+                RunOptions { seed: seed.unwrap_or(s.seed), transcripts: no_transcripts.then_some(false), trace: false };
             let sim = relaysim::run(s, opts, until.map(|d| d.0));
             let report = Report::of(&sim);
             match format {
@@ -116,27 +107,14 @@ fn main() -> ExitCode {
                     }
                 }
             }
-            if bad > 0 {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            }
+            if bad > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
         }
-        Command::Show {
-            file,
-            message,
-            seed,
-            until,
-        } => {
+        Command::Show { file, message, seed, until } => {
             let s = match load(&file) {
                 Ok(s) => s,
                 Err(code) => return code,
             };
-            let opts = RunOptions {
-                seed: seed.unwrap_or(s.seed),
-                transcripts: Some(true),
-                trace: false,
-            };
+            let opts = RunOptions { seed: seed.unwrap_or(s.seed), transcripts: Some(true), trace: false };
             let sim = relaysim::run(s, opts, until.map(|d| d.0));
             match inspect::describe(&sim, MsgId(message)) {
                 Some(text) => {
@@ -144,10 +122,7 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 None => {
-                    eprintln!(
-                        "no message #{message}: the run sent {} message(s)",
-                        sim.messages.len()
-                    );
+                    eprintln!("no message #{message}: the run sent {} message(s)", sim.messages.len());
                     ExitCode::from(1)
                 }
             }

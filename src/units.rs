@@ -26,9 +26,7 @@ pub enum UnitError {
         "`{0}` is not a duration (expected a number and a unit, e.g. \"500ms\", \"30s\", \"5m\", \"2h\", \"3d\", or \"1h30m\")"
     )]
     Duration(String),
-    #[error(
-        "`{0}` is not a rate (expected a count per unit, e.g. \"10/h\", \"2.5/min\", \"300/d\")"
-    )]
+    #[error("`{0}` is not a rate (expected a count per unit, e.g. \"10/h\", \"2.5/min\", \"300/d\")")]
     Rate(String),
     #[error("`{0}` is not an IPv4 network (expected CIDR notation, e.g. \"10.1.0.0/16\")")]
     Cidr(String),
@@ -88,14 +86,9 @@ impl FromStr for Duration {
             }
             let n: u64 = rest[..digits].parse().map_err(|_| err())?;
             rest = &rest[digits..];
-            let unit_len = rest
-                .find(|c: char| c.is_ascii_digit())
-                .unwrap_or(rest.len());
+            let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
             let unit = unit_ms(&rest[..unit_len]).ok_or_else(err)?;
-            total = n
-                .checked_mul(unit)
-                .and_then(|v| total.checked_add(v))
-                .ok_or_else(err)?;
+            total = n.checked_mul(unit).and_then(|v| total.checked_add(v)).ok_or_else(err)?;
             rest = &rest[unit_len..];
         }
         Ok(Duration(total))
@@ -115,13 +108,7 @@ pub fn format_ms(ms: u64) -> String {
     }
     let mut out = String::new();
     let mut rest = ms;
-    for (unit, size) in [
-        ("d", DAY),
-        ("h", HOUR),
-        ("m", MINUTE),
-        ("s", SECOND),
-        ("ms", MS),
-    ] {
+    for (unit, size) in [("d", DAY), ("h", HOUR), ("m", MINUTE), ("s", SECOND), ("ms", MS)] {
         if rest >= size {
             out.push_str(&format!("{}{}", rest / size, unit));
             rest %= size;
@@ -140,22 +127,14 @@ pub struct Rate {
 
 impl Rate {
     pub fn per_hour(n: f64) -> Self {
-        Rate {
-            per_ms: n / HOUR as f64,
-            text_count: n,
-            text_unit: HOUR,
-        }
+        Rate { per_ms: n / HOUR as f64, text_count: n, text_unit: HOUR }
     }
     /// Mean time between events in milliseconds (infinite for a zero rate).
     pub fn mean_gap_ms(&self) -> f64 {
         1.0 / self.per_ms
     }
     pub fn scaled(&self, k: f64) -> Self {
-        Rate {
-            per_ms: self.per_ms * k,
-            text_count: self.text_count * k,
-            text_unit: self.text_unit,
-        }
+        Rate { per_ms: self.per_ms * k, text_count: self.text_count * k, text_unit: self.text_unit }
     }
 }
 
@@ -169,26 +148,15 @@ impl FromStr for Rate {
             return Err(err());
         }
         let unit = unit.trim();
-        let unit_ms = unit_ms(unit)
-            .or_else(|| Duration::from_str(unit).ok().map(|d| d.0))
-            .filter(|&u| u > 0)
-            .ok_or_else(err)?;
-        Ok(Rate {
-            per_ms: count / unit_ms as f64,
-            text_count: count,
-            text_unit: unit_ms,
-        })
+        let unit_ms =
+            unit_ms(unit).or_else(|| Duration::from_str(unit).ok().map(|d| d.0)).filter(|&u| u > 0).ok_or_else(err)?;
+        Ok(Rate { per_ms: count / unit_ms as f64, text_count: count, text_unit: unit_ms })
     }
 }
 
 impl fmt::Display for Rate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}/{}",
-            self.text_count,
-            format_ms(self.text_unit).trim_start_matches('1')
-        )
+        write!(f, "{}/{}", self.text_count, format_ms(self.text_unit).trim_start_matches('1'))
     }
 }
 
@@ -201,11 +169,7 @@ pub struct Cidr {
 
 impl Cidr {
     pub fn mask(&self) -> u32 {
-        if self.len == 0 {
-            0
-        } else {
-            u32::MAX << (32 - self.len as u32)
-        }
+        if self.len == 0 { 0 } else { u32::MAX << (32 - self.len as u32) }
     }
     pub fn contains(&self, ip: Ipv4Addr) -> bool {
         (u32::from(ip) & self.mask()) == self.base
@@ -242,15 +206,9 @@ impl FromStr for Cidr {
             return Err(err());
         }
         let ip: Ipv4Addr = ip.parse().map_err(|_| err())?;
-        let c = Cidr {
-            base: u32::from(ip),
-            len,
-        };
+        let c = Cidr { base: u32::from(ip), len };
         if c.base & !c.mask() != 0 {
-            let fixed = Cidr {
-                base: c.base & c.mask(),
-                len,
-            };
+            let fixed = Cidr { base: c.base & c.mask(), len };
             return Err(UnitError::CidrHostBits(s.to_string(), fixed.to_string()));
         }
         Ok(c)
@@ -270,10 +228,7 @@ pub struct Ip(pub Ipv4Addr);
 impl FromStr for Ip {
     type Err = UnitError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        s.trim()
-            .parse()
-            .map(Ip)
-            .map_err(|_| UnitError::Ip(s.to_string()))
+        s.trim().parse().map(Ip).map_err(|_| UnitError::Ip(s.to_string()))
     }
 }
 
@@ -304,19 +259,14 @@ impl FromStr for Timestamp {
             return Err(err());
         }
         let num = |r: std::ops::Range<usize>| -> Result<i64, UnitError> {
-            std::str::from_utf8(&b[r])
-                .ok()
-                .and_then(|t| t.parse().ok())
-                .ok_or_else(err)
+            std::str::from_utf8(&b[r]).ok().and_then(|t| t.parse().ok()).ok_or_else(err)
         };
         let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
         let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
         if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 59 {
             return Err(err());
         }
-        Ok(Timestamp(
-            days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se,
-        ))
+        Ok(Timestamp(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se))
     }
 }
 
@@ -359,19 +309,8 @@ fn civil(t: i64) -> (i64, i64, i64, i64, i64, i64, i64) {
 pub fn rfc5322_date(start: Timestamp, now: SimTime) -> String {
     let (y, mo, d, h, mi, s, wd) = civil(start.0 + (now / SECOND) as i64);
     const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    format!(
-        "{}, {} {} {} {:02}:{:02}:{:02} +0000",
-        DAYS[wd as usize],
-        d,
-        MONTHS[(mo - 1) as usize],
-        y,
-        h,
-        mi,
-        s
-    )
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    format!("{}, {} {} {} {:02}:{:02}:{:02} +0000", DAYS[wd as usize], d, MONTHS[(mo - 1) as usize], y, h, mi, s)
 }
 
 macro_rules! serde_via_str {
@@ -419,10 +358,7 @@ mod tests {
         assert!(c.contains("10.1.200.3".parse().unwrap()));
         assert!(!c.contains("10.2.0.1".parse().unwrap()));
         assert_eq!(c.host(0), Some("10.1.0.1".parse().unwrap()));
-        assert!(matches!(
-            "10.1.0.1/16".parse::<Cidr>(),
-            Err(UnitError::CidrHostBits(..))
-        ));
+        assert!(matches!("10.1.0.1/16".parse::<Cidr>(), Err(UnitError::CidrHostBits(..))));
         assert!("10.1.0.0/33".parse::<Cidr>().is_err());
         let d: Cidr = "10.1.128.0/17".parse().unwrap();
         assert!(c.overlaps(&d) && d.overlaps(&c));
@@ -432,9 +368,6 @@ mod tests {
     fn dates_print_like_postfix() {
         let t: Timestamp = "1999-03-01T09:00:00Z".parse().unwrap();
         assert_eq!(t.to_string(), "1999-03-01T09:00:00Z");
-        assert_eq!(
-            rfc5322_date(t, 61 * SECOND),
-            "Mon, 1 Mar 1999 09:01:01 +0000"
-        );
+        assert_eq!(rfc5322_date(t, 61 * SECOND), "Mon, 1 Mar 1999 09:01:01 +0000");
     }
 }

@@ -14,26 +14,13 @@ fn relaysim(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn run_json_is_one_object_and_byte_identical_between_runs() {
-    let args = [
-        "run",
-        "scenarios/history/01-open-relay.ron",
-        "--format",
-        "json",
-    ];
+    let args = ["run", "scenarios/history/01-open-relay.ron", "--format", "json"];
     let a = relaysim(&args);
     let b = relaysim(&args);
     assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
     assert_eq!(a.stdout, b.stdout, "same scenario and seed, same bytes");
     let v: serde_json::Value = serde_json::from_slice(&a.stdout).expect("one JSON object");
-    for key in [
-        "scenario",
-        "seed",
-        "sim_time_s",
-        "events",
-        "mail",
-        "sources",
-        "nodes",
-    ] {
+    for key in ["scenario", "seed", "sim_time_s", "events", "mail", "sources", "nodes"] {
         assert!(v.get(key).is_some(), "missing {key}");
     }
     for class in ["legit", "spam", "backscatter"] {
@@ -42,56 +29,24 @@ fn run_json_is_one_object_and_byte_identical_between_runs() {
         }
     }
     assert!(v["mail"]["legit"]["delay_s"]["median"].is_f64());
-    assert!(
-        v["nodes"]["relay-univ"]["relayed"].as_u64().unwrap() > 0,
-        "spam through the open relay"
-    );
+    assert!(v["nodes"]["relay-univ"]["relayed"].as_u64().unwrap() > 0, "spam through the open relay");
     assert!(v["mail"]["spam"]["via_open_relay"].as_u64().unwrap() > 0);
-    assert!(
-        v["sources"]["spam-via-relays"]["delivered"]
-            .as_u64()
-            .unwrap()
-            > 0
-    );
+    assert!(v["sources"]["spam-via-relays"]["delivered"].as_u64().unwrap() > 0);
 }
 
 #[test]
 fn a_different_seed_gives_different_counts() {
-    let a = relaysim(&[
-        "run",
-        "scenarios/history/01-open-relay.ron",
-        "--format",
-        "json",
-        "--seed",
-        "1",
-    ]);
-    let b = relaysim(&[
-        "run",
-        "scenarios/history/01-open-relay.ron",
-        "--format",
-        "json",
-        "--seed",
-        "2",
-    ]);
-    let (a, b): (serde_json::Value, serde_json::Value) = (
-        serde_json::from_slice(&a.stdout).unwrap(),
-        serde_json::from_slice(&b.stdout).unwrap(),
-    );
+    let a = relaysim(&["run", "scenarios/history/01-open-relay.ron", "--format", "json", "--seed", "1"]);
+    let b = relaysim(&["run", "scenarios/history/01-open-relay.ron", "--format", "json", "--seed", "2"]);
+    let (a, b): (serde_json::Value, serde_json::Value) =
+        (serde_json::from_slice(&a.stdout).unwrap(), serde_json::from_slice(&b.stdout).unwrap());
     assert_ne!(a["mail"], b["mail"]);
 }
 
 #[test]
 fn check_accepts_the_shipped_scenarios() {
-    let out = relaysim(&[
-        "check",
-        "scenarios/history/01-open-relay.ron",
-        "scenarios/history/02-relay-restriction.ron",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = relaysim(&["check", "scenarios/history/01-open-relay.ron", "scenarios/history/02-relay-restriction.ron"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]
@@ -109,10 +64,7 @@ fn check_reports_file_line_column_and_exits_1() {
     let out = relaysim(&["check", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains(&format!("{}:30:35:", bad.display())) && err.contains("unknown node `nobody`"),
-        "{err}"
-    );
+    assert!(err.contains(&format!("{}:30:35:", bad.display())) && err.contains("unknown node `nobody`"), "{err}");
     assert!(!err.contains("panicked"));
     let out = relaysim(&["run", "does-not-exist.ron"]);
     assert_eq!(out.status.code(), Some(1));
@@ -121,12 +73,7 @@ fn check_reports_file_line_column_and_exits_1() {
 
 #[test]
 fn show_prints_the_dialogue_and_table_output_works() {
-    let out = relaysim(&[
-        "show",
-        "scenarios/examples/relay-chain.ron",
-        "--message",
-        "0",
-    ]);
+    let out = relaysim(&["show", "scenarios/examples/relay-chain.ron", "--message", "0"]);
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("RCPT TO:<bob@company.example>"));
     let out = relaysim(&["run", "scenarios/examples/backscatter.ron"]);

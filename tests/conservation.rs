@@ -27,11 +27,7 @@ fn every_shipped_scenario_conserves_messages() {
         let total: u64 = r.mail.values().map(|c| c.counts.sent).sum();
         let by_source: u64 = r.sources.values().map(|c| c.sent).sum();
         let bounces = r.mail["bounce"].counts.sent + r.mail["backscatter"].counts.sent;
-        assert_eq!(
-            total,
-            by_source + bounces,
-            "{f}: every message has a source or is a bounce"
-        );
+        assert_eq!(total, by_source + bounces, "{f}: every message has a source or is a bounce");
     }
 }
 

@@ -14,11 +14,7 @@ fn a_relayed_mail_reaches_the_mailbox_with_one_received_header_per_hop() {
     let (sim, r) = run_file("scenarios/examples/relay-chain.ron", 0);
     assert!(matches!(fate(&sim, 0), Fate::Delivered { .. }));
     let m = &sim.messages[0];
-    let received: Vec<&String> = m
-        .headers
-        .iter()
-        .filter(|h| h.starts_with("Received:"))
-        .collect();
+    let received: Vec<&String> = m.headers.iter().filter(|h| h.starts_with("Received:")).collect();
     assert_eq!(received.len(), 3, "B, C and D each add one");
     // Newest first: D's line on top, B's at the bottom (RFC 5321 §4.4).
     assert!(received[0].contains("by mbox.company.example"));
@@ -35,60 +31,31 @@ fn mynetworks_refuses_to_relay_for_a_roaming_user_but_accepts_local_mail() {
         Once(id: "roaming", from: "ken", to: "bob@company.example", at: "2m"),
         Once(id: "to-local", from: "ken", to: "alice@isp-a.example", at: "3m"),"#;
     let sim = run(parse(&small_world("IspNetworks", "", "", traffic)), 0);
-    assert!(
-        matches!(fate(&sim, 0), Fate::Delivered { .. }),
-        "a customer inside the ISP relays"
-    );
+    assert!(matches!(fate(&sim, 0), Fate::Delivered { .. }), "a customer inside the ISP relays");
     match fate(&sim, 1) {
-        Fate::Rejected { reason, .. } => assert_eq!(
-            reason,
-            "554 5.7.1 <bob@company.example>: Relay access denied"
-        ),
+        Fate::Rejected { reason, .. } => assert_eq!(reason, "554 5.7.1 <bob@company.example>: Relay access denied"),
         f => panic!("roaming mail should be refused, got {f:?}"),
     }
-    assert!(
-        matches!(fate(&sim, 2), Fate::Delivered { .. }),
-        "mail *for* the ISP's own domain is accepted from anyone"
-    );
+    assert!(matches!(fate(&sim, 2), Fate::Delivered { .. }), "mail *for* the ISP's own domain is accepted from anyone");
     let relay = &sim.nodes[sim.index_of("relay-a")].counters;
     assert_eq!(relay.refused.get("relay_denied"), Some(&1));
     // The refusal is visible in the transcript.
     let t = &sim.messages[1].hops[0].transcript;
-    assert!(
-        t.iter()
-            .any(|l| l.who == 'S' && l.text.contains("Relay access denied"))
-    );
+    assert!(t.iter().any(|l| l.who == 'S' && l.text.contains("Relay access denied")));
 }
 
 #[test]
 fn a_temporary_failure_is_retried_on_the_postfix_schedule() {
     let (sim, r) = run_file("scenarios/examples/mx-outage.ron", 0);
     let m = &sim.messages[0];
-    let Fate::Delivered { at, .. } = m.fate else {
-        panic!("should arrive after the outage: {:?}", m.fate)
-    };
+    let Fate::Delivered { at, .. } = m.fate else { panic!("should arrive after the outage: {:?}", m.fate) };
     // Attempts by the relay at +0, +5m, +10m, +20m fail with 421 (the MX is
     // down until 40m); the one 40 minutes later (at ~1h16m) succeeds.
-    let relay_hops: Vec<_> = m
-        .hops
-        .iter()
-        .filter(|h| h.from == sim.index_of("relay-a"))
-        .collect();
+    let relay_hops: Vec<_> = m.hops.iter().filter(|h| h.from == sim.index_of("relay-a")).collect();
     assert_eq!(relay_hops.len(), 5);
-    assert!(
-        relay_hops[..4]
-            .iter()
-            .all(|h| h.result.starts_with("421 4.3.2"))
-    );
-    let gaps: Vec<u64> = relay_hops
-        .windows(2)
-        .map(|w| (w[1].started - w[0].started) / 60_000)
-        .collect();
-    assert_eq!(
-        gaps,
-        vec![5, 10, 20, 40],
-        "minimal_backoff_time 300 s, doubling"
-    );
+    assert!(relay_hops[..4].iter().all(|h| h.result.starts_with("421 4.3.2")));
+    let gaps: Vec<u64> = relay_hops.windows(2).map(|w| (w[1].started - w[0].started) / 60_000).collect();
+    assert_eq!(gaps, vec![5, 10, 20, 40], "minimal_backoff_time 300 s, doubling");
     assert!(at > 40 * 60_000);
     assert_eq!(r.nodes["relay-a"].deferred, 4);
     assert_eq!(r.mail["legit"].counts.lost, 0);
@@ -99,21 +66,10 @@ fn a_permanent_failure_after_acceptance_bounces_to_the_envelope_sender() {
     let (sim, r) = run_file("scenarios/examples/mx-outage.ron", 0);
     // Message 1 went to a user that does not exist at the company.
     assert!(matches!(fate(&sim, 1), Fate::Rejected { .. }));
-    let bounce = sim
-        .messages
-        .iter()
-        .find(|m| m.bounce_of == Some(MsgId(1)))
-        .expect("a bounce");
-    assert_eq!(
-        bounce.mail_from, "",
-        "bounces use the null reverse-path (RFC 5321 §4.5.5)"
-    );
+    let bounce = sim.messages.iter().find(|m| m.bounce_of == Some(MsgId(1))).expect("a bounce");
+    assert_eq!(bounce.mail_from, "", "bounces use the null reverse-path (RFC 5321 §4.5.5)");
     assert_eq!(bounce.rcpt, "alice@isp-a.example");
-    assert_eq!(
-        bounce.class,
-        MailClass::Bounce,
-        "alice really sent it: not backscatter"
-    );
+    assert_eq!(bounce.class, MailClass::Bounce, "alice really sent it: not backscatter");
     assert!(matches!(bounce.fate, Fate::Delivered { .. }));
     assert_eq!(r.nodes["relay-a"].bounces_sent, 1);
 }
@@ -124,19 +80,10 @@ fn bounces_to_forged_senders_are_backscatter() {
     let spam = &r.mail["spam"].counts;
     let back = &r.mail["backscatter"].counts;
     assert!(spam.sent > 20);
+    assert!(back.sent > 0 && back.sent == spam.rejected, "every spam to an unknown user is bounced");
+    assert_eq!(back.delivered, back.sent, "Tanaka's mailbox receives them all");
     assert!(
-        back.sent > 0 && back.sent == spam.rejected,
-        "every spam to an unknown user is bounced"
-    );
-    assert_eq!(
-        back.delivered, back.sent,
-        "Tanaka's mailbox receives them all"
-    );
-    assert!(
-        sim.messages
-            .iter()
-            .filter(|m| m.class == MailClass::Backscatter)
-            .all(|m| m.rcpt == "tanaka@isp-b.example")
+        sim.messages.iter().filter(|m| m.class == MailClass::Backscatter).all(|m| m.rcpt == "tanaka@isp-b.example")
     );
     // With recipient verification at the MX the spam is refused at RCPT time: no backscatter.
     let mut s = load("scenarios/examples/backscatter.ron");
@@ -147,14 +94,8 @@ fn bounces_to_forged_senders_are_backscatter() {
     }
     let r2 = relaysim::stats::Report::of(&run(s, 3));
     assert_eq!(r2.mail["backscatter"].counts.sent, 0);
-    assert_eq!(
-        r2.mail["spam"].counts.sent, spam.sent,
-        "same traffic whatever the defense"
-    );
-    assert_eq!(
-        r2.nodes["mx-co"].refused.get("user_unknown"),
-        Some(&spam.rejected)
-    );
+    assert_eq!(r2.mail["spam"].counts.sent, spam.sent, "same traffic whatever the defense");
+    assert_eq!(r2.nodes["mx-co"].refused.get("user_unknown"), Some(&spam.rejected));
 }
 
 #[test]
@@ -171,25 +112,10 @@ fn a_router_can_drop_connections_and_a_no_retry_bot_delivers_nothing() {
     assert_eq!(spam.delivered, 0);
     assert_eq!(spam.rejected, spam.sent, "blocked on the way");
     assert_eq!(r.nodes["edge-a"].dropped, spam.sent);
-    assert_eq!(
-        r.nodes["mx-co"].sessions_in, 1,
-        "only Alice's mail, through her ISP's relay"
-    );
-    assert_eq!(
-        r.sources["alice"].delivered, 1,
-        "the ISP's own relay stays reachable"
-    );
-    let hop = &sim
-        .messages
-        .iter()
-        .find(|m| m.class == MailClass::Spam)
-        .unwrap()
-        .hops[0];
-    assert!(
-        hop.transcript
-            .iter()
-            .any(|l| l.text.contains("dropped by router edge-a"))
-    );
+    assert_eq!(r.nodes["mx-co"].sessions_in, 1, "only Alice's mail, through her ISP's relay");
+    assert_eq!(r.sources["alice"].delivered, 1, "the ISP's own relay stays reachable");
+    let hop = &sim.messages.iter().find(|m| m.class == MailClass::Spam).unwrap().hops[0];
+    assert!(hop.transcript.iter().any(|l| l.text.contains("dropped by router edge-a")));
 }
 
 #[test]
@@ -204,19 +130,12 @@ fn spam_software_retries_as_configured() {
     let down = r#", down: [Window(from: "0s", to: "7h")]"#;
     let attempts = |retry: &str| {
         let sim = run(parse(&small_world("Open", "", down, &traffic(retry))), 2);
-        let m = sim
-            .messages
-            .iter()
-            .find(|m| m.created < 3_600_000)
-            .expect("a spam in the first hour");
+        let m = sim.messages.iter().find(|m| m.created < 3_600_000).expect("a spam in the first hour");
         (m.hops.len(), m.fate.clone())
     };
     let (never, fate) = attempts("Never");
     assert_eq!(never, 1);
-    assert!(
-        matches!(fate, Fate::Lost { .. }),
-        "a 4xx and no retry: lost silently"
-    );
+    assert!(matches!(fate, Fate::Lost { .. }), "a 4xx and no retry: lost silently");
     assert_eq!(attempts("Immediate(3)").0, 4);
     let (rfc, _) = attempts(r#"Rfc(min: "5m", max: "1h", lifetime: "2h")"#);
     assert!(rfc > 3, "RFC-style retries keep trying ({rfc} attempts)");
@@ -232,14 +151,7 @@ fn spam_moves_down_its_relay_list_when_refused() {
     // Era 1: spam is delivered through the third-party open relay.
     assert!(r1.mail["spam"].via_open_relay > 0);
     // Era 2: the ISP relays refuse outsiders and the open relay carries more.
-    assert!(
-        r2.nodes["relay-a"]
-            .refused
-            .get("relay_denied")
-            .copied()
-            .unwrap_or(0)
-            > 0
-    );
+    assert!(r2.nodes["relay-a"].refused.get("relay_denied").copied().unwrap_or(0) > 0);
     assert!(r2.nodes["relay-univ"].relayed > r1.nodes["relay-univ"].relayed);
     assert!(r2.mail["spam"].via_open_relay > r1.mail["spam"].via_open_relay);
     // The roaming user can no longer send.

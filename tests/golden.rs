@@ -11,19 +11,12 @@ fn golden(name: &str, actual: &str) {
     let path = common::path(&format!("tests/golden/{name}"));
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&path, actual).unwrap();
-        panic!(
-            "rewrote {}: review the diff, then run again without UPDATE_GOLDEN",
-            path.display()
-        );
+        panic!("rewrote {}: review the diff, then run again without UPDATE_GOLDEN", path.display());
     }
     let expected = std::fs::read_to_string(&path)
         .unwrap_or_else(|_| panic!("missing {}: run with UPDATE_GOLDEN=1", path.display()));
     if expected != actual {
-        let first = expected
-            .lines()
-            .zip(actual.lines())
-            .position(|(a, b)| a != b)
-            .unwrap_or(0);
+        let first = expected.lines().zip(actual.lines()).position(|(a, b)| a != b).unwrap_or(0);
         panic!(
             "{name} differs from the golden file at line {}:\n  expected: {:?}\n  actual:   {:?}",
             first + 1,
@@ -36,18 +29,12 @@ fn golden(name: &str, actual: &str) {
 #[test]
 fn relay_chain_transcript() {
     let (sim, _) = common::run_file("scenarios/examples/relay-chain.ron", 0);
-    golden(
-        "relay-chain-message-0.txt",
-        &inspect::describe(&sim, MsgId(0)).unwrap(),
-    );
+    golden("relay-chain-message-0.txt", &inspect::describe(&sim, MsgId(0)).unwrap());
 }
 
 #[test]
 fn era1_summary_json() {
     let (_, r) = common::run_file("scenarios/history/01-open-relay.ron", 1);
     common::assert_conserved(&r);
-    golden(
-        "era1-seed1.json",
-        &(serde_json::to_string_pretty(&r).unwrap() + "\n"),
-    );
+    golden("era1-seed1.json", &(serde_json::to_string_pretty(&r).unwrap() + "\n"));
 }

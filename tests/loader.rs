@@ -13,12 +13,7 @@ fn problems(src: &str) -> Vec<relaysim::scenario::Problem> {
 }
 
 fn base() -> String {
-    common::small_world(
-        "IspNetworks",
-        "",
-        "",
-        r#"Once(id: "m", from: "alice", to: "bob@company.example", at: "1m"),"#,
-    )
+    common::small_world("IspNetworks", "", "", r#"Once(id: "m", from: "alice", to: "bob@company.example", at: "1m"),"#)
 }
 
 #[test]
@@ -42,10 +37,7 @@ fn an_unknown_field_is_reported_with_its_line_and_the_expected_fields() {
     let p = problems(&src);
     assert_eq!(p[0].pos.line, 4);
     let msg = p[0].to_string();
-    assert!(
-        msg.contains("speling") && msg.contains("expected one of"),
-        "{msg}"
-    );
+    assert!(msg.contains("speling") && msg.contains("expected one of"), "{msg}");
 }
 
 #[test]
@@ -65,22 +57,13 @@ fn every_validation_problem_is_reported_at_once_at_its_place() {
             r#"MailClient(server: "relay-x"))),
         Node(id: "ken""#,
         )
-        .replace(
-            r#"Link(a: "bot", b: "edge-a""#,
-            r#"Link(a: "bott", b: "edge-a""#,
-        )
-        .replace(
-            r#"Isp(id: "hotel", customers: ["10.3.0.0/24"])"#,
-            r#"Isp(id: "hotel", customers: ["10.1.0.0/24"])"#,
-        )
+        .replace(r#"Link(a: "bot", b: "edge-a""#, r#"Link(a: "bott", b: "edge-a""#)
+        .replace(r#"Isp(id: "hotel", customers: ["10.3.0.0/24"])"#, r#"Isp(id: "hotel", customers: ["10.1.0.0/24"])"#)
         .replace(r#"Node(id: "bot", isp"#, r#"Node(id: "alice", isp"#);
     let p = problems(&src);
     let text: Vec<String> = p.iter().map(|x| x.to_string()).collect();
-    let find = |needle: &str| {
-        text.iter()
-            .find(|t| t.contains(needle))
-            .unwrap_or_else(|| panic!("no `{needle}` in {text:#?}"))
-    };
+    let find =
+        |needle: &str| text.iter().find(|t| t.contains(needle)).unwrap_or_else(|| panic!("no `{needle}` in {text:#?}"));
     // Dangling reference: line 12 holds alice's mail client.
     assert!(find("unknown node `relay-x`").starts_with("bad.ron:12:"));
     assert!(find("unknown node `bott`").starts_with("bad.ron:20:"));
@@ -92,20 +75,14 @@ fn every_validation_problem_is_reported_at_once_at_its_place() {
 
 #[test]
 fn a_recipient_domain_without_mx_is_refused() {
-    let src = base().replace(
-        r#"to: "bob@company.example""#,
-        r#"to: "bob@nowhere.example""#,
-    );
+    let src = base().replace(r#"to: "bob@company.example""#, r#"to: "bob@nowhere.example""#);
     let p = problems(&src);
     assert!(matches!(&p[0].kind, ProblemKind::NoMx { domain } if domain == "nowhere.example"));
 }
 
 #[test]
 fn impossible_numbers_and_bad_cidrs_are_refused() {
-    let src = base().replace(
-        r#"customers: ["10.3.0.0/24"]"#,
-        r#"customers: ["10.3.0.1/24"]"#,
-    );
+    let src = base().replace(r#"customers: ["10.3.0.0/24"]"#, r#"customers: ["10.3.0.1/24"]"#);
     assert!(problems(&src)[0].to_string().contains("host bits"));
     let src = base().replace(r#"at: "1m""#, r#"at: "7h""#);
     assert!(problems(&src)[0].to_string().contains("not before the end"));

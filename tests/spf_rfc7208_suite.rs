@@ -83,10 +83,7 @@ impl ZoneDns {
                     entries.push(Entry::Timeout);
                     continue;
                 }
-                let (rtype, value) = item
-                    .as_mapping()
-                    .and_then(|m| m.iter().next())
-                    .expect("record map");
+                let (rtype, value) = item.as_mapping().and_then(|m| m.iter().next()).expect("record map");
                 let rr = match rtype.as_str().expect("record type") {
                     "TXT" => {
                         has_txt = true;
@@ -148,44 +145,23 @@ impl ZoneDns {
 impl SpfDns for ZoneDns {
     fn txt(&mut self, name: &str) -> Result<Vec<String>, DnsError> {
         let rrs = self.lookup(name, Kind::Txt)?;
-        Ok(rrs
-            .into_iter()
-            .filter_map(|r| if let Rr::Txt(t) = r { Some(t) } else { None })
-            .collect())
+        Ok(rrs.into_iter().filter_map(|r| if let Rr::Txt(t) = r { Some(t) } else { None }).collect())
     }
     fn a(&mut self, name: &str) -> Result<Vec<Ipv4Addr>, DnsError> {
         let rrs = self.lookup(name, Kind::A)?;
-        Ok(rrs
-            .into_iter()
-            .filter_map(|r| if let Rr::A(a) = r { Some(a) } else { None })
-            .collect())
+        Ok(rrs.into_iter().filter_map(|r| if let Rr::A(a) = r { Some(a) } else { None }).collect())
     }
     fn aaaa(&mut self, name: &str) -> Result<Vec<Ipv6Addr>, DnsError> {
         let rrs = self.lookup(name, Kind::Aaaa)?;
-        Ok(rrs
-            .into_iter()
-            .filter_map(|r| if let Rr::Aaaa(a) = r { Some(a) } else { None })
-            .collect())
+        Ok(rrs.into_iter().filter_map(|r| if let Rr::Aaaa(a) = r { Some(a) } else { None }).collect())
     }
     fn mx(&mut self, name: &str) -> Result<Vec<(u16, String)>, DnsError> {
         let rrs = self.lookup(name, Kind::Mx)?;
-        Ok(rrs
-            .into_iter()
-            .filter_map(|r| {
-                if let Rr::Mx(p, h) = r {
-                    Some((p, h))
-                } else {
-                    None
-                }
-            })
-            .collect())
+        Ok(rrs.into_iter().filter_map(|r| if let Rr::Mx(p, h) = r { Some((p, h)) } else { None }).collect())
     }
     fn ptr(&mut self, ip: IpAddr) -> Result<Vec<String>, DnsError> {
         let rrs = self.lookup(&reverse_name(ip), Kind::Ptr)?;
-        Ok(rrs
-            .into_iter()
-            .filter_map(|r| if let Rr::Ptr(p) = r { Some(p) } else { None })
-            .collect())
+        Ok(rrs.into_iter().filter_map(|r| if let Rr::Ptr(p) = r { Some(p) } else { None }).collect())
     }
 }
 
@@ -235,19 +211,14 @@ fn run_case(dns: &mut ZoneDns, case: &Value) -> Result<Option<String>, String> {
         // "DEFAULT" stands for the implementation's default explanation,
         // which is ours when no exp= text could be used.
         let got_exp = match &got {
-            SpfResult::Fail { explanation } => {
-                explanation.clone().unwrap_or_else(|| "DEFAULT".into())
-            }
+            SpfResult::Fail { explanation } => explanation.clone().unwrap_or_else(|| "DEFAULT".into()),
             _ => "DEFAULT".into(),
         };
         if got_exp != exp {
             return Err(format!("explanation: expected {exp:?}, got {got_exp:?}"));
         }
     }
-    Ok(want
-        .first()
-        .filter(|w| *w != got.as_str())
-        .map(|w| format!("{} accepted, {w} preferred", got.as_str())))
+    Ok(want.first().filter(|w| *w != got.as_str()).map(|w| format!("{} accepted, {w} preferred", got.as_str())))
 }
 
 #[test]
@@ -294,14 +265,7 @@ fn rfc7208_suite() {
     for (name, reason) in EXCLUDED {
         println!("EXCLUDED {name}: {reason}");
     }
-    println!(
-        "spf suite: {passed} passed, {} failed, {excluded} skipped",
-        failures.len()
-    );
+    println!("spf suite: {passed} passed, {} failed, {excluded} skipped", failures.len());
     assert_eq!(total, EXPECTED_CASES, "suite size changed");
-    assert!(
-        failures.is_empty(),
-        "{} suite case(s) failed",
-        failures.len()
-    );
+    assert!(failures.is_empty(), "{} suite case(s) failed", failures.len());
 }

@@ -14,11 +14,7 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: error: {}",
-            self.file, self.pos.line, self.pos.col, self.kind
-        )
+        write!(f, "{}:{}:{}: error: {}", self.file, self.pos.line, self.pos.col, self.kind)
     }
 }
 
@@ -29,33 +25,14 @@ pub enum ProblemKind {
     #[error("{0}")]
     Syntax(String),
     #[error("duplicate {what} `{id}` (first defined at line {first_line})")]
-    Duplicate {
-        what: &'static str,
-        id: String,
-        first_line: usize,
-    },
+    Duplicate { what: &'static str, id: String, first_line: usize },
     #[error("unknown {what} `{id}`: expected {expected}")]
-    UnknownReference {
-        what: &'static str,
-        id: String,
-        expected: String,
-    },
+    UnknownReference { what: &'static str, id: String, expected: String },
     #[error("`{id}` is a {found} node, but {expected} is expected here")]
-    WrongKind {
-        id: String,
-        found: &'static str,
-        expected: &'static str,
-    },
+    WrongKind { id: String, found: &'static str, expected: &'static str },
     #[error("range {range} of ISP `{isp}` overlaps {other} of ISP `{other_isp}`")]
-    OverlappingRanges {
-        isp: String,
-        range: String,
-        other_isp: String,
-        other: String,
-    },
-    #[error(
-        "domain `{domain}` receives mail in this scenario but has no MX record (add a Zone with `mx`)"
-    )]
+    OverlappingRanges { isp: String, range: String, other_isp: String, other: String },
+    #[error("domain `{domain}` receives mail in this scenario but has no MX record (add a Zone with `mx`)")]
     NoMx { domain: String },
     #[error("no route from `{from}` to `{to}`: add links that join them")]
     NoRoute { from: String, to: String },
@@ -69,10 +46,7 @@ pub enum ProblemKind {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("{file}: cannot read: {source}")]
-    Io {
-        file: String,
-        source: std::io::Error,
-    },
+    Io { file: String, source: std::io::Error },
     #[error("{}", .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))]
     Problems(Vec<Problem>),
 }

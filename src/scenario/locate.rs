@@ -217,11 +217,7 @@ impl Locator {
             match named {
                 Some(name) => {
                     *i += 2;
-                    let sub = if path.is_empty() {
-                        name
-                    } else {
-                        format!("{path}.{name}")
-                    };
+                    let sub = if path.is_empty() { name } else { format!("{path}.{name}") };
                     self.value(t, i, sub, depth + 1);
                 }
                 None => self.value(t, i, format!("{path}[{index}]"), depth + 1),

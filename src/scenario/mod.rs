@@ -18,27 +18,20 @@ pub use schema::*;
 /// RON extensions on by default, so authors can write `relay: Open` for an
 /// `Option` and `IspRelay(hostname: …)` for a variant holding a struct.
 fn ron_options() -> ron::Options {
-    ron::Options::default()
-        .with_default_extension(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES)
+    ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES)
 }
 
 /// Reads and checks a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, LoadError> {
     let file = path.display().to_string();
-    let src = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
-        file: file.clone(),
-        source,
-    })?;
+    let src = std::fs::read_to_string(path).map_err(|source| LoadError::Io { file: file.clone(), source })?;
     parse(&src, &file)
 }
 
 /// Parses and checks scenario text; `file` names it in messages.
 pub fn parse(src: &str, file: &str) -> Result<Scenario, LoadError> {
     let scenario: Scenario = ron_options().from_str(src).map_err(|e| {
-        let pos = Pos {
-            line: e.span.start.line.max(1),
-            col: e.span.start.col.max(1),
-        };
+        let pos = Pos { line: e.span.start.line.max(1), col: e.span.start.col.max(1) };
         LoadError::Problems(vec![Problem {
             file: file.to_string(),
             pos,
@@ -46,11 +39,7 @@ pub fn parse(src: &str, file: &str) -> Result<Scenario, LoadError> {
         }])
     })?;
     let problems = validate::validate(&scenario, src, file);
-    if problems.is_empty() {
-        Ok(scenario)
-    } else {
-        Err(LoadError::Problems(problems))
-    }
+    if problems.is_empty() { Ok(scenario) } else { Err(LoadError::Problems(problems)) }
 }
 
 /// Writes a scenario back as RON (used by tools that generate scenarios).

@@ -84,6 +84,10 @@ pub struct Node {
     /// Where the GUI draws it; laid out automatically when absent.
     #[serde(default)]
     pub position: Option<(f32, f32)>,
+    /// The id of a NAT router (a Router with an `ip`) this host sits behind:
+    /// servers see the router's address, shared by every host behind it.
+    #[serde(default)]
+    pub nat: Option<String>,
     pub kind: NodeKind,
 }
 
@@ -129,10 +133,7 @@ impl NodeKind {
     }
     pub fn mail_server(&self) -> Option<&MailServer> {
         match self {
-            NodeKind::IspRelay(m)
-            | NodeKind::OpenRelay(m)
-            | NodeKind::SpammerServer(m)
-            | NodeKind::Mx(m) => Some(m),
+            NodeKind::IspRelay(m) | NodeKind::OpenRelay(m) | NodeKind::SpammerServer(m) | NodeKind::Mx(m) => Some(m),
             _ => None,
         }
     }
@@ -160,6 +161,33 @@ pub struct MailClient {
     /// What the client does with mail it could not hand over.
     #[serde(default = "Retry::mail_client")]
     pub retry: Retry,
+    /// SMTP-AUTH credentials (RFC 4954), used when the server offers AUTH.
+    /// In a population, `{i}` in the user name stands for the host number.
+    #[serde(default)]
+    pub auth: Option<Credentials>,
+    /// The POP3 account the client checks on every send/receive cycle.
+    #[serde(default)]
+    pub pop: Option<PopClient>,
+}
+
+/// A user name and password.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    pub user: String,
+    pub password: String,
+}
+
+/// A mail client's POP3 settings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopClient {
+    /// Node id of the server holding the mailbox.
+    pub server: String,
+    /// Sends before it receives on each cycle (seed 001's mail client): the
+    /// first send after a while comes before the POP login that would permit it.
+    #[serde(default)]
+    pub send_first: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -180,6 +208,10 @@ pub struct Population {
     /// Users' mail domain: host `i` is `user<i>@<domain>`.
     pub domain: String,
     pub mail_client: MailClient,
+    /// Dynamic addresses are reassigned every `lease`: host `i` moves to the
+    /// next host's address, so an address passes from one customer to another.
+    #[serde(default)]
+    pub lease: Option<Duration>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -201,6 +233,9 @@ pub enum Filter {
         #[serde(default)]
         unless_to: Vec<Cidr>,
     },
+    /// Outbound Port 25 Blocking for an ISP (JEAG 2006): drop TCP/25 from the
+    /// ISP's customer ranges to anything outside the ISP's own ranges.
+    Op25b { isp: String },
 }
 
 /// Whom a mail server relays for (mail to domains that are not its own).
@@ -247,6 +282,157 @@ pub struct MailServer {
     /// Periods when the server answers `421` to every connection.
     #[serde(default)]
     pub down: Vec<Window>,
+    /// TCP ports it listens on: 25 (relay and MX), 587 (submission: STARTTLS
+    /// and AUTH required, RFC 6409), 465 (implicit TLS and AUTH, RFC 8314).
+    #[serde(default = "default_ports")]
+    pub ports: Vec<u16>,
+    /// SMTP-AUTH accounts (RFC 4954); AUTH is offered when there are any.
+    #[serde(default)]
+    pub accounts: Vec<Account>,
+    /// Most messages an authenticated account may send per hour (`"100/h"`).
+    #[serde(default)]
+    pub auth_rate_limit: Option<Rate>,
+    /// Relay for addresses that logged in to POP3 recently.
+    #[serde(default)]
+    pub pop_before_smtp: Option<PopBeforeSmtp>,
+    /// postgrey in front of this server.
+    #[serde(default)]
+    pub greylist: Option<Greylist>,
+    /// SPF checks of the envelope sender (postfix-policyd-spf style).
+    #[serde(default)]
+    pub spf: Option<SpfCheck>,
+    /// A pool of outbound addresses: each delivery attempt uses the next one
+    /// (large providers, seed 003 §2.3).
+    #[serde(default)]
+    pub outbound_ips: Vec<Ip>,
+    /// `false`: a sender that never retries; a temporary failure loses the
+    /// mail without a bounce (seed 003 §2.5).
+    #[serde(default = "yes")]
+    pub retries: bool,
+    /// Plain forwarding `(from, to)`: mail for `from` is sent on to `to` with
+    /// the envelope sender kept (which breaks SPF at the next MX).
+    #[serde(default)]
+    pub forwards: Vec<(String, String)>,
+}
+
+fn default_ports() -> Vec<u16> {
+    vec![25]
+}
+
+/// An SMTP-AUTH account. `user` may be `*@domain` for every user of a domain.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    pub user: String,
+    pub password: String,
+    /// A guessable password: spam operators may have stolen it.
+    #[serde(default)]
+    pub weak: bool,
+}
+
+/// POP-before-SMTP (DRAC, the pop-before-smtp daemon).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopBeforeSmtp {
+    /// Node id of the POP3 server whose logins count.
+    pub server: String,
+    /// How long a login permits relaying (DRAC `-e` default: 30 minutes).
+    #[serde(default = "PopBeforeSmtp::default_window")]
+    pub window: Duration,
+}
+
+impl PopBeforeSmtp {
+    fn default_window() -> Duration {
+        Duration::from_mins(30)
+    }
+}
+
+/// postgrey's settings, with its defaults.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Greylist {
+    /// `--delay` (300 s): how long a new triplet is refused.
+    #[serde(default = "Greylist::default_delay")]
+    pub delay: Duration,
+    /// `--retry-window` (2 d): the first retry must come within this.
+    #[serde(default = "Greylist::default_retry_window")]
+    pub retry_window: Duration,
+    /// `--max-age` (35 d): entries unused this long are forgotten.
+    #[serde(default = "Greylist::default_max_age")]
+    pub max_age: Duration,
+    /// `--auto-whitelist-clients` (5): successful deliveries after which a
+    /// client is no longer greylisted (0 turns it off).
+    #[serde(default = "Greylist::default_awl")]
+    pub auto_whitelist: u32,
+    /// `--lookup-by-host`: key on the full address, not its /24.
+    #[serde(default)]
+    pub lookup_by_host: bool,
+    /// Clients never greylisted (`whitelist_clients`).
+    #[serde(default)]
+    pub whitelist: Vec<Cidr>,
+}
+
+impl Greylist {
+    fn default_delay() -> Duration {
+        Duration::from_secs(300)
+    }
+    fn default_retry_window() -> Duration {
+        Duration::from_secs(2 * 86_400)
+    }
+    fn default_max_age() -> Duration {
+        Duration::from_secs(35 * 86_400)
+    }
+    fn default_awl() -> u32 {
+        5
+    }
+}
+
+impl Default for Greylist {
+    fn default() -> Self {
+        Greylist {
+            delay: Self::default_delay(),
+            retry_window: Self::default_retry_window(),
+            max_age: Self::default_max_age(),
+            auto_whitelist: Self::default_awl(),
+            lookup_by_host: false,
+            whitelist: vec![],
+        }
+    }
+}
+
+/// What an SPF-checking server does with each result (RFC 7208 §8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum SpfAction {
+    /// Refuse with 5xx.
+    Reject,
+    /// Refuse with 4xx (try again later).
+    Defer,
+    /// Accept, recording the result in `Received-SPF:`.
+    Mark,
+}
+
+/// postfix-policyd-spf-python's defaults: reject `fail`, mark the rest.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpfCheck {
+    #[serde(default = "SpfCheck::reject")]
+    pub on_fail: SpfAction,
+    /// RFC 7208 §8.5: softfail SHOULD NOT alone cause rejection.
+    #[serde(default = "SpfCheck::mark")]
+    pub on_softfail: SpfAction,
+    #[serde(default = "SpfCheck::mark")]
+    pub on_permerror: SpfAction,
+    #[serde(default = "SpfCheck::mark")]
+    pub on_temperror: SpfAction,
+}
+
+impl SpfCheck {
+    fn reject() -> SpfAction {
+        SpfAction::Reject
+    }
+    fn mark() -> SpfAction {
+        SpfAction::Mark
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -257,6 +443,9 @@ pub struct MailboxServer {
     pub mailboxes: Vec<String>,
     #[serde(default)]
     pub down: Vec<Window>,
+    /// Plain forwarding `(from, to)`, as a user's `.forward` file.
+    #[serde(default)]
+    pub forwards: Vec<(String, String)>,
 }
 
 /// A time interval from the start of the run, `[from, to)`.
@@ -294,21 +483,14 @@ impl Backoff {
     }
     /// Delay before attempt number `attempts + 1` (after `attempts` failures).
     pub fn delay_after(&self, attempts: u32) -> u64 {
-        let doubled = self
-            .min
-            .0
-            .saturating_mul(1u64 << attempts.saturating_sub(1).min(40));
+        let doubled = self.min.0.saturating_mul(1u64 << attempts.saturating_sub(1).min(40));
         doubled.clamp(self.min.0, self.max.0.max(self.min.0))
     }
 }
 
 impl Default for Backoff {
     fn default() -> Self {
-        Backoff {
-            min: Self::default_min(),
-            max: Self::default_max(),
-            lifetime: Self::default_lifetime(),
-        }
+        Backoff { min: Self::default_min(), max: Self::default_max(), lifetime: Self::default_lifetime() }
     }
 }
 
@@ -319,6 +501,8 @@ pub enum Retry {
     Never,
     /// Reconnect at once, ignoring RFC 5321, up to this many extra attempts.
     Immediate(u32),
+    /// Retry at once from another infected host, up to this many times (seed 003 §2.2).
+    OtherHost(u32),
     /// Keep the mail and retry on a schedule, like an MTA or a mail client's outbox.
     Rfc(Backoff),
 }
@@ -397,8 +581,12 @@ pub struct OnceMail {
 #[serde(deny_unknown_fields)]
 pub struct LegitSource {
     pub id: String,
-    /// Node id of a ClientPc or a Population whose users write the mail.
+    /// Node id of a ClientPc or a Population whose users write the mail, or
+    /// of a mail server that sends on its own (a provider, a mailing list).
     pub from: String,
+    /// The envelope sender when `from` is a mail server (default `noreply@<hostname>`).
+    #[serde(default)]
+    pub sender: Option<String>,
     /// Poisson rate for the whole source (a population's total, not per host).
     pub rate: Rate,
     /// Recipients, chosen uniformly.
@@ -439,6 +627,16 @@ impl Retry {
     }
 }
 
+impl Strategy {
+    /// The third-party relays on the spammer's list (none for other strategies).
+    pub fn relays(&self) -> &[String] {
+        match self {
+            Strategy::OpenRelays(r) | Strategy::OpenRelaysThenDirect(r) => r,
+            _ => &[],
+        }
+    }
+}
+
 /// How spam software gets its mail to the victims.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub enum Strategy {
@@ -449,4 +647,7 @@ pub enum Strategy {
     DirectToMx,
     /// Relays first; when every relay on the list refused, direct to the MX.
     OpenRelaysThenDirect(Vec<String>),
+    /// Submit through the victims' ISP relay with stolen SMTP-AUTH
+    /// credentials (seed 003, 004). Hosts outside `share` go direct to the MX.
+    StolenCredentials { relay: String, port: u16, credentials: Vec<Credentials>, share: f64 },
 }

@@ -15,20 +15,10 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn report(&mut self, path: &str, kind: ProblemKind) {
-        self.problems.push(Problem {
-            file: self.file.to_string(),
-            pos: self.loc.find(path),
-            kind,
-        });
+        self.problems.push(Problem { file: self.file.to_string(), pos: self.loc.find(path), kind });
     }
     fn invalid(&mut self, path: &str, what: impl Into<String>, why: impl Into<String>) {
-        self.report(
-            path,
-            ProblemKind::Invalid {
-                what: what.into(),
-                why: why.into(),
-            },
-        );
+        self.report(path, ProblemKind::Invalid { what: what.into(), why: why.into() });
     }
 }
 
@@ -50,11 +40,7 @@ fn is_mail_server(k: &NodeKind) -> bool {
 }
 
 pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
-    let mut c = Checker {
-        file,
-        loc: Locator::new(src),
-        problems: Vec::new(),
-    };
+    let mut c = Checker { file, loc: Locator::new(src), problems: Vec::new() };
 
     if s.duration.0 == 0 {
         c.invalid("duration", "duration", "must be longer than 0s");
@@ -66,14 +52,7 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
         let path = format!("isps[{i}].id");
         if let Some(&first) = seen.get(isp.id.as_str()) {
             let first_line = c.loc.find(&format!("isps[{first}].id")).line;
-            c.report(
-                &path,
-                ProblemKind::Duplicate {
-                    what: "ISP id",
-                    id: isp.id.clone(),
-                    first_line,
-                },
-            );
+            c.report(&path, ProblemKind::Duplicate { what: "ISP id", id: isp.id.clone(), first_line });
         } else {
             seen.insert(&isp.id, i);
         }
@@ -84,11 +63,7 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
             let first_line = c.loc.find(&format!("nodes[{first}].id")).line;
             c.report(
                 &format!("nodes[{i}].id"),
-                ProblemKind::Duplicate {
-                    what: "node id",
-                    id: n.id.clone(),
-                    first_line,
-                },
+                ProblemKind::Duplicate { what: "node id", id: n.id.clone(), first_line },
             );
         } else {
             nodes.insert(&n.id, (i, n));
@@ -100,11 +75,7 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
             let first_line = c.loc.find(&format!("traffic[{first}].id")).line;
             c.report(
                 &format!("traffic[{i}].id"),
-                ProblemKind::Duplicate {
-                    what: "traffic source id",
-                    id: t.id().to_string(),
-                    first_line,
-                },
+                ProblemKind::Duplicate { what: "traffic source id", id: t.id().to_string(), first_line },
             );
         } else {
             sources.insert(t.id(), i);
@@ -118,17 +89,8 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
         .iter()
         .enumerate()
         .flat_map(|(i, isp)| {
-            let cust = isp
-                .customers
-                .iter()
-                .enumerate()
-                .map(move |(j, r)| (i, "customers", j, r));
-            cust.chain(
-                isp.servers
-                    .iter()
-                    .enumerate()
-                    .map(move |(j, r)| (i, "servers", j, r)),
-            )
+            let cust = isp.customers.iter().enumerate().map(move |(j, r)| (i, "customers", j, r));
+            cust.chain(isp.servers.iter().enumerate().map(move |(j, r)| (i, "servers", j, r)))
         })
         .collect();
     for (a, (ia, fa, ja, ra)) in ranges.iter().enumerate() {
@@ -159,11 +121,7 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
                     let expected = one_of(s.isps.iter().map(|i| i.id.as_str()), "an ISP id");
                     c.report(
                         &format!("{p}.isp"),
-                        ProblemKind::UnknownReference {
-                            what: "ISP",
-                            id: id.clone(),
-                            expected,
-                        },
+                        ProblemKind::UnknownReference { what: "ISP", id: id.clone(), expected },
                     );
                     None
                 }
@@ -182,11 +140,7 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
                 ips.insert(raw, i);
             }
             if let Some(isp) = isp {
-                let inside = isp
-                    .customers
-                    .iter()
-                    .chain(&isp.servers)
-                    .any(|r| r.contains(ip.0));
+                let inside = isp.customers.iter().chain(&isp.servers).any(|r| r.contains(ip.0));
                 if !inside {
                     c.invalid(
                         &format!("{p}.ip"),
@@ -196,10 +150,7 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
                 }
             }
         }
-        let needs_address = !matches!(
-            n.kind,
-            NodeKind::Router(_) | NodeKind::Dns | NodeKind::Population(_)
-        );
+        let needs_address = !matches!(n.kind, NodeKind::Router(_) | NodeKind::Dns | NodeKind::Population(_));
         if needs_address && n.ip.is_none() {
             let has_range = isp.is_some_and(|isp| {
                 let ranges = if matches!(n.kind, NodeKind::ClientPc(_) | NodeKind::SpamBot(_)) {
@@ -220,22 +171,16 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
         let hostname = match &n.kind {
             NodeKind::ClientPc(pc) => {
                 check_address(&mut c, &format!("{p}.kind.user"), &pc.user);
-                check_client(
-                    &mut c,
-                    &nodes,
-                    &format!("{p}.kind.mail_client"),
-                    &pc.mail_client,
-                );
+                check_client(&mut c, &nodes, &format!("{p}.kind.mail_client"), &pc.mail_client);
                 pc.hostname.clone()
             }
             NodeKind::SpamBot(b) => b.hostname.clone(),
             NodeKind::Population(pop) => {
+                if pop.lease.is_some_and(|l| l.0 == 0) {
+                    c.invalid(&format!("{p}.kind.lease"), "lease", "must be longer than 0s");
+                }
                 if pop.count == 0 {
-                    c.invalid(
-                        &format!("{p}.kind.count"),
-                        "count",
-                        "a population needs at least one host",
-                    );
+                    c.invalid(&format!("{p}.kind.count"), "count", "a population needs at least one host");
                 }
                 if !(0.0..=1.0).contains(&pop.infected) || pop.infected.is_nan() {
                     c.invalid(
@@ -246,13 +191,16 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
                 }
                 match isp {
                     Some(isp) => {
-                        let room: u64 = isp
-                            .customers
-                            .iter()
-                            .map(|r| r.size().saturating_sub(2))
-                            .sum();
+                        let room: u64 = isp.customers.iter().map(|r| r.size().saturating_sub(2)).sum();
                         if room < pop.count as u64 {
-                            c.invalid(&format!("{p}.kind.count"), "count", format!("{} hosts do not fit in the customer ranges of ISP `{}` ({room} addresses)", pop.count, isp.id));
+                            c.invalid(
+                                &format!("{p}.kind.count"),
+                                "count",
+                                format!(
+                                    "{} hosts do not fit in the customer ranges of ISP `{}` ({room} addresses)",
+                                    pop.count, isp.id
+                                ),
+                            );
                         }
                     }
                     None => c.invalid(
@@ -261,31 +209,29 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
                         "needs an `isp` whose customer range gives its hosts addresses",
                     ),
                 }
-                check_client(
-                    &mut c,
-                    &nodes,
-                    &format!("{p}.kind.mail_client"),
-                    &pop.mail_client,
-                );
+                check_client(&mut c, &nodes, &format!("{p}.kind.mail_client"), &pop.mail_client);
                 None
             }
             NodeKind::Router(r) => {
                 for (j, f) in r.filters.iter().enumerate() {
-                    let Filter::Block { port, .. } = f;
-                    if *port == 0 {
-                        c.invalid(
-                            &format!("{p}.kind.filters[{j}].port"),
-                            "port",
-                            "0 is not a TCP port",
-                        );
+                    match f {
+                        Filter::Block { port: 0, .. } => {
+                            c.invalid(&format!("{p}.kind.filters[{j}].port"), "port", "0 is not a TCP port")
+                        }
+                        Filter::Op25b { isp } if !isps.contains_key(isp.as_str()) => c.report(
+                            &format!("{p}.kind.filters[{j}].isp"),
+                            ProblemKind::UnknownReference {
+                                what: "ISP",
+                                id: isp.clone(),
+                                expected: "an ISP id".into(),
+                            },
+                        ),
+                        _ => {}
                     }
                 }
                 None
             }
-            NodeKind::IspRelay(m)
-            | NodeKind::OpenRelay(m)
-            | NodeKind::SpammerServer(m)
-            | NodeKind::Mx(m) => {
+            NodeKind::IspRelay(m) | NodeKind::OpenRelay(m) | NodeKind::SpammerServer(m) | NodeKind::Mx(m) => {
                 if let Some(mb) = &m.mailbox {
                     match nodes.get(mb.as_str()) {
                         None => c.report(
@@ -307,7 +253,11 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
                         _ => {}
                     }
                     if !m.mailboxes.is_empty() {
-                        c.invalid(&format!("{p}.kind.mailboxes"), "mailboxes", "a server that hands mail to a `mailbox` server keeps no mailboxes itself");
+                        c.invalid(
+                            &format!("{p}.kind.mailboxes"),
+                            "mailboxes",
+                            "a server that hands mail to a `mailbox` server keeps no mailboxes itself",
+                        );
                     }
                 }
                 if m.relay == Some(RelayPolicy::IspNetworks) && isp.is_none() {
@@ -321,10 +271,41 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
                     check_mailbox(&mut c, &format!("{p}.kind.mailboxes[{j}]"), mbx, &m.domains);
                 }
                 check_backoff(&mut c, &format!("{p}.kind.queue"), &m.queue);
+                for (j, port) in m.ports.iter().enumerate() {
+                    if *port == 0 {
+                        c.invalid(&format!("{p}.kind.ports[{j}]"), "port", "0 is not a TCP port");
+                    }
+                }
+                if m.ports.is_empty() {
+                    c.invalid(&format!("{p}.kind.ports"), "ports", "a mail server must listen on at least one port");
+                }
+                if let Some(pb) = &m.pop_before_smtp {
+                    check_ref(
+                        &mut c,
+                        &nodes,
+                        &format!("{p}.kind.pop_before_smtp.server"),
+                        &pb.server,
+                        "a server with mailboxes",
+                        |k| {
+                            matches!(k, NodeKind::MailboxServer(_))
+                                || k.mail_server().is_some_and(|m| !m.mailboxes.is_empty())
+                        },
+                    );
+                }
+                if let Some(g) = &m.greylist
+                    && g.delay.0 == 0
+                {
+                    c.invalid(&format!("{p}.kind.greylist.delay"), "delay", "0s would greylist nothing");
+                }
+                if let Some(r) = &m.auth_rate_limit {
+                    check_rate(&mut c, &format!("{p}.kind.auth_rate_limit"), r.per_ms);
+                }
+                check_forwards(&mut c, &format!("{p}.kind.forwards"), &m.forwards);
                 check_windows(&mut c, &format!("{p}.kind.down"), &m.down);
                 Some(m.hostname.clone())
             }
             NodeKind::MailboxServer(m) => {
+                check_forwards(&mut c, &format!("{p}.kind.forwards"), &m.forwards);
                 for (j, mbx) in m.mailboxes.iter().enumerate() {
                     check_mailbox(&mut c, &format!("{p}.kind.mailboxes[{j}]"), mbx, &[]);
                 }
@@ -347,17 +328,27 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
         }
     }
 
+    // NAT routers.
+    for (i, n) in s.nodes.iter().enumerate() {
+        if let Some(r) = &n.nat {
+            check_ref(&mut c, &nodes, &format!("nodes[{i}].nat"), r, "a Router", |k| matches!(k, NodeKind::Router(_)));
+            if nodes.get(r.as_str()).is_some_and(|(_, rn)| rn.ip.is_none()) {
+                c.invalid(
+                    &format!("nodes[{i}].nat"),
+                    format!("NAT router `{r}`"),
+                    "needs an `ip`: the public address its hosts share",
+                );
+            }
+        }
+    }
+
     // Links.
     for (i, l) in s.links.iter().enumerate() {
         for (end, id) in [("a", &l.a), ("b", &l.b)] {
             if !nodes.contains_key(id.as_str()) {
                 c.report(
                     &format!("links[{i}].{end}"),
-                    ProblemKind::UnknownReference {
-                        what: "node",
-                        id: id.clone(),
-                        expected: "a node id".into(),
-                    },
+                    ProblemKind::UnknownReference { what: "node", id: id.clone(), expected: "a node id".into() },
                 );
             }
         }
@@ -378,14 +369,7 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
         let d = z.domain.to_ascii_lowercase();
         if let Some(&first) = zones.get(&d) {
             let first_line = c.loc.find(&format!("dns[{first}].domain")).line;
-            c.report(
-                &format!("dns[{i}].domain"),
-                ProblemKind::Duplicate {
-                    what: "zone",
-                    id: d.clone(),
-                    first_line,
-                },
-            );
+            c.report(&format!("dns[{i}].domain"), ProblemKind::Duplicate { what: "zone", id: d.clone(), first_line });
         } else {
             zones.insert(d, i);
         }
@@ -396,18 +380,13 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
                     ProblemKind::UnknownReference {
                         what: "MX host",
                         id: host.clone(),
-                        expected: "the hostname of a mail server node or a name with an `a` record"
-                            .into(),
+                        expected: "the hostname of a mail server node or a name with an `a` record".into(),
                     },
                 );
             }
         }
     }
-    let has_mx = |domain: &str| {
-        zones
-            .get(&domain.to_ascii_lowercase())
-            .is_some_and(|&i| !s.dns[i].mx.is_empty())
-    };
+    let has_mx = |domain: &str| zones.get(&domain.to_ascii_lowercase()).is_some_and(|&i| !s.dns[i].mx.is_empty());
 
     // Traffic.
     for (i, t) in s.traffic.iter().enumerate() {
@@ -420,22 +399,26 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
                         ProblemKind::UnknownReference {
                             what: "node",
                             id: l.from.clone(),
-                            expected: "the id of a ClientPc or Population node".into(),
+                            expected: "the id of a ClientPc, Population or mail server node".into(),
                         },
                     ),
                     Some((_, n))
-                        if !matches!(n.kind, NodeKind::ClientPc(_) | NodeKind::Population(_)) =>
+                        if !matches!(n.kind, NodeKind::ClientPc(_) | NodeKind::Population(_))
+                            && !is_mail_server(&n.kind) =>
                     {
                         c.report(
                             &format!("{p}.from"),
                             ProblemKind::WrongKind {
                                 id: l.from.clone(),
                                 found: n.kind.name(),
-                                expected: "a ClientPc or Population",
+                                expected: "a ClientPc, Population or mail server",
                             },
                         )
                     }
                     _ => {}
+                }
+                if let Some(a) = &l.sender {
+                    check_address(&mut c, &format!("{p}.sender"), a);
                 }
                 check_rate(&mut c, &format!("{p}.rate"), l.rate.per_ms);
                 check_targets(&mut c, &format!("{p}.to"), &l.to, &has_mx);
@@ -453,38 +436,22 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
                     ),
                     Some((_, n)) if !matches!(n.kind, NodeKind::ClientPc(_)) => c.report(
                         &format!("{p}.from"),
-                        ProblemKind::WrongKind {
-                            id: o.from.clone(),
-                            found: n.kind.name(),
-                            expected: "a ClientPc",
-                        },
+                        ProblemKind::WrongKind { id: o.from.clone(), found: n.kind.name(), expected: "a ClientPc" },
                     ),
                     _ => {}
                 }
-                check_targets(
-                    &mut c,
-                    &format!("{p}.to"),
-                    std::slice::from_ref(&o.to),
-                    &has_mx,
-                );
+                check_targets(&mut c, &format!("{p}.to"), std::slice::from_ref(&o.to), &has_mx);
                 if o.at >= s.duration {
                     c.invalid(
                         &format!("{p}.at"),
                         "at",
-                        format!(
-                            "{} is not before the end of the scenario ({})",
-                            o.at, s.duration
-                        ),
+                        format!("{} is not before the end of the scenario ({})", o.at, s.duration),
                     );
                 }
             }
             Source::Spam(sp) => {
                 if sp.senders.is_empty() {
-                    c.invalid(
-                        &format!("{p}.senders"),
-                        "senders",
-                        "a campaign needs at least one sender",
-                    );
+                    c.invalid(&format!("{p}.senders"), "senders", "a campaign needs at least one sender");
                 }
                 for (j, id) in sp.senders.iter().enumerate() {
                     match nodes.get(id.as_str()) {
@@ -493,15 +460,13 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
                             ProblemKind::UnknownReference {
                                 what: "node",
                                 id: id.clone(),
-                                expected: "the id of a SpamBot, Population or SpammerServer node"
-                                    .into(),
+                                expected: "the id of a SpamBot, Population or SpammerServer node".into(),
                             },
                         ),
                         Some((_, n)) => match &n.kind {
                             NodeKind::SpamBot(_) | NodeKind::SpammerServer(_) => {}
                             NodeKind::Population(pop)
-                                if pop.infected > 0.0
-                                    && (pop.count as f64 * pop.infected).round() >= 1.0 => {}
+                                if pop.infected > 0.0 && (pop.count as f64 * pop.infected).round() >= 1.0 => {}
                             NodeKind::Population(_) => c.invalid(
                                 &format!("{p}.senders[{j}]"),
                                 format!("population `{id}`"),
@@ -518,16 +483,41 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
                         },
                     }
                 }
-                let relays = match &sp.strategy {
-                    Strategy::OpenRelays(r) | Strategy::OpenRelaysThenDirect(r) => r.as_slice(),
-                    Strategy::DirectToMx => &[],
-                };
+                let relays = sp.strategy.relays();
+                if let Strategy::StolenCredentials { relay, port, credentials, share } = &sp.strategy {
+                    let sp_path = format!("{p}.strategy");
+                    check_ref(&mut c, &nodes, &format!("{sp_path}.relay"), relay, "a mail server", is_mail_server);
+                    if *port == 0 {
+                        c.invalid(&format!("{sp_path}.port"), "port", "0 is not a TCP port");
+                    }
+                    if !(0.0..=1.0).contains(share) {
+                        c.invalid(&format!("{sp_path}.share"), "share", format!("{share} is not between 0.0 and 1.0"));
+                    }
+                    if credentials.is_empty() {
+                        c.invalid(
+                            &format!("{sp_path}.credentials"),
+                            "credentials",
+                            "needs at least one stolen account",
+                        );
+                    }
+                    // Only guessable passwords get stolen by brute force (seed 003).
+                    let accounts =
+                        nodes.get(relay.as_str()).and_then(|(_, n)| n.kind.mail_server()).map(|m| &m.accounts);
+                    for (j, cr) in credentials.iter().enumerate() {
+                        let weak = accounts.is_some_and(|a| {
+                            a.iter().any(|a| a.weak && a.user == cr.user && a.password == cr.password)
+                        });
+                        if accounts.is_some() && !weak {
+                            c.invalid(
+                                &format!("{sp_path}.credentials[{j}]"),
+                                format!("stolen account `{}`", cr.user),
+                                format!("is not a `weak: true` account of `{relay}` (only weak passwords are guessed)"),
+                            );
+                        }
+                    }
+                }
                 if matches!(sp.strategy, Strategy::OpenRelays(_)) && relays.is_empty() {
-                    c.invalid(
-                        &format!("{p}.strategy"),
-                        "strategy",
-                        "OpenRelays needs at least one relay",
-                    );
+                    c.invalid(&format!("{p}.strategy"), "strategy", "OpenRelays needs at least one relay");
                 }
                 for (j, id) in relays.iter().enumerate() {
                     match nodes.get(id.as_str()) {
@@ -541,11 +531,7 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
                         ),
                         Some((_, n)) if !is_mail_server(&n.kind) => c.report(
                             &format!("{p}.strategy[0][{j}]"),
-                            ProblemKind::WrongKind {
-                                id: id.clone(),
-                                found: n.kind.name(),
-                                expected: "a mail server",
-                            },
+                            ProblemKind::WrongKind { id: id.clone(), found: n.kind.name(), expected: "a mail server" },
                         ),
                         _ => {}
                     }
@@ -553,11 +539,7 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
                 check_rate(&mut c, &format!("{p}.rate"), sp.rate.per_ms);
                 check_targets(&mut c, &format!("{p}.to"), &sp.to, &has_mx);
                 if sp.forged_from.is_empty() {
-                    c.invalid(
-                        &format!("{p}.forged_from"),
-                        "forged_from",
-                        "needs at least one address",
-                    );
+                    c.invalid(&format!("{p}.forged_from"), "forged_from", "needs at least one address");
                 }
                 for (j, a) in sp.forged_from.iter().enumerate() {
                     check_address(&mut c, &format!("{p}.forged_from[{j}]"), a);
@@ -584,10 +566,7 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
             {
                 c.report(
                     &format!("nodes[{i}].kind.mail_client.server"),
-                    ProblemKind::NoRoute {
-                        from: n.id.clone(),
-                        to: mc.server.clone(),
-                    },
+                    ProblemKind::NoRoute { from: n.id.clone(), to: mc.server.clone() },
                 );
             }
         }
@@ -598,51 +577,33 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
 
 fn one_of<'a>(ids: impl Iterator<Item = &'a str>, what: &str) -> String {
     let ids: Vec<String> = ids.map(|i| format!("`{i}`")).collect();
-    if ids.is_empty() {
-        what.to_string()
-    } else {
-        format!("{what} (one of {})", ids.join(", "))
-    }
+    if ids.is_empty() { what.to_string() } else { format!("{what} (one of {})", ids.join(", ")) }
 }
 
 fn check_address(c: &mut Checker, path: &str, a: &str) {
     if split_address(a).is_none() {
-        c.report(
-            path,
-            ProblemKind::BadAddress {
-                address: a.to_string(),
-            },
-        );
+        c.report(path, ProblemKind::BadAddress { address: a.to_string() });
+    }
+}
+
+fn check_forwards(c: &mut Checker, path: &str, fw: &[(String, String)]) {
+    for (j, (from, to)) in fw.iter().enumerate() {
+        check_address(c, &format!("{path}[{j}][0]"), from);
+        check_address(c, &format!("{path}[{j}][1]"), to);
     }
 }
 
 fn check_mailbox(c: &mut Checker, path: &str, mbx: &str, domains: &[String]) {
     match split_address(mbx) {
-        None => c.report(
-            path,
-            ProblemKind::BadAddress {
-                address: mbx.to_string(),
-            },
-        ),
-        Some((_, d))
-            if !domains.is_empty() && !domains.iter().any(|x| x.eq_ignore_ascii_case(d)) =>
-        {
-            c.invalid(
-                path,
-                format!("mailbox `{mbx}`"),
-                "its domain is not one of the server's `domains`",
-            )
+        None => c.report(path, ProblemKind::BadAddress { address: mbx.to_string() }),
+        Some((_, d)) if !domains.is_empty() && !domains.iter().any(|x| x.eq_ignore_ascii_case(d)) => {
+            c.invalid(path, format!("mailbox `{mbx}`"), "its domain is not one of the server's `domains`")
         }
         _ => {}
     }
 }
 
-fn check_client(
-    c: &mut Checker,
-    nodes: &HashMap<&str, (usize, &Node)>,
-    path: &str,
-    mc: &MailClient,
-) {
+fn check_client(c: &mut Checker, nodes: &HashMap<&str, (usize, &Node)>, path: &str, mc: &MailClient) {
     match nodes.get(mc.server.as_str()) {
         None => c.report(
             &format!("{path}.server"),
@@ -654,36 +615,59 @@ fn check_client(
         ),
         Some((_, n)) if !is_mail_server(&n.kind) => c.report(
             &format!("{path}.server"),
-            ProblemKind::WrongKind {
-                id: mc.server.clone(),
-                found: n.kind.name(),
-                expected: "a mail server",
-            },
+            ProblemKind::WrongKind { id: mc.server.clone(), found: n.kind.name(), expected: "a mail server" },
         ),
         _ => {}
     }
     if mc.port == 0 {
         c.invalid(&format!("{path}.port"), "port", "0 is not a TCP port");
     }
+    if let Some(pop) = &mc.pop {
+        check_ref(c, nodes, &format!("{path}.pop.server"), &pop.server, "a server with mailboxes", |k| {
+            matches!(k, NodeKind::MailboxServer(_)) || k.mail_server().is_some_and(|m| !m.mailboxes.is_empty())
+        });
+    }
+    if let Some(a) = &mc.auth
+        && a.user.is_empty()
+    {
+        c.invalid(&format!("{path}.auth.user"), "user", "must not be empty");
+    }
     if let Retry::Rfc(b) = &mc.retry {
         check_backoff(c, &format!("{path}.retry[0]"), b);
     }
 }
 
+/// Checks that `id` names a node of the expected kind, reporting where it is written.
+fn check_ref(
+    c: &mut Checker,
+    nodes: &HashMap<&str, (usize, &Node)>,
+    path: &str,
+    id: &str,
+    expected: &'static str,
+    ok: impl Fn(&NodeKind) -> bool,
+) {
+    match nodes.get(id) {
+        None => c.report(
+            path,
+            ProblemKind::UnknownReference {
+                what: "node",
+                id: id.to_string(),
+                expected: format!("the id of {expected}"),
+            },
+        ),
+        Some((_, n)) if !ok(&n.kind) => {
+            c.report(path, ProblemKind::WrongKind { id: id.to_string(), found: n.kind.name(), expected })
+        }
+        _ => {}
+    }
+}
+
 fn check_backoff(c: &mut Checker, path: &str, b: &Backoff) {
     if b.min.0 == 0 {
-        c.invalid(
-            &format!("{path}.min"),
-            "min",
-            "a retry delay of 0s would retry forever at once",
-        );
+        c.invalid(&format!("{path}.min"), "min", "a retry delay of 0s would retry forever at once");
     }
     if b.max < b.min {
-        c.invalid(
-            &format!("{path}.max"),
-            "max",
-            format!("{} is shorter than min {}", b.max, b.min),
-        );
+        c.invalid(&format!("{path}.max"), "max", format!("{} is shorter than min {}", b.max, b.min));
     }
 }
 
@@ -712,16 +696,10 @@ fn check_targets(c: &mut Checker, path: &str, to: &[String], has_mx: &dyn Fn(&st
     let mut reported = HashSet::new();
     for (j, a) in to.iter().enumerate() {
         match split_address(a) {
-            None => c.report(
-                &format!("{path}[{j}]"),
-                ProblemKind::BadAddress { address: a.clone() },
-            ),
-            Some((_, d)) if !has_mx(d) && reported.insert(d.to_ascii_lowercase()) => c.report(
-                &format!("{path}[{j}]"),
-                ProblemKind::NoMx {
-                    domain: d.to_string(),
-                },
-            ),
+            None => c.report(&format!("{path}[{j}]"), ProblemKind::BadAddress { address: a.clone() }),
+            Some((_, d)) if !has_mx(d) && reported.insert(d.to_ascii_lowercase()) => {
+                c.report(&format!("{path}[{j}]"), ProblemKind::NoMx { domain: d.to_string() })
+            }
             _ => {}
         }
     }

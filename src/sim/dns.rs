@@ -10,53 +10,53 @@ pub struct Dns {
     mx: HashMap<String, Vec<(u16, String)>>,
     a: HashMap<String, Vec<Ipv4Addr>>,
     txt: HashMap<String, Vec<String>>,
+    ptr: HashMap<u32, Vec<String>>,
     pub queries: u64,
 }
 
 impl Dns {
     pub fn add_mx(&mut self, domain: &str, pref: u16, host: &str) {
-        self.mx
-            .entry(domain.to_ascii_lowercase())
-            .or_default()
-            .push((pref, host.to_ascii_lowercase()));
+        self.mx.entry(domain.to_ascii_lowercase()).or_default().push((pref, host.to_ascii_lowercase()));
     }
     pub fn add_a(&mut self, name: &str, ip: Ipv4Addr) {
-        self.a
-            .entry(name.to_ascii_lowercase())
-            .or_default()
-            .push(ip);
+        self.a.entry(name.to_ascii_lowercase()).or_default().push(ip);
+    }
+    /// A PTR record (reverse DNS) for a server's address.
+    pub fn add_ptr(&mut self, ip: Ipv4Addr, name: &str) {
+        self.ptr.entry(u32::from(ip)).or_default().push(name.to_ascii_lowercase());
+    }
+    pub fn ptr_of(&mut self, ip: Ipv4Addr) -> Vec<String> {
+        self.queries += 1;
+        self.ptr.get(&u32::from(ip)).cloned().unwrap_or_default()
+    }
+    /// Does any record exist at `name`?
+    pub fn has_name(&self, name: &str) -> bool {
+        let n = name.to_ascii_lowercase();
+        self.mx.contains_key(&n) || self.a.contains_key(&n) || self.txt.contains_key(&n)
+    }
+    /// MX records with their preferences, as a resolver returns them.
+    pub fn mx_records(&mut self, domain: &str) -> Vec<(u16, String)> {
+        self.queries += 1;
+        self.mx.get(&domain.to_ascii_lowercase()).cloned().unwrap_or_default()
     }
     pub fn add_txt(&mut self, name: &str, text: &str) {
-        self.txt
-            .entry(name.to_ascii_lowercase())
-            .or_default()
-            .push(text.to_string());
+        self.txt.entry(name.to_ascii_lowercase()).or_default().push(text.to_string());
     }
 
     /// MX hosts of `domain`, most preferred first (RFC 5321 §5.1); ties keep
     /// the order of the zone file so that runs are reproducible.
     pub fn mx(&mut self, domain: &str) -> Vec<String> {
         self.queries += 1;
-        let mut v = self
-            .mx
-            .get(&domain.to_ascii_lowercase())
-            .cloned()
-            .unwrap_or_default();
+        let mut v = self.mx.get(&domain.to_ascii_lowercase()).cloned().unwrap_or_default();
         v.sort_by_key(|(pref, _)| *pref);
         v.into_iter().map(|(_, h)| h).collect()
     }
     pub fn a(&mut self, name: &str) -> Vec<Ipv4Addr> {
         self.queries += 1;
-        self.a
-            .get(&name.to_ascii_lowercase())
-            .cloned()
-            .unwrap_or_default()
+        self.a.get(&name.to_ascii_lowercase()).cloned().unwrap_or_default()
     }
     pub fn txt(&mut self, name: &str) -> Vec<String> {
         self.queries += 1;
-        self.txt
-            .get(&name.to_ascii_lowercase())
-            .cloned()
-            .unwrap_or_default()
+        self.txt.get(&name.to_ascii_lowercase()).cloned().unwrap_or_default()
     }
 }

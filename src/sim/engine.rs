@@ -105,20 +105,12 @@ impl<P> EventQueue<P> {
                 i
             }
             None => {
-                self.slots.push(Slot {
-                    generation: 0,
-                    payload: Some(payload),
-                });
+                self.slots.push(Slot { generation: 0, payload: Some(payload) });
                 (self.slots.len() - 1) as u32
             }
         };
         let generation = self.slots[slot as usize].generation;
-        self.heap.push(Reverse(Entry {
-            time: at,
-            seq: self.next_seq,
-            slot,
-            generation,
-        }));
+        self.heap.push(Reverse(Entry { time: at, seq: self.next_seq, slot, generation }));
         self.next_seq += 1;
         self.live += 1;
         Ok(EventKey { slot, generation })
@@ -200,10 +192,7 @@ mod tests {
         }
         q.schedule(5, 99).unwrap();
         let out: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
-        assert_eq!(
-            out,
-            vec![(5, 99), (10, 0), (10, 1), (10, 2), (10, 3), (10, 4)]
-        );
+        assert_eq!(out, vec![(5, 99), (10, 0), (10, 1), (10, 2), (10, 3), (10, 4)]);
     }
 
     #[test]
@@ -211,10 +200,7 @@ mod tests {
         let mut q = EventQueue::new();
         q.schedule(100, ()).unwrap();
         q.pop();
-        assert_eq!(
-            q.schedule(99, ()),
-            Err(ScheduleError::InPast { at: 99, now: 100 })
-        );
+        assert_eq!(q.schedule(99, ()), Err(ScheduleError::InPast { at: 99, now: 100 }));
         assert!(q.schedule(100, ()).is_ok());
     }
 
@@ -226,11 +212,7 @@ mod tests {
         assert_eq!(q.cancel(a), Some("a"));
         assert_eq!(q.cancel(a), None, "double cancel is a no-op");
         let c = q.schedule(3, "c").unwrap(); // reuses a's slot
-        assert_eq!(
-            q.cancel(a),
-            None,
-            "a stale key cannot cancel the new tenant"
-        );
+        assert_eq!(q.cancel(a), None, "a stale key cannot cancel the new tenant");
         assert_eq!(q.pending(), 2);
         assert_eq!(q.pop(), Some((2, "b")));
         assert_eq!(q.pop(), Some((3, "c")));

@@ -13,13 +13,7 @@ pub fn describe(sim: &Simulation, id: MsgId) -> Option<String> {
     let m = sim.messages.get(id.0 as usize)?;
     let name = |n: usize| sim.nodes.get(n).map_or("?", |x| x.id.as_str());
     let mut o = String::new();
-    let _ = writeln!(
-        o,
-        "Message #{} ({}), created at {}",
-        m.id.0,
-        m.class.name(),
-        format_ms(m.created)
-    );
+    let _ = writeln!(o, "Message #{} ({}), created at {}", m.id.0, m.class.name(), format_ms(m.created));
     let _ = writeln!(
         o,
         "  envelope: MAIL FROM:<{}> RCPT TO:<{}>{}",
@@ -27,17 +21,12 @@ pub fn describe(sim: &Simulation, id: MsgId) -> Option<String> {
         m.rcpt,
         if m.forged { "  (forged sender)" } else { "" }
     );
-    let _ = writeln!(
-        o,
-        "  header:   From: {}   Subject: {}",
-        m.header_from, m.subject
-    );
+    let _ = writeln!(o, "  header:   From: {}   Subject: {}", m.header_from, m.subject);
     if let Some(b) = m.bounce_of {
         let _ = writeln!(o, "  bounce of message #{}", b.0);
     }
-    let path: Vec<&str> = std::iter::once(name(m.origin))
-        .chain(m.hops.iter().filter(|h| h.accepted).map(|h| name(h.to)))
-        .collect();
+    let path: Vec<&str> =
+        std::iter::once(name(m.origin)).chain(m.hops.iter().filter(|h| h.accepted).map(|h| name(h.to))).collect();
     let _ = writeln!(o, "  path:     {}", path.join(" -> "));
     let fate = match &m.fate {
         Fate::Queued => "still queued".to_string(),
@@ -47,12 +36,9 @@ pub fn describe(sim: &Simulation, id: MsgId) -> Option<String> {
             format_ms(*at),
             format_ms(at - m.created)
         ),
-        Fate::Rejected { at, node, reason } => format!(
-            "rejected at {} by {}: {}",
-            format_ms(*at),
-            node.map_or("?", name),
-            reason
-        ),
+        Fate::Rejected { at, node, reason } => {
+            format!("rejected at {} by {}: {}", format_ms(*at), node.map_or("?", name), reason)
+        }
         Fate::Lost { at, reason } => format!("lost at {}: {}", format_ms(*at), reason),
     };
     let _ = writeln!(o, "  fate:     {fate}");
@@ -75,13 +61,7 @@ pub fn describe(sim: &Simulation, id: MsgId) -> Option<String> {
             h.result
         );
         for l in &h.transcript {
-            let _ = writeln!(
-                o,
-                "  {:>10}  {}: {}",
-                format_ms(l.t),
-                l.who,
-                l.text.replace("\r\n", " ")
-            );
+            let _ = writeln!(o, "  {:>10}  {}: {}", format_ms(l.t), l.who, l.text.replace("\r\n", " "));
         }
     }
     Some(o)

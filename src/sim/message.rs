@@ -21,12 +21,7 @@ pub enum MailClass {
 }
 
 impl MailClass {
-    pub const ALL: [MailClass; 4] = [
-        MailClass::Legit,
-        MailClass::Spam,
-        MailClass::Bounce,
-        MailClass::Backscatter,
-    ];
+    pub const ALL: [MailClass; 4] = [MailClass::Legit, MailClass::Spam, MailClass::Bounce, MailClass::Backscatter];
     pub fn name(self) -> &'static str {
         match self {
             MailClass::Legit => "legit",
@@ -47,11 +42,7 @@ pub enum Fate {
     Delivered { at: SimTime, node: usize },
     /// Refused with a permanent reply, or blocked, and the sender learnt it
     /// (by a reply or a bounce).
-    Rejected {
-        at: SimTime,
-        node: Option<usize>,
-        reason: String,
-    },
+    Rejected { at: SimTime, node: Option<usize>, reason: String },
     /// Dropped with nobody told (a sender that gave up silently, an expired bounce).
     Lost { at: SimTime, reason: String },
 }
@@ -129,6 +120,8 @@ pub struct Message {
     pub relay_cursor: u16,
     pub relays_tried: u16,
     pub direct: bool,
+    /// Times it was forwarded to another address.
+    pub forwarded: u8,
 }
 
 impl Message {

@@ -9,19 +9,19 @@
 
 use super::message::{Fate, Holder, MailClass, Message, MsgId};
 use super::simulation::{Event, Pending, Session, Simulation, date, retry_after};
-use super::smtp::{ClientSession, Outcome, Reply};
+use super::smtp::{Outcome, Reply};
+use super::spf;
 use super::trace::TraceEvent;
 use crate::scenario::{NodeKind, Retry, Source, Strategy};
 use crate::units::SimTime;
+use std::net::IpAddr;
 
 impl Simulation {
     pub(crate) fn finish(&mut self, sid: u32, mut s: Session, outcome: Outcome, t: SimTime) {
         let (server, _) = s.targets[s.target];
         let result = match &outcome {
             Outcome::Accepted => Reply::queued(&s.queue_id).to_string(),
-            Outcome::Transient(r) | Outcome::Permanent(r) => {
-                r.lines().last().cloned().unwrap_or_default()
-            }
+            Outcome::Transient(r) | Outcome::Permanent(r) => r.lines().last().cloned().unwrap_or_default(),
             Outcome::ConnectFailed { reason, .. } => reason.clone(),
         };
         let accepted = outcome == Outcome::Accepted;
@@ -30,16 +30,7 @@ impl Simulation {
             h.result = result.clone();
             h.accepted = accepted;
         }
-        self.trace.push(
-            t,
-            TraceEvent::HopEnded {
-                msg: s.msg,
-                from: s.client_node,
-                to: server,
-                accepted,
-                result,
-            },
-        );
+        self.trace.push(t, TraceEvent::HopEnded { msg: s.msg, from: s.client_node, to: server, accepted, result });
 
         // RFC 5321 §5.1: when a connection fails, try the next MX host.
         let unreachable = matches!(&outcome, Outcome::ConnectFailed { .. })
@@ -47,15 +38,20 @@ impl Simulation {
         if unreachable && s.target + 1 < s.targets.len() {
             s.target += 1;
             s.pending = Pending::Connect;
-            let c = &s.client;
-            s.client =
-                ClientSession::new(c.ehlo.clone(), c.mail_from.clone(), c.rcpt.clone(), c.bytes);
+            s.client = s.client.restarted();
             self.sessions[sid as usize] = Some(s);
             self.queue.schedule_in(0, Event::Step(sid));
             return;
         }
         self.sessions[sid as usize] = None;
         self.free_sessions.push(sid);
+        // A client that sends before it receives logs in to POP3 only now.
+        if let Some(pop) = self.mail_client_of(s.msg).and_then(|mc| mc.pop.clone())
+            && pop.send_first
+        {
+            let server = self.index_of(&pop.server);
+            self.pop_login(s.msg, server, s.client_ip, t);
+        }
         match outcome {
             Outcome::Accepted => self.accept(&s, server, t),
             other => self.failed(s.msg, other, t, Some(server)),
@@ -66,22 +62,49 @@ impl Simulation {
     /// delivers to a mailbox, or queues the message for its next hop.
     fn accept(&mut self, s: &Session, n: usize, t: SimTime) {
         let id = s.msg;
-        let rdns = self
-            .server_at(s.client_ip)
-            .map_or("unknown".to_string(), |x| x.hostname.clone());
+        let rdns = self.server_at(s.client_ip).map_or("unknown".to_string(), |x| x.hostname.clone());
         let stamp = date(self, t);
         let node = &self.nodes[n];
         let m = &self.messages[id.0 as usize];
-        // RFC 5321 §4.4 trace field, in Postfix's layout.
+        // RFC 5321 §4.4 trace field, in Postfix's layout; `with` says how the
+        // client came in (RFC 3848: ESMTPA after AUTH, S with TLS).
         let received = format!(
-            "Received: from {} ({} [{}])\n\tby {} (Postfix) with ESMTP id {}\n\tfor <{}>; {}",
-            s.client.ehlo, rdns, s.client_ip, node.hostname, s.queue_id, m.rcpt, stamp
+            "Received: from {} ({} [{}])\n\tby {} (Postfix) with {} id {}\n\tfor <{}>; {}",
+            s.client.ehlo,
+            rdns,
+            s.client_ip,
+            node.hostname,
+            s.server.protocol(),
+            s.queue_id,
+            m.rcpt,
+            stamp
         );
+        let mut added = vec![received];
+        if let Some(result) = &s.server.spf {
+            // RFC 7208 §9.1 and §9.2 (RFC 8601).
+            let domain = m.mail_from.rsplit_once('@').map_or(s.server.helo.as_str(), |(_, d)| d);
+            added.push(spf::received_spf_header(
+                result,
+                IpAddr::V4(s.client_ip),
+                &m.mail_from,
+                &s.server.helo,
+                &node.hostname,
+            ));
+            added.push(format!(
+                "Authentication-Results: {}; {}",
+                node.hostname,
+                spf::authentication_results_fragment(result, domain)
+            ));
+        }
+        if let Some(secs) = s.server.greylist_delay {
+            added.push(format!("X-Greylist: delayed {secs} seconds by postgrey-1.37 at {}; {stamp}", node.hostname));
+        }
         let local = node.is_local_domain(m.rcpt_domain());
-        let delivers_here = matches!(node.kind, NodeKind::MailboxServer(_))
-            || (local && node.mailbox_node.is_none());
+        let delivers_here = matches!(node.kind, NodeKind::MailboxServer(_)) || (local && node.mailbox_node.is_none());
         let m = &mut self.messages[id.0 as usize];
-        m.headers.insert(0, received);
+        for (k, h) in added.into_iter().enumerate() {
+            m.headers.insert(k, h);
+        }
         m.holder = Holder::Node(n);
         m.attempts = 0;
         m.held_since = t;
@@ -99,26 +122,34 @@ impl Simulation {
     /// Delivery into a mailbox of the node that holds the message.
     pub(crate) fn deliver_locally(&mut self, id: MsgId, n: usize, t: SimTime) {
         let m = &mut self.messages[id.0 as usize];
+        // Plain forwarding (a `.forward` file): same message, same envelope
+        // sender, new recipient. Postfix refuses more than a few hops (loop).
+        let forward = self.nodes[n].forwards.iter().find(|(from, _)| from.eq_ignore_ascii_case(&m.rcpt));
+        if let Some((from, to)) = forward.cloned()
+            && m.forwarded < 5
+        {
+            m.headers.insert(0, format!("Delivered-To: {from}"));
+            m.rcpt = to;
+            m.forwarded += 1;
+            m.holder = Holder::Node(n);
+            m.attempts = 0;
+            m.held_since = t;
+            self.nodes[n].counters.forwarded += 1;
+            self.queue.schedule_in(0, Event::Attempt(id));
+            return;
+        }
         if self.nodes[n].mailboxes.contains(&m.rcpt) {
-            m.headers
-                .insert(0, format!("Return-Path: <{}>", m.mail_from));
+            m.headers.insert(0, format!("Return-Path: <{}>", m.mail_from));
             m.fate = Fate::Delivered { at: t, node: n };
             self.nodes[n].counters.delivered += 1;
-            self.trace
-                .push(t, TraceEvent::Delivered { msg: id, node: n });
+            self.trace.push(t, TraceEvent::Delivered { msg: id, node: n });
         } else {
             let reply = Reply::user_unknown(&m.rcpt);
             self.bounce(n, id, t, reply.to_string(), true);
         }
     }
 
-    pub(crate) fn failed(
-        &mut self,
-        id: MsgId,
-        outcome: Outcome,
-        t: SimTime,
-        server: Option<usize>,
-    ) {
+    pub(crate) fn failed(&mut self, id: MsgId, outcome: Outcome, t: SimTime, server: Option<usize>) {
         match self.messages[id.0 as usize].holder {
             Holder::Node(n) => self.queue_failure(n, id, outcome, t),
             Holder::Sender => self.sender_failure(id, outcome, t, server),
@@ -133,11 +164,13 @@ impl Simulation {
             return;
         }
         self.nodes[n].counters.deferred += 1;
-        let backoff = self.nodes[n]
-            .kind
-            .mail_server()
-            .map(|m| m.queue)
-            .unwrap_or_default();
+        if self.nodes[n].kind.mail_server().is_some_and(|m| !m.retries) {
+            // A sender without a queue (seed 003 §2.5): the mail is simply gone.
+            let reason = format!("sender does not retry: {}", describe(&outcome));
+            self.end(id, t, Fate::Lost { at: t, reason });
+            return;
+        }
+        let backoff = self.nodes[n].kind.mail_server().map(|m| m.queue).unwrap_or_default();
         let m = &self.messages[id.0 as usize];
         match retry_after(&Retry::Rfc(backoff), m.attempts, t - m.held_since) {
             Some(d) => {
@@ -159,33 +192,14 @@ impl Simulation {
     fn bounce(&mut self, n: usize, id: MsgId, t: SimTime, reason: String, permanent: bool) {
         let m = &mut self.messages[id.0 as usize];
         if m.mail_from.is_empty() {
-            m.fate = if permanent {
-                Fate::Rejected {
-                    at: t,
-                    node: Some(n),
-                    reason,
-                }
-            } else {
-                Fate::Lost { at: t, reason }
-            };
-            let ev = if permanent {
-                TraceEvent::Rejected { msg: id }
-            } else {
-                TraceEvent::Lost { msg: id }
-            };
+            m.fate =
+                if permanent { Fate::Rejected { at: t, node: Some(n), reason } } else { Fate::Lost { at: t, reason } };
+            let ev = if permanent { TraceEvent::Rejected { msg: id } } else { TraceEvent::Lost { msg: id } };
             self.trace.push(t, ev);
             return;
         }
-        m.fate = Fate::Rejected {
-            at: t,
-            node: Some(n),
-            reason,
-        };
-        let class = if m.forged {
-            MailClass::Backscatter
-        } else {
-            MailClass::Bounce
-        };
+        m.fate = Fate::Rejected { at: t, node: Some(n), reason };
+        let class = if m.forged { MailClass::Backscatter } else { MailClass::Bounce };
         let (to, orig_subject) = (m.mail_from.clone(), m.subject.clone());
         let bid = MsgId(self.messages.len() as u32);
         let host = &self.nodes[n].hostname;
@@ -206,14 +220,7 @@ impl Simulation {
         b.holder = Holder::Node(n);
         self.messages.push(b);
         self.nodes[n].counters.bounces_sent += 1;
-        self.trace.push(
-            t,
-            TraceEvent::Bounced {
-                msg: id,
-                bounce: bid,
-                node: n,
-            },
-        );
+        self.trace.push(t, TraceEvent::Bounced { msg: id, bounce: bid, node: n });
         self.queue.schedule_in(0, Event::Attempt(bid));
     }
 
@@ -223,10 +230,7 @@ impl Simulation {
         let source = m.source.map(|s| self.scenario.traffic[s].clone());
         let retry = match (&self.nodes[m.origin].kind, &source) {
             (_, Some(Source::Spam(sp))) => {
-                let relays = match &sp.strategy {
-                    Strategy::OpenRelays(r) | Strategy::OpenRelaysThenDirect(r) => r.len(),
-                    Strategy::DirectToMx => 0,
-                };
+                let relays = sp.strategy.relays().len();
                 if !m.direct && relays > 0 {
                     // Spam software moves down its list of relays at once.
                     let m = &mut self.messages[id.0 as usize];
@@ -251,40 +255,32 @@ impl Simulation {
             _ => Retry::Never,
         };
         if let Outcome::Permanent(reply) = &outcome {
-            self.end(
-                id,
-                t,
-                Fate::Rejected {
-                    at: t,
-                    node: server,
-                    reason: reply.to_string(),
-                },
-            );
+            self.end(id, t, Fate::Rejected { at: t, node: server, reason: reply.to_string() });
             return;
         }
         let m = &self.messages[id.0 as usize];
         match retry_after(&retry, m.attempts, t - m.created) {
             Some(d) => {
+                if let Retry::OtherHost(_) = retry {
+                    // The botnet hands the job to the next infected host.
+                    let infected = &self.nodes[m.origin].infected;
+                    if !infected.is_empty() {
+                        let pos = infected.binary_search(&m.origin_host).map_or(0, |p| (p + 1) % infected.len());
+                        let next = infected[pos];
+                        self.messages[id.0 as usize].origin_host = next;
+                    }
+                }
                 self.queue.schedule_in(d, Event::Attempt(id));
             }
             None => {
                 let fate = match &outcome {
                     // Blocked on the way: the connection never reached a server.
-                    Outcome::ConnectFailed {
-                        blocked_by: Some(r),
-                        reason,
-                    } => Fate::Rejected {
-                        at: t,
-                        node: Some(*r),
-                        reason: format!("blocked: {reason}"),
-                    },
+                    Outcome::ConnectFailed { blocked_by: Some(r), reason } => {
+                        Fate::Rejected { at: t, node: Some(*r), reason: format!("blocked: {reason}") }
+                    }
                     o => Fate::Lost {
                         at: t,
-                        reason: format!(
-                            "sender gave up after {} attempt(s): {}",
-                            m.attempts,
-                            describe(o)
-                        ),
+                        reason: format!("sender gave up after {} attempt(s): {}", m.attempts, describe(o)),
                     },
                 };
                 self.end(id, t, fate);
@@ -305,9 +301,7 @@ impl Simulation {
 fn describe(o: &Outcome) -> String {
     match o {
         Outcome::Accepted => "accepted".into(),
-        Outcome::Transient(r) | Outcome::Permanent(r) => {
-            r.lines().last().cloned().unwrap_or_default()
-        }
+        Outcome::Transient(r) | Outcome::Permanent(r) => r.lines().last().cloned().unwrap_or_default(),
         Outcome::ConnectFailed { reason, .. } => reason.clone(),
     }
 }

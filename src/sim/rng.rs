@@ -10,9 +10,7 @@ pub type Stream = ChaCha8Rng;
 
 /// FNV-1a: a stable hash of an id, identical on every platform and release.
 fn fnv1a(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 /// The stream named `purpose`/`id` under `seed`.
@@ -37,11 +35,7 @@ pub fn index(s: &mut Stream, n: usize) -> usize {
 pub fn exp_gap_ms(s: &mut Stream, mean_ms: f64) -> u64 {
     let u = unit(s);
     let gap = -(1.0 - u).ln() * mean_ms;
-    if gap.is_finite() {
-        gap.round().min(u64::MAX as f64 / 2.0) as u64
-    } else {
-        u64::MAX / 2
-    }
+    if gap.is_finite() { gap.round().min(u64::MAX as f64 / 2.0) as u64 } else { u64::MAX / 2 }
 }
 
 /// `k` distinct indices below `n`, sorted (Floyd's algorithm: O(k) draws).
@@ -63,18 +57,9 @@ mod tests {
 
     #[test]
     fn streams_are_reproducible_and_independent() {
-        let a1: Vec<u64> = (0..3)
-            .map(|_| 0)
-            .scan(stream(7, "traffic", "a"), |s, _| Some(s.next_u64()))
-            .collect();
-        let a2: Vec<u64> = (0..3)
-            .map(|_| 0)
-            .scan(stream(7, "traffic", "a"), |s, _| Some(s.next_u64()))
-            .collect();
-        let b: Vec<u64> = (0..3)
-            .map(|_| 0)
-            .scan(stream(7, "traffic", "b"), |s, _| Some(s.next_u64()))
-            .collect();
+        let a1: Vec<u64> = (0..3).map(|_| 0).scan(stream(7, "traffic", "a"), |s, _| Some(s.next_u64())).collect();
+        let a2: Vec<u64> = (0..3).map(|_| 0).scan(stream(7, "traffic", "a"), |s, _| Some(s.next_u64())).collect();
+        let b: Vec<u64> = (0..3).map(|_| 0).scan(stream(7, "traffic", "b"), |s, _| Some(s.next_u64())).collect();
         assert_eq!(a1, a2);
         assert_ne!(a1, b);
     }

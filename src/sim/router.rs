@@ -2,7 +2,7 @@
 
 use std::net::Ipv4Addr;
 
-use crate::scenario::Filter;
+use super::defense::op25b::Block;
 
 /// A router's verdict on a new TCP connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,21 +13,11 @@ pub enum Verdict {
 }
 
 /// Applies the first matching filter rule (like an ACL, default forward).
-pub fn inspect(filters: &[Filter], src: Ipv4Addr, dst: Ipv4Addr, port: u16) -> Verdict {
-    for f in filters {
-        let Filter::Block {
-            port: p,
-            from,
-            unless_to,
-        } = f;
-        if *p == port
-            && from.iter().any(|r| r.contains(src))
-            && !unless_to.iter().any(|r| r.contains(dst))
-        {
-            return Verdict::Drop;
-        }
-    }
-    Verdict::Forward
+pub fn inspect(rules: &[Block], src: Ipv4Addr, dst: Ipv4Addr, port: u16) -> Verdict {
+    let hit = rules.iter().any(|b| {
+        b.port == port && b.from.iter().any(|r| r.contains(src)) && !b.unless_to.iter().any(|r| r.contains(dst))
+    });
+    if hit { Verdict::Drop } else { Verdict::Forward }
 }
 
 #[cfg(test)]
@@ -36,32 +26,15 @@ mod tests {
 
     #[test]
     fn block_rules_spare_the_listed_destinations() {
-        let f = vec![Filter::Block {
+        let f = vec![Block {
             port: 25,
             from: vec!["10.1.0.0/16".parse().unwrap()],
             unless_to: vec!["192.0.2.0/26".parse().unwrap()],
         }];
         let pc: Ipv4Addr = "10.1.0.9".parse().unwrap();
-        assert_eq!(
-            inspect(&f, pc, "203.0.113.10".parse().unwrap(), 25),
-            Verdict::Drop
-        );
-        assert_eq!(
-            inspect(&f, pc, "192.0.2.10".parse().unwrap(), 25),
-            Verdict::Forward
-        );
-        assert_eq!(
-            inspect(&f, pc, "203.0.113.10".parse().unwrap(), 587),
-            Verdict::Forward
-        );
-        assert_eq!(
-            inspect(
-                &f,
-                "10.2.0.9".parse().unwrap(),
-                "203.0.113.10".parse().unwrap(),
-                25
-            ),
-            Verdict::Forward
-        );
+        assert_eq!(inspect(&f, pc, "203.0.113.10".parse().unwrap(), 25), Verdict::Drop);
+        assert_eq!(inspect(&f, pc, "192.0.2.10".parse().unwrap(), 25), Verdict::Forward);
+        assert_eq!(inspect(&f, pc, "203.0.113.10".parse().unwrap(), 587), Verdict::Forward);
+        assert_eq!(inspect(&f, "10.2.0.9".parse().unwrap(), "203.0.113.10".parse().unwrap(), 25), Verdict::Forward);
     }
 }

@@ -10,18 +10,21 @@
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
+use super::defense::greylist::Verdict as GreyVerdict;
+use super::defense::{auth, spf_check};
 use super::dns::Dns;
 use super::engine::EventQueue;
 use super::message::{Fate, Holder, Hop, Line, MailClass, Message, MsgId};
 use super::rng::{self, Stream};
 use super::router::{self, Verdict};
-use super::smtp::server::{self, Recipients, ServerSession};
+use super::smtp::server::{self, RelayGrant, ServerEnv, ServerSession};
 use super::smtp::{Action, ClientSession, Command, Outcome, Reply};
+use super::spf::{self, SpfResult};
 use super::topology::Topology;
 use super::trace::{Trace, TraceEvent};
 use super::world::{self, NodeRt};
-use crate::scenario::{NodeKind, Retry, Scenario, Source, Strategy};
-use crate::units::{SECOND, SimTime, rfc5322_date};
+use crate::scenario::{Credentials, MailClient, NodeKind, Retry, Scenario, Source, SpfAction, Strategy};
+use crate::units::{HOUR, SECOND, SimTime, rfc5322_date};
 
 /// Postfix `smtp_connect_timeout` (30 s): how long a client waits for a SYN
 /// that a router silently dropped.
@@ -100,28 +103,88 @@ pub struct Simulation {
     pub trace: Trace,
 }
 
-struct RecipientView<'a> {
-    node: &'a NodeRt,
-    nodes: &'a [NodeRt],
+/// The receiving server's knowledge and state, lent to its SMTP session.
+struct Env<'a> {
+    nodes: &'a mut [NodeRt],
+    n: usize,
+    dns: &'a mut Dns,
+    t: SimTime,
 }
 
-impl Recipients for RecipientView<'_> {
+impl ServerEnv for Env<'_> {
     fn is_local_domain(&self, d: &str) -> bool {
-        self.node.is_local_domain(d)
+        self.nodes[self.n].is_local_domain(d)
     }
     fn mailbox_exists(&self, a: &str) -> Option<bool> {
-        match self.node.mailbox_node {
+        let node = &self.nodes[self.n];
+        match node.mailbox_node {
             // A front MX knows the users only if it verifies recipients.
             Some(mb) => {
-                let verify = self
-                    .node
-                    .kind
-                    .mail_server()
-                    .is_some_and(|m| m.verify_recipients);
+                let verify = node.kind.mail_server().is_some_and(|m| m.verify_recipients);
                 verify.then(|| self.nodes[mb].mailboxes.contains(a))
             }
-            None => Some(self.node.mailboxes.contains(a)),
+            None => Some(node.mailboxes.contains(a)),
         }
+    }
+    fn auth_offered(&self) -> bool {
+        self.nodes[self.n].kind.mail_server().is_some_and(|m| !m.accounts.is_empty())
+    }
+    fn check_credentials(&mut self, user: &str, password: &str) -> bool {
+        let node = &mut self.nodes[self.n];
+        let ok = node.kind.mail_server().is_some_and(|m| auth::verify(&m.accounts, user, password));
+        if ok {
+            node.counters.auth_ok += 1;
+        } else {
+            node.counters.auth_failed += 1;
+        }
+        ok
+    }
+    fn within_rate_limit(&mut self, user: &str) -> bool {
+        let node = &mut self.nodes[self.n];
+        match node.kind.mail_server().and_then(|m| m.auth_rate_limit) {
+            Some(rate) => node.rate.allow(user, self.t, rate.per_ms * HOUR as f64),
+            None => true,
+        }
+    }
+    fn spf(&mut self, ip: Ipv4Addr, helo: &str, mail_from: &str) -> Option<(SpfResult, SpfAction)> {
+        let cfg = self.nodes[self.n].kind.mail_server()?.spf.clone()?;
+        let result = spf::check_mail_from(self.dns, spf_check::ip(ip), mail_from, helo);
+        *self.nodes[self.n].counters.spf.entry(result.as_str().to_string()).or_default() += 1;
+        let action = match &result {
+            SpfResult::Fail { .. } => cfg.on_fail,
+            SpfResult::SoftFail => cfg.on_softfail,
+            SpfResult::PermError(_) => cfg.on_permerror,
+            SpfResult::TempError(_) => cfg.on_temperror,
+            _ => SpfAction::Mark,
+        };
+        Some((result, action))
+    }
+    fn greylist(&mut self, ip: Ipv4Addr, sender: &str, rcpt: &str) -> Option<GreyVerdict> {
+        let node = &mut self.nodes[self.n];
+        let cfg = node.kind.mail_server()?.greylist.as_ref()?;
+        let v = node.greylist.check(cfg, self.t, ip, sender, rcpt);
+        match v {
+            GreyVerdict::Defer => node.counters.greylisted += 1,
+            GreyVerdict::Pass { delayed_s } if delayed_s > 0 => node.counters.greylist_passed += 1,
+            _ => {}
+        }
+        Some(v)
+    }
+}
+
+/// Where a sender connects and how it introduces itself.
+struct Plan {
+    client_node: usize,
+    client_ip: Ipv4Addr,
+    ehlo: String,
+    targets: Vec<(usize, Ipv4Addr)>,
+    port: u16,
+    credentials: Option<Credentials>,
+}
+
+impl Plan {
+    fn starttls_credentials(&mut self, c: Credentials) {
+        self.credentials = Some(c);
     }
 }
 
@@ -130,21 +193,11 @@ impl Simulation {
     pub fn new(scenario: Scenario, opts: RunOptions) -> Self {
         let seed = opts.seed;
         let nodes = world::build_nodes(&scenario, seed);
-        let id_index: HashMap<&str, usize> = nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.id.as_str(), i))
-            .collect();
+        let id_index: HashMap<&str, usize> = nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
         let links: Vec<(usize, usize, u64)> = scenario
             .links
             .iter()
-            .filter_map(|l| {
-                Some((
-                    *id_index.get(l.a.as_str())?,
-                    *id_index.get(l.b.as_str())?,
-                    l.latency.0,
-                ))
-            })
+            .filter_map(|l| Some((*id_index.get(l.a.as_str())?, *id_index.get(l.b.as_str())?, l.latency.0)))
             .collect();
         let topo = Topology::new(nodes.len(), &links);
 
@@ -177,24 +230,12 @@ impl Simulation {
         let traffic_end = scenario.duration.0;
         for (i, src) in scenario.traffic.iter().enumerate() {
             let (rate, start, end) = match src {
-                Source::Legit(l) => (
-                    l.rate,
-                    l.start.0,
-                    l.end.map_or(traffic_end, |e| e.0.min(traffic_end)),
-                ),
-                Source::Spam(s) => (
-                    s.rate,
-                    s.start.0,
-                    s.end.map_or(traffic_end, |e| e.0.min(traffic_end)),
-                ),
+                Source::Legit(l) => (l.rate, l.start.0, l.end.map_or(traffic_end, |e| e.0.min(traffic_end))),
+                Source::Spam(s) => (s.rate, s.start.0, s.end.map_or(traffic_end, |e| e.0.min(traffic_end))),
                 Source::Once(o) => (crate::units::Rate::per_hour(0.0), o.at.0, o.at.0 + 1),
             };
-            let mut rt = SourceRt {
-                rng: rng::stream(seed, "traffic", src.id()),
-                mean_gap_ms: rate.mean_gap_ms(),
-                start,
-                end,
-            };
+            let mut rt =
+                SourceRt { rng: rng::stream(seed, "traffic", src.id()), mean_gap_ms: rate.mean_gap_ms(), start, end };
             let first = match src {
                 Source::Once(o) => o.at.0,
                 _ => start.saturating_add(rng::exp_gap_ms(&mut rt.rng, rt.mean_gap_ms)),
@@ -290,14 +331,12 @@ impl Simulation {
                         (h, format!("user{h}@{}", p.domain))
                     }
                     NodeKind::ClientPc(pc) => (0, pc.user.clone()),
-                    _ => (0, String::new()),
+                    // A server sending on its own: the mail starts in its queue.
+                    _ => (0, l.sender.clone().unwrap_or_else(|| format!("noreply@{}", self.nodes[origin].hostname))),
                 };
                 let rcpt = l.to[rng::index(&mut rt.rng, l.to.len())].clone();
-                let subject = l
-                    .subject
-                    .clone()
-                    .unwrap_or_else(|| format!("Message {} from {}", id.0, from));
-                Message::new(
+                let subject = l.subject.clone().unwrap_or_else(|| format!("Message {} from {}", id.0, from));
+                let mut m = Message::new(
                     id,
                     MailClass::Legit,
                     Some(src),
@@ -309,7 +348,11 @@ impl Simulation {
                     t,
                     origin,
                     host,
-                )
+                );
+                if self.nodes[origin].kind.mail_server().is_some() {
+                    m.holder = Holder::Node(origin);
+                }
+                m
             }
             Source::Once(o) => {
                 let origin = self.node_by_id.get(&o.from).copied().unwrap_or(0);
@@ -317,10 +360,7 @@ impl Simulation {
                     NodeKind::ClientPc(pc) => pc.user.clone(),
                     _ => String::new(),
                 };
-                let subject = o
-                    .subject
-                    .clone()
-                    .unwrap_or_else(|| format!("Message {} from {}", id.0, from));
+                let subject = o.subject.clone().unwrap_or_else(|| format!("Message {} from {}", id.0, from));
                 Message::new(
                     id,
                     MailClass::Legit,
@@ -343,10 +383,7 @@ impl Simulation {
                 let forged = s.forged_from[rng::index(&mut rt.rng, s.forged_from.len())].clone();
                 let rcpt = s.to[rng::index(&mut rt.rng, s.to.len())].clone();
                 let relay_start = rng::index(&mut rt.rng, 1 << 16) as u16;
-                let subject = s
-                    .subject
-                    .clone()
-                    .unwrap_or_else(|| "Cheap meds, best prices!!!".into());
+                let subject = s.subject.clone().unwrap_or_else(|| "Cheap meds, best prices!!!".into());
                 let mut m = Message::new(
                     id,
                     MailClass::Spam,
@@ -360,36 +397,20 @@ impl Simulation {
                     origin,
                     host,
                 );
-                let relays = match &s.strategy {
-                    Strategy::OpenRelays(r) | Strategy::OpenRelaysThenDirect(r) => r.len(),
-                    Strategy::DirectToMx => 0,
-                };
-                m.relay_cursor = if relays > 0 {
-                    relay_start % relays as u16
-                } else {
-                    0
-                };
+                let relays = s.strategy.relays().len();
+                m.relay_cursor = if relays > 0 { relay_start % relays as u16 } else { 0 };
                 m.direct = relays == 0;
                 m
             }
         };
-        let gap = if matches!(source, Source::Once(_)) {
-            u64::MAX / 4
-        } else {
-            rng::exp_gap_ms(&mut rt.rng, rt.mean_gap_ms)
-        };
+        let gap =
+            if matches!(source, Source::Once(_)) { u64::MAX / 4 } else { rng::exp_gap_ms(&mut rt.rng, rt.mean_gap_ms) };
         let (next, end) = (t.saturating_add(gap), rt.end);
         let _ = rt.start;
         if next < end {
             self.queue.schedule_in(next - t, Event::Traffic(src as u32));
         }
-        self.trace.push(
-            t,
-            TraceEvent::Injected {
-                msg: id,
-                node: msg.origin,
-            },
-        );
+        self.trace.push(t, TraceEvent::Injected { msg: id, node: msg.origin });
         self.messages.push(msg);
         self.attempt(id, t);
     }
@@ -407,11 +428,7 @@ impl Simulation {
     /// The MX targets of a domain, most preferred first.
     fn mx_targets(&mut self, domain: &str, exclude: Option<usize>) -> Vec<(usize, Ipv4Addr)> {
         let hosts = self.dns.mx(domain);
-        hosts
-            .iter()
-            .filter_map(|h| self.resolve(h))
-            .filter(|(n, _)| Some(*n) != exclude)
-            .collect()
+        hosts.iter().filter_map(|h| self.resolve(h)).filter(|(n, _)| Some(*n) != exclude).collect()
     }
 
     fn node_target(&self, n: usize) -> Vec<(usize, Ipv4Addr)> {
@@ -424,90 +441,25 @@ impl Simulation {
         if m.fate.is_final() {
             return;
         }
-        let (origin, host, holder, rcpt_domain) = (
-            m.origin,
-            m.origin_host,
-            m.holder,
-            m.rcpt_domain().to_string(),
-        );
-        let (client_node, client_ip, ehlo, targets, port) = match holder {
-            Holder::Node(n)
-                if self.nodes[n].is_local_domain(&rcpt_domain)
-                    && self.nodes[n].mailbox_node.is_none() =>
-            {
-                // The holder is the final destination (e.g. a bounce to one of
-                // its own users): local delivery, no SMTP hop.
+        let rcpt_domain = m.rcpt_domain().to_string();
+        let plan = match m.holder {
+            Holder::Node(n) if self.nodes[n].is_local_domain(&rcpt_domain) && self.nodes[n].mailbox_node.is_none() => {
+                // The holder is the final destination (a bounce to one of its
+                // own users, a forward): local delivery, no SMTP hop.
                 self.deliver_locally(id, n, t);
                 return;
             }
-            Holder::Node(n) => {
-                let targets = match self.nodes[n].mailbox_node {
-                    Some(mb) if self.nodes[n].is_local_domain(&rcpt_domain) => self.node_target(mb),
-                    _ => self.mx_targets(&rcpt_domain, Some(n)),
-                };
-                let ip = self.nodes[n].ip.unwrap_or(Ipv4Addr::UNSPECIFIED);
-                (n, ip, self.nodes[n].hostname.clone(), targets, 25)
-            }
-            Holder::Sender => {
-                let ip = self.nodes[origin].host_ip(host);
-                let source = m.source.map(|s| self.scenario.traffic[s].clone());
-                match (&self.nodes[origin].kind, source) {
-                    (NodeKind::ClientPc(pc), _) => {
-                        let (srv, port) = (pc.mail_client.server.clone(), pc.mail_client.port);
-                        let s = self.index_of(&srv);
-                        (
-                            origin,
-                            ip,
-                            self.nodes[origin].hostname.clone(),
-                            self.node_target(s),
-                            port,
-                        )
-                    }
-                    (NodeKind::Population(p), Some(Source::Legit(_) | Source::Once(_))) => {
-                        let (srv, port) = (p.mail_client.server.clone(), p.mail_client.port);
-                        let s = self.index_of(&srv);
-                        (origin, ip, format!("PC-{host}"), self.node_target(s), port)
-                    }
-                    (_, Some(Source::Spam(sp))) => {
-                        // Ratware greets with the forged sender's domain (or its own name on a spammer's server).
-                        let ehlo = match &self.nodes[origin].kind {
-                            NodeKind::SpammerServer(_) => self.nodes[origin].hostname.clone(),
-                            _ => m
-                                .mail_from
-                                .rsplit_once('@')
-                                .map_or("localhost".into(), |(_, d)| d.to_string()),
-                        };
-                        let relays = match &sp.strategy {
-                            Strategy::OpenRelays(r) | Strategy::OpenRelaysThenDirect(r) => {
-                                r.clone()
-                            }
-                            Strategy::DirectToMx => vec![],
-                        };
-                        let targets = if !m.direct && !relays.is_empty() {
-                            let r = self.index_of(&relays[m.relay_cursor as usize % relays.len()]);
-                            self.node_target(r)
-                        } else {
-                            self.mx_targets(&rcpt_domain, None)
-                        };
-                        (origin, ip, ehlo, targets, 25)
-                    }
-                    _ => (origin, ip, "localhost".into(), vec![], 25),
-                }
-            }
+            Holder::Node(n) => self.plan_relay(n, id, &rcpt_domain),
+            Holder::Sender => self.plan_sender(id, &rcpt_domain, t),
         };
-        if targets.is_empty() {
+        if plan.targets.is_empty() {
             // Postfix: "Host or domain name not found" is a permanent failure.
-            let reply = Reply::new(
-                550,
-                format!(
-                    "5.1.2 <{}>: Host or domain name not found",
-                    self.messages[id.0 as usize].rcpt
-                ),
-            );
+            let rcpt = &self.messages[id.0 as usize].rcpt;
+            let reply = Reply::new(550, format!("5.1.2 <{rcpt}>: Host or domain name not found"));
             self.failed(id, Outcome::Permanent(reply), t, None);
             return;
         }
-        self.nodes[client_node].counters.sessions_out += 1;
+        self.nodes[plan.client_node].counters.sessions_out += 1;
         let m = &mut self.messages[id.0 as usize];
         m.attempts += 1;
         let bytes = match m.class {
@@ -515,20 +467,19 @@ impl Simulation {
             MailClass::Spam => SPAM_BYTES,
             _ => BOUNCE_BYTES,
         };
-        let client = ClientSession::new(ehlo, m.mail_from.clone(), m.rcpt.clone(), bytes);
+        let mut client = ClientSession::new(plan.ehlo, m.mail_from.clone(), m.rcpt.clone(), bytes);
+        // RFC 6409 / RFC 8314: mail clients upgrade with STARTTLS on 587.
+        client.starttls = plan.port == 587;
+        client.credentials = plan.credentials;
         let session = Session {
             msg: id,
-            client_node,
-            client_ip,
-            targets,
+            client_node: plan.client_node,
+            client_ip: plan.client_ip,
+            targets: plan.targets,
             target: 0,
-            port,
+            port: plan.port,
             rtt: 1,
-            server: ServerSession {
-                hostname: String::new(),
-                relay_permitted: false,
-                available: true,
-            },
+            server: ServerSession::new(String::new(), plan.port, true, plan.client_ip, None),
             client,
             pending: Pending::Connect,
             queue_id: String::new(),
@@ -544,7 +495,134 @@ impl Simulation {
             }
         };
         self.queue.schedule_in(0, Event::Step(sid));
-        let _ = t;
+    }
+
+    /// A mail server delivering from its queue: to the mailbox server for
+    /// local domains, else to the MX. A sending pool uses its next address.
+    fn plan_relay(&mut self, n: usize, id: MsgId, domain: &str) -> Plan {
+        let targets = match self.nodes[n].mailbox_node {
+            Some(mb) if self.nodes[n].is_local_domain(domain) => self.node_target(mb),
+            _ => self.mx_targets(domain, Some(n)),
+        };
+        let node = &self.nodes[n];
+        let attempts = self.messages[id.0 as usize].attempts as usize;
+        let pool = node.kind.mail_server().map(|m| m.outbound_ips.as_slice()).unwrap_or(&[]);
+        let client_ip = match pool.len() {
+            0 => node.ip.unwrap_or(Ipv4Addr::UNSPECIFIED),
+            k => pool[attempts % k].0,
+        };
+        Plan { client_node: n, client_ip, ehlo: node.hostname.clone(), targets, port: 25, credentials: None }
+    }
+
+    /// The mail client of a legit message still with its writer.
+    pub(crate) fn mail_client_of(&self, id: MsgId) -> Option<&MailClient> {
+        let m = &self.messages[id.0 as usize];
+        if m.class != MailClass::Legit || m.holder != Holder::Sender {
+            return None;
+        }
+        match &self.nodes[m.origin].kind {
+            NodeKind::ClientPc(pc) => Some(&pc.mail_client),
+            NodeKind::Population(p) => Some(&p.mail_client),
+            _ => None,
+        }
+    }
+
+    /// The originator: a mail client submitting to its server, or spam software.
+    fn plan_sender(&mut self, id: MsgId, domain: &str, t: SimTime) -> Plan {
+        let m = &self.messages[id.0 as usize];
+        let (origin, host) = (m.origin, m.origin_host);
+        let client_ip = self.nodes[origin].public_ip(host, t);
+        let mut plan = Plan {
+            client_node: origin,
+            client_ip,
+            ehlo: "localhost".into(),
+            targets: vec![],
+            port: 25,
+            credentials: None,
+        };
+        if let Some(mc) = self.mail_client_of(id).cloned() {
+            if let Some(pop) = &mc.pop
+                && !pop.send_first
+            {
+                // Receive first, then send: the POP3 login comes before SMTP.
+                let server = self.index_of(&pop.server);
+                self.pop_login(id, server, client_ip, t);
+            }
+            plan.ehlo = match &self.nodes[origin].kind {
+                NodeKind::Population(_) => format!("PC-{host}"),
+                _ => self.nodes[origin].hostname.clone(),
+            };
+            plan.targets = self.node_target(self.index_of(&mc.server));
+            plan.port = mc.port;
+            plan.credentials =
+                mc.auth.map(|c| Credentials { user: c.user.replace("{i}", &host.to_string()), password: c.password });
+            return plan;
+        }
+        let source = m.source.map(|s| self.scenario.traffic[s].clone());
+        let Some(Source::Spam(sp)) = source else { return plan };
+        // Ratware greets with the forged sender's domain (or its own name on a spammer's server).
+        plan.ehlo = match &self.nodes[origin].kind {
+            NodeKind::SpammerServer(_) => self.nodes[origin].hostname.clone(),
+            _ => m.mail_from.rsplit_once('@').map_or("localhost".into(), |(_, d)| d.to_string()),
+        };
+        let direct = m.direct;
+        let cursor = m.relay_cursor as usize;
+        match &sp.strategy {
+            Strategy::OpenRelays(r) | Strategy::OpenRelaysThenDirect(r) if !direct && !r.is_empty() => {
+                plan.targets = self.node_target(self.index_of(&r[cursor % r.len()]));
+            }
+            Strategy::StolenCredentials { relay, port, credentials, share } if !direct => {
+                // The first `share` of the infected hosts hold a stolen account.
+                let infected = &self.nodes[origin].infected;
+                let pos = infected.binary_search(&host).unwrap_or(0);
+                let holders = (infected.len() as f64 * share).ceil() as usize;
+                if pos < holders && !credentials.is_empty() {
+                    plan.targets = self.node_target(self.index_of(relay));
+                    plan.port = *port;
+                    plan.starttls_credentials(credentials[pos % credentials.len()].clone());
+                } else {
+                    plan.targets = self.mx_targets(domain, None);
+                }
+            }
+            _ => plan.targets = self.mx_targets(domain, None),
+        }
+        plan
+    }
+
+    /// A POP3 login: the server records the address and time (what
+    /// POP-before-SMTP trusts), and the message's story shows the dialogue.
+    pub(crate) fn pop_login(&mut self, id: MsgId, server: usize, ip: Ipv4Addr, t: SimTime) {
+        self.nodes[server].pop.record(ip, t);
+        self.nodes[server].counters.pop_logins += 1;
+        let m = &self.messages[id.0 as usize];
+        let user = m.mail_from.clone();
+        let hop = Hop {
+            from: m.origin,
+            to: server,
+            from_ip: ip,
+            to_ip: self.nodes[server].ip.unwrap_or(Ipv4Addr::UNSPECIFIED),
+            port: 110,
+            started: t,
+            ended: t,
+            result: "+OK Logged in (POP3)".into(),
+            accepted: false,
+            transcript: Vec::new(),
+        };
+        let to_ip = hop.to_ip;
+        self.messages[id.0 as usize].hops.push(hop);
+        let lines = [
+            ('*', format!("connected to {to_ip}:110 from {ip}")),
+            ('S', "+OK POP3 server ready".to_string()),
+            ('C', format!("USER {user}")),
+            ('S', "+OK".to_string()),
+            ('C', "PASS ********".to_string()),
+            ('S', "+OK Logged in.".to_string()),
+            ('C', "QUIT".to_string()),
+            ('S', "+OK Bye".to_string()),
+        ];
+        for (who, text) in lines {
+            self.line(id, t, who, text);
+        }
     }
 
     /// The index of a node id (validated scenarios only name existing nodes).
@@ -554,10 +632,7 @@ impl Simulation {
 
     /// The mail server at `ip`, if any (for reverse DNS in `Received:`).
     pub(crate) fn server_at(&self, ip: Ipv4Addr) -> Option<&NodeRt> {
-        self.node_by_ip
-            .get(&u32::from(ip))
-            .map(|&i| &self.nodes[i])
-            .filter(|n| n.kind.mail_server().is_some())
+        self.node_by_ip.get(&u32::from(ip)).map(|&i| &self.nodes[i]).filter(|n| n.kind.mail_server().is_some())
     }
 
     // ----- the session ----------------------------------------------------
@@ -584,24 +659,17 @@ impl Simulation {
                 if !reply.is_positive() {
                     let reason = server::refusal_reason(&reply);
                     let server = s.targets[s.target].0;
-                    *self.nodes[server]
-                        .counters
-                        .refused
-                        .entry(reason.to_string())
-                        .or_default() += 1;
+                    *self.nodes[server].counters.refused.entry(reason.to_string()).or_default() += 1;
                 }
                 match s.client.on_reply(&reply) {
                     Action::Send(cmd) => {
                         self.line(s.msg, t, 'C', cmd.to_string());
                         let server_node = s.targets[s.target].0;
-                        let view = RecipientView {
-                            node: &self.nodes[server_node],
-                            nodes: &self.nodes,
-                        };
                         if matches!(cmd, Command::Content { .. }) {
                             s.queue_id = queue_id(s.msg, server_node, t);
                         }
-                        let r = s.server.respond(&cmd, &view, &s.queue_id);
+                        let mut env = Env { nodes: &mut self.nodes, n: server_node, dns: &mut self.dns, t };
+                        let r = s.server.respond(&cmd, &mut env, &s.queue_id);
                         s.pending = Pending::Reply(r);
                         self.queue.schedule_in(s.rtt, Event::Step(sid));
                     }
@@ -638,57 +706,31 @@ impl Simulation {
             accepted: false,
             transcript: Vec::new(),
         });
-        self.trace.push(
-            t,
-            TraceEvent::HopStarted {
-                msg: s.msg,
-                from: s.client_node,
-                to: server,
-            },
-        );
+        self.trace.push(t, TraceEvent::HopStarted { msg: s.msg, from: s.client_node, to: server });
         let Some(route) = self.topo.route(s.client_node, server).cloned() else {
-            self.line(
-                s.msg,
-                t,
-                '*',
-                format!("connect to {ip}:{}: No route to host", s.port),
-            );
-            s.pending = Pending::Finish(Outcome::ConnectFailed {
-                reason: "No route to host".into(),
-                blocked_by: None,
-            });
+            self.line(s.msg, t, '*', format!("connect to {ip}:{}: No route to host", s.port));
+            s.pending = Pending::Finish(Outcome::ConnectFailed { reason: "No route to host".into(), blocked_by: None });
             self.queue.schedule_in(0, Event::Step(sid));
             return;
         };
         s.rtt = (2 * route.one_way_ms).max(1);
         for &r in &route.via {
-            let NodeKind::Router(cfg) = &self.nodes[r].kind else {
+            if !matches!(self.nodes[r].kind, NodeKind::Router(_)) {
                 continue;
-            };
-            let verdict = router::inspect(&cfg.filters, from_ip, ip, s.port);
+            }
+            let verdict = router::inspect(&self.nodes[r].filters, from_ip, ip, s.port);
             self.nodes[r].counters.connections_seen += 1;
             if verdict == Verdict::Drop {
                 self.nodes[r].counters.dropped += 1;
                 let name = self.nodes[r].id.clone();
-                self.line(
-                    s.msg,
-                    t,
-                    '*',
-                    format!("SYN to {ip}:{} dropped by router {name}", s.port),
-                );
+                self.line(s.msg, t, '*', format!("SYN to {ip}:{} dropped by router {name}", s.port));
                 self.line(
                     s.msg,
                     t + CONNECT_TIMEOUT_MS,
                     '*',
                     format!("connect to {ip}:{}: Connection timed out", s.port),
                 );
-                self.trace.push(
-                    t,
-                    TraceEvent::Dropped {
-                        msg: s.msg,
-                        router: r,
-                    },
-                );
+                self.trace.push(t, TraceEvent::Dropped { msg: s.msg, router: r });
                 s.pending = Pending::Finish(Outcome::ConnectFailed {
                     reason: format!("connection timed out (dropped by {name})"),
                     blocked_by: Some(r),
@@ -698,18 +740,21 @@ impl Simulation {
             }
         }
         let node = &self.nodes[server];
-        s.server = ServerSession {
-            hostname: node.hostname.clone(),
-            relay_permitted: node.relay_permitted(from_ip),
-            available: node.available(t),
-        };
+        if !node.listens(s.port) {
+            // Nothing listens there: the TCP RST comes back at once.
+            self.line(s.msg, t + s.rtt, '*', format!("connect to {ip}:{}: Connection refused", s.port));
+            s.pending =
+                Pending::Finish(Outcome::ConnectFailed { reason: "Connection refused".into(), blocked_by: None });
+            self.queue.schedule_in(s.rtt, Event::Step(sid));
+            return;
+        }
+        let grant = node.relay_by_address(from_ip).or_else(|| {
+            let (pop, window) = node.pop_before_smtp?;
+            self.nodes[pop].pop.permits(from_ip, t, window).map(|ago_ms| RelayGrant::PopBeforeSmtp { ago_ms })
+        });
+        s.server = ServerSession::new(node.hostname.clone(), s.port, node.available(t), from_ip, grant);
         self.nodes[server].counters.sessions_in += 1;
-        self.line(
-            s.msg,
-            t,
-            '*',
-            format!("connected to {ip}:{} from {from_ip}", s.port),
-        );
+        self.line(s.msg, t, '*', format!("connected to {ip}:{} from {from_ip}", s.port));
         s.pending = Pending::Reply(s.server.greet());
         self.queue.schedule_in(s.rtt, Event::Step(sid));
     }
@@ -717,9 +762,7 @@ impl Simulation {
 
 fn queue_id(msg: MsgId, node: usize, t: SimTime) -> String {
     // Postfix short queue ids look like `4ABCD1234F`: deterministic here.
-    let h = (msg.0 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        ^ (node as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
-        ^ t;
+    let h = (msg.0 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (node as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F) ^ t;
     format!("{:010X}", h >> 24)[..10].to_string()
 }
 
@@ -760,6 +803,7 @@ impl Message {
             relay_cursor: 0,
             relays_tried: 0,
             direct: false,
+            forwarded: 0,
         }
     }
 }
@@ -773,7 +817,7 @@ pub(crate) fn date(s: &Simulation, t: SimTime) -> String {
 pub(crate) fn retry_after(r: &Retry, attempts: u32, waited: u64) -> Option<u64> {
     match r {
         Retry::Never => None,
-        Retry::Immediate(n) => (attempts <= *n).then_some(RECONNECT_MS),
+        Retry::Immediate(n) | Retry::OtherHost(n) => (attempts <= *n).then_some(RECONNECT_MS),
         Retry::Rfc(b) => {
             let d = b.delay_after(attempts);
             (waited + d <= b.lifetime.0).then_some(d)

@@ -29,31 +29,17 @@ impl Topology {
         for &(a, b, ms) in links {
             graph.add_edge(index[a], index[b], ms);
         }
-        Topology {
-            graph,
-            index,
-            routes: HashMap::new(),
-        }
+        Topology { graph, index, routes: HashMap::new() }
     }
 
     /// The lowest-latency path from `a` to `b` (cached; ties broken by the
     /// graph's insertion order, so the same file always gives the same path).
     pub fn route(&mut self, a: usize, b: usize) -> Option<&Route> {
         if !self.routes.contains_key(&(a, b)) {
-            let found = petgraph::algo::astar(
-                &self.graph,
-                self.index[a],
-                |n| n == self.index[b],
-                |e| *e.weight(),
-                |_| 0,
-            );
+            let found =
+                petgraph::algo::astar(&self.graph, self.index[a], |n| n == self.index[b], |e| *e.weight(), |_| 0);
             let route = found.map(|(cost, path)| Route {
-                via: path
-                    .iter()
-                    .skip(1)
-                    .take(path.len().saturating_sub(2))
-                    .map(|ix| self.graph[*ix])
-                    .collect(),
+                via: path.iter().skip(1).take(path.len().saturating_sub(2)).map(|ix| self.graph[*ix]).collect(),
                 one_way_ms: cost,
             });
             self.routes.insert((a, b), route);
@@ -62,10 +48,7 @@ impl Topology {
     }
 
     pub fn neighbours(&self, a: usize) -> Vec<usize> {
-        self.graph
-            .neighbors(self.index[a])
-            .map(|ix| self.graph[ix])
-            .collect()
+        self.graph.neighbors(self.index[a]).map(|ix| self.graph[ix]).collect()
     }
 }
 
@@ -77,13 +60,7 @@ mod tests {
     fn routes_take_the_fastest_path_and_list_what_is_between() {
         // 0 - 1 - 2 - 3, and a slow shortcut 0 - 3.
         let mut t = Topology::new(4, &[(0, 1, 5), (1, 2, 5), (2, 3, 5), (0, 3, 100)]);
-        assert_eq!(
-            t.route(0, 3),
-            Some(&Route {
-                via: vec![1, 2],
-                one_way_ms: 15
-            })
-        );
+        assert_eq!(t.route(0, 3), Some(&Route { via: vec![1, 2], one_way_ms: 15 }));
         let mut t = Topology::new(3, &[(0, 1, 5)]);
         assert_eq!(t.route(0, 2), None);
     }

@@ -8,41 +8,14 @@ use crate::units::SimTime;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum TraceEvent {
-    Injected {
-        msg: MsgId,
-        node: usize,
-    },
-    HopStarted {
-        msg: MsgId,
-        from: usize,
-        to: usize,
-    },
-    HopEnded {
-        msg: MsgId,
-        from: usize,
-        to: usize,
-        accepted: bool,
-        result: String,
-    },
-    Dropped {
-        msg: MsgId,
-        router: usize,
-    },
-    Delivered {
-        msg: MsgId,
-        node: usize,
-    },
-    Bounced {
-        msg: MsgId,
-        bounce: MsgId,
-        node: usize,
-    },
-    Rejected {
-        msg: MsgId,
-    },
-    Lost {
-        msg: MsgId,
-    },
+    Injected { msg: MsgId, node: usize },
+    HopStarted { msg: MsgId, from: usize, to: usize },
+    HopEnded { msg: MsgId, from: usize, to: usize, accepted: bool, result: String },
+    Dropped { msg: MsgId, router: usize },
+    Delivered { msg: MsgId, node: usize },
+    Bounced { msg: MsgId, bounce: MsgId, node: usize },
+    Rejected { msg: MsgId },
+    Lost { msg: MsgId },
 }
 
 #[derive(Debug, Clone, Default)]
@@ -53,10 +26,7 @@ pub struct Trace {
 
 impl Trace {
     pub fn new(enabled: bool) -> Self {
-        Trace {
-            enabled,
-            events: Vec::new(),
-        }
+        Trace { enabled, events: Vec::new() }
     }
     pub fn push(&mut self, t: SimTime, e: TraceEvent) {
         if self.enabled {

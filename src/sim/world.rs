@@ -7,7 +7,12 @@ use std::net::Ipv4Addr;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+use super::defense::auth::RateLimiter;
+use super::defense::greylist::GreylistDb;
+use super::defense::op25b::{self, Block};
+use super::defense::pop_before_smtp::PopLogins;
 use super::rng;
+use super::smtp::server::RelayGrant;
 use crate::scenario::{NodeKind, RelayPolicy, Scenario, Window};
 use crate::units::{Cidr, SimTime};
 
@@ -32,9 +37,21 @@ pub struct NodeCounters {
     pub bounces_sent: u64,
     /// Messages in its queue when the run ended.
     pub queued: u64,
-    /// Routers: connections inspected, and dropped.
+    /// Routers: connections inspected, and dropped (OP25B and other filters).
     pub connections_seen: u64,
     pub dropped: u64,
+    /// Recipients refused with 450 by postgrey, and triplets that passed after waiting.
+    pub greylisted: u64,
+    pub greylist_passed: u64,
+    /// SPF results of the senders it checked (`pass`, `fail`, …).
+    pub spf: BTreeMap<String, u64>,
+    /// SMTP-AUTH logins that succeeded and failed.
+    pub auth_ok: u64,
+    pub auth_failed: u64,
+    /// POP3 logins it served.
+    pub pop_logins: u64,
+    /// Messages it forwarded to another address.
+    pub forwarded: u64,
 }
 
 /// Whom a server relays for, resolved to ranges.
@@ -97,6 +114,22 @@ pub struct NodeRt {
     pub host_offset: u64,
     /// Populations: indices of infected hosts (sorted).
     pub infected: Vec<u32>,
+    pub host_count: u32,
+    /// Populations: addresses move to the next host every `lease` ms.
+    pub lease: Option<u64>,
+    /// The address servers see for this node when it sits behind NAT.
+    pub nat_ip: Option<Ipv4Addr>,
+    /// Routers: filter rules, resolved.
+    pub filters: Vec<Block>,
+    /// Mail servers: TCP ports listened on.
+    pub ports: Vec<u16>,
+    /// Relay for POP-authenticated addresses: (POP server node, window ms).
+    pub pop_before_smtp: Option<(usize, u64)>,
+    /// Plain forwarding `(from, to)`.
+    pub forwards: Vec<(String, String)>,
+    pub pop: PopLogins,
+    pub greylist: GreylistDb,
+    pub rate: RateLimiter,
     pub counters: NodeCounters,
 }
 
@@ -105,7 +138,22 @@ impl NodeRt {
         self.local_domains.iter().any(|x| x.eq_ignore_ascii_case(d))
     }
 
-    /// Address of population host `i` (or the node's own address).
+    /// The address servers see for host `i` at time `t`: behind NAT the
+    /// router's, in a population the host's current dynamic address.
+    pub fn public_ip(&self, i: u32, t: SimTime) -> Ipv4Addr {
+        if let Some(nat) = self.nat_ip {
+            return nat;
+        }
+        match self.lease {
+            Some(lease) if lease > 0 && self.host_count > 0 => {
+                let k = t / lease;
+                self.host_ip(((i as u64 + k) % self.host_count as u64) as u32)
+            }
+            _ => self.host_ip(i),
+        }
+    }
+
+    /// Address slot `i` of a population (or the node's own address).
     pub fn host_ip(&self, i: u32) -> Ipv4Addr {
         if self.host_pool.is_empty() {
             return self.ip.unwrap_or(Ipv4Addr::UNSPECIFIED);
@@ -129,34 +177,26 @@ impl NodeRt {
         !down.iter().any(|w| w.from.0 <= t && t < w.to.0)
     }
 
-    pub fn relay_permitted(&self, client: Ipv4Addr) -> bool {
+    /// Relay permission by address alone (open, or `mynetworks`).
+    pub fn relay_by_address(&self, client: Ipv4Addr) -> Option<RelayGrant> {
         match &self.relay {
-            RelayNets::Open => true,
-            RelayNets::Only(nets) => nets.iter().any(|n| n.contains(client)),
+            RelayNets::Open => Some(RelayGrant::Open),
+            RelayNets::Only(nets) => nets.iter().any(|n| n.contains(client)).then_some(RelayGrant::MyNetworks),
         }
+    }
+
+    /// Is anything listening on `port`?
+    pub fn listens(&self, port: u16) -> bool {
+        self.ports.contains(&port)
     }
 }
 
 /// Builds the runtime nodes; addresses are assigned in declaration order
 /// (populations first in their ISP's customer ranges, then single hosts).
 pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
-    let isp_index: HashMap<&str, usize> = s
-        .isps
-        .iter()
-        .enumerate()
-        .map(|(i, x)| (x.id.as_str(), i))
-        .collect();
-    let node_index: HashMap<&str, usize> = s
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.id.as_str(), i))
-        .collect();
-    let mut used: HashSet<u32> = s
-        .nodes
-        .iter()
-        .filter_map(|n| n.ip.map(|ip| u32::from(ip.0)))
-        .collect();
+    let isp_index: HashMap<&str, usize> = s.isps.iter().enumerate().map(|(i, x)| (x.id.as_str(), i)).collect();
+    let node_index: HashMap<&str, usize> = s.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
+    let mut used: HashSet<u32> = s.nodes.iter().filter_map(|n| n.ip.map(|ip| u32::from(ip.0))).collect();
     let mut pool_used: HashMap<usize, u64> = HashMap::new(); // ISP -> customer addresses given to populations
 
     let mut out: Vec<NodeRt> = Vec::with_capacity(s.nodes.len());
@@ -174,6 +214,16 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
             host_pool: vec![],
             host_offset: 0,
             infected: vec![],
+            host_count: 0,
+            lease: None,
+            nat_ip: None,
+            filters: vec![],
+            ports: vec![],
+            pop_before_smtp: None,
+            forwards: vec![],
+            pop: PopLogins::default(),
+            greylist: GreylistDb::default(),
+            rate: RateLimiter::default(),
             counters: NodeCounters::default(),
         };
         match &n.kind {
@@ -188,34 +238,35 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
                     }
                 }
                 let k = (p.count as f64 * p.infected).round() as u32;
-                rt.infected =
-                    rng::sample_distinct(&mut rng::stream(seed, "infected", &n.id), p.count, k);
+                rt.infected = rng::sample_distinct(&mut rng::stream(seed, "infected", &n.id), p.count, k);
+                rt.host_count = p.count;
+                rt.lease = p.lease.map(|l| l.0);
                 rt.hostname = format!("{}.{}", n.id, p.domain);
             }
-            NodeKind::ClientPc(pc) => {
-                rt.hostname = pc
-                    .hostname
-                    .clone()
-                    .unwrap_or_else(|| format!("{}-pc", n.id))
-            }
-            NodeKind::SpamBot(b) => {
-                rt.hostname = b.hostname.clone().unwrap_or_else(|| format!("{}-pc", n.id))
-            }
+            NodeKind::ClientPc(pc) => rt.hostname = pc.hostname.clone().unwrap_or_else(|| format!("{}-pc", n.id)),
+            NodeKind::SpamBot(b) => rt.hostname = b.hostname.clone().unwrap_or_else(|| format!("{}-pc", n.id)),
             NodeKind::MailboxServer(m) => {
+                rt.ports = vec![25];
+                rt.forwards = m.forwards.clone();
                 rt.hostname = m.hostname.clone();
                 rt.mailboxes = MailboxTable::new(&m.mailboxes);
                 rt.local_domains = rt.mailboxes.domains();
             }
-            NodeKind::Router(_) | NodeKind::Dns => rt.hostname = n.id.clone(),
+            NodeKind::Router(r) => {
+                rt.hostname = n.id.clone();
+                rt.filters = op25b::resolve(&r.filters, &s.isps);
+            }
+            NodeKind::Dns => rt.hostname = n.id.clone(),
             k => {
                 let Some(m) = k.mail_server() else { continue };
                 rt.hostname = m.hostname.clone();
                 rt.local_domains = m.domains.iter().map(|d| d.to_ascii_lowercase()).collect();
                 rt.mailboxes = MailboxTable::new(&m.mailboxes);
-                rt.mailbox_node = m
-                    .mailbox
-                    .as_deref()
-                    .and_then(|id| node_index.get(id).copied());
+                rt.mailbox_node = m.mailbox.as_deref().and_then(|id| node_index.get(id).copied());
+                rt.ports = m.ports.clone();
+                rt.forwards = m.forwards.clone();
+                rt.pop_before_smtp =
+                    m.pop_before_smtp.as_ref().and_then(|p| Some((*node_index.get(p.server.as_str())?, p.window.0)));
                 let policy = m.relay.clone().unwrap_or(match k {
                     NodeKind::OpenRelay(_) | NodeKind::SpammerServer(_) => RelayPolicy::Open,
                     NodeKind::IspRelay(_) => RelayPolicy::IspNetworks,
@@ -225,15 +276,8 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
                     RelayPolicy::Open => RelayNets::Open,
                     RelayPolicy::MyNetworks(nets) => RelayNets::Only(nets),
                     RelayPolicy::IspNetworks => RelayNets::Only(
-                        isp.map(|i| {
-                            s.isps[i]
-                                .customers
-                                .iter()
-                                .chain(&s.isps[i].servers)
-                                .copied()
-                                .collect()
-                        })
-                        .unwrap_or_default(),
+                        isp.map(|i| s.isps[i].customers.iter().chain(&s.isps[i].servers).copied().collect())
+                            .unwrap_or_default(),
                     ),
                     RelayPolicy::LocalOnly => RelayNets::Only(vec![]),
                 };
@@ -241,10 +285,7 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
         }
         // Auto-assign an address from the ISP when none was given.
         if rt.ip.is_none()
-            && !matches!(
-                n.kind,
-                NodeKind::Population(_) | NodeKind::Router(_) | NodeKind::Dns
-            )
+            && !matches!(n.kind, NodeKind::Population(_) | NodeKind::Router(_) | NodeKind::Dns)
             && let Some(i) = isp
         {
             let ranges = if matches!(n.kind, NodeKind::ClientPc(_) | NodeKind::SpamBot(_)) {
@@ -264,6 +305,12 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
             }
         }
         out.push(rt);
+    }
+    // NAT: hosts behind a router are seen with the router's address.
+    for (i, n) in s.nodes.iter().enumerate() {
+        if let Some(r) = n.nat.as_deref().and_then(|id| node_index.get(id)) {
+            out[i].nat_ip = s.nodes[*r].ip.map(|ip| ip.0);
+        }
     }
     out
 }

@@ -52,14 +52,8 @@ impl Delay {
             return Delay::default();
         }
         ms.sort_unstable();
-        let rank = |p: f64| {
-            ms[((p * ms.len() as f64).ceil() as usize).clamp(1, ms.len()) - 1] as f64 / 1000.0
-        };
-        Delay {
-            median: rank(0.5),
-            p95: rank(0.95),
-            max: *ms.last().unwrap_or(&0) as f64 / 1000.0,
-        }
+        let rank = |p: f64| ms[((p * ms.len() as f64).ceil() as usize).clamp(1, ms.len()) - 1] as f64 / 1000.0;
+        Delay { median: rank(0.5), p95: rank(0.95), max: *ms.last().unwrap_or(&0) as f64 / 1000.0 }
     }
 }
 
@@ -87,33 +81,21 @@ pub struct Report {
 impl Report {
     pub fn of(sim: &Simulation) -> Self {
         let mut via: BTreeMap<MailClass, u64> = BTreeMap::new();
-        let mut classes: BTreeMap<MailClass, (Counts, Vec<u64>)> = MailClass::ALL
-            .iter()
-            .map(|c| (*c, Default::default()))
-            .collect();
-        let mut sources: BTreeMap<String, Counts> = sim
-            .scenario
-            .traffic
-            .iter()
-            .map(|s| (s.id().to_string(), Counts::default()))
-            .collect();
+        let mut classes: BTreeMap<MailClass, (Counts, Vec<u64>)> =
+            MailClass::ALL.iter().map(|c| (*c, Default::default())).collect();
+        let mut sources: BTreeMap<String, Counts> =
+            sim.scenario.traffic.iter().map(|s| (s.id().to_string(), Counts::default())).collect();
         for m in &sim.messages {
             let (counts, delays) = classes.entry(m.class).or_default();
             counts.add(&m.fate);
             if let Fate::Delivered { at, .. } = m.fate {
                 delays.push(at - m.created);
-                if m.hops
-                    .iter()
-                    .any(|h| h.accepted && matches!(sim.nodes[h.to].kind, NodeKind::OpenRelay(_)))
-                {
+                if m.hops.iter().any(|h| h.accepted && matches!(sim.nodes[h.to].kind, NodeKind::OpenRelay(_))) {
                     *via.entry(m.class).or_default() += 1;
                 }
             }
             if let Some(s) = m.source {
-                sources
-                    .entry(sim.scenario.traffic[s].id().to_string())
-                    .or_default()
-                    .add(&m.fate);
+                sources.entry(sim.scenario.traffic[s].id().to_string()).or_default().add(&m.fate);
             }
         }
         let mail = classes
@@ -121,11 +103,7 @@ impl Report {
             .map(|(c, (counts, d))| {
                 (
                     c.name().to_string(),
-                    ClassReport {
-                        counts,
-                        via_open_relay: via.get(&c).copied().unwrap_or(0),
-                        delay_s: Delay::of(d),
-                    },
+                    ClassReport { counts, via_open_relay: via.get(&c).copied().unwrap_or(0), delay_s: Delay::of(d) },
                 )
             })
             .collect();
@@ -135,10 +113,7 @@ impl Report {
             .filter(|n| {
                 !matches!(
                     n.kind,
-                    NodeKind::ClientPc(_)
-                        | NodeKind::SpamBot(_)
-                        | NodeKind::Population(_)
-                        | NodeKind::Dns
+                    NodeKind::ClientPc(_) | NodeKind::SpamBot(_) | NodeKind::Population(_) | NodeKind::Dns
                 )
             })
             .map(|n| (n.id.clone(), n.counters.clone()))
@@ -173,14 +148,7 @@ impl Report {
             let _ = writeln!(
                 o,
                 "{:<14} {:>8} {:>10} {:>9} {:>7} {:>7} {:>11.1} {:>10.1}",
-                name,
-                k.sent,
-                k.delivered,
-                k.rejected,
-                k.lost,
-                k.queued,
-                c.delay_s.median,
-                c.delay_s.p95
+                name, k.sent, k.delivered, k.rejected, k.lost, k.queued, c.delay_s.median, c.delay_s.p95
             );
         }
         let _ = writeln!(

@@ -20,15 +20,7 @@ pub fn parse(src: &str) -> Scenario {
 }
 
 pub fn run(s: Scenario, seed: u64) -> Simulation {
-    relaysim::run(
-        s,
-        RunOptions {
-            seed,
-            transcripts: None,
-            trace: true,
-        },
-        None,
-    )
+    relaysim::run(s, RunOptions { seed, transcripts: None, trace: true }, None)
 }
 
 pub fn run_file(rel: &str, seed: u64) -> (Simulation, Report) {
@@ -40,11 +32,7 @@ pub fn run_file(rel: &str, seed: u64) -> (Simulation, Report) {
 /// Every class and source balances: sent = delivered + rejected + lost + queued.
 pub fn assert_conserved(r: &Report) {
     for (name, c) in &r.mail {
-        assert!(
-            c.counts.balanced(),
-            "class {name} does not add up: {:?}",
-            c.counts
-        );
+        assert!(c.counts.balanced(), "class {name} does not add up: {:?}", c.counts);
     }
     for (name, c) in &r.sources {
         assert!(c.balanced(), "source {name} does not add up: {c:?}");

@@ -16,6 +16,13 @@ pub use reply::Reply;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Ehlo(String),
+    /// RFC 3207.
+    StartTls,
+    /// RFC 4954 with the PLAIN mechanism (RFC 4616).
+    Auth {
+        user: String,
+        password: String,
+    },
     MailFrom(String),
     RcptTo(String),
     Data,
@@ -30,6 +37,10 @@ impl std::fmt::Display for Command {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Command::Ehlo(h) => write!(f, "EHLO {h}"),
+            Command::StartTls => write!(f, "STARTTLS"),
+            Command::Auth { user, password } => {
+                write!(f, "AUTH PLAIN {}", crate::sim::defense::auth::plain_response(user, password))
+            }
             Command::MailFrom(a) => write!(f, "MAIL FROM:<{a}>"),
             Command::RcptTo(a) => write!(f, "RCPT TO:<{a}>"),
             Command::Data => write!(f, "DATA"),

@@ -12,10 +12,7 @@ pub struct Reply {
 
 impl Reply {
     pub fn new(code: u16, text: impl Into<String>) -> Self {
-        Reply {
-            code,
-            text: text.into(),
-        }
+        Reply { code, text: text.into() }
     }
     /// 2xx and 3xx: go on.
     pub fn is_positive(&self) -> bool {
@@ -36,16 +33,55 @@ impl Reply {
     }
     /// RFC 5321 §3.8: a server that cannot serve answers the connection with 421.
     pub fn service_unavailable(host: &str) -> Self {
+        Reply::new(421, format!("4.3.2 {host} Service not available, closing transmission channel"))
+    }
+    /// The EHLO keywords Postfix lists; STARTTLS until TLS is on, AUTH
+    /// where the server offers it (RFC 3207, RFC 4954).
+    pub fn ehlo(host: &str, starttls: bool, auth: bool) -> Self {
+        let mut lines = vec![host.to_string(), "PIPELINING".into(), "SIZE 10240000".into()];
+        if starttls {
+            lines.push("STARTTLS".into());
+        }
+        if auth {
+            lines.push("AUTH PLAIN LOGIN".into());
+        }
+        lines.extend(["ENHANCEDSTATUSCODES".to_string(), "8BITMIME".into(), "DSN".into()]);
+        Reply::new(250, lines.join("\n"))
+    }
+    /// Does an EHLO reply list this keyword?
+    pub fn offers(&self, keyword: &str) -> bool {
+        self.text.split('\n').any(|l| l.split_whitespace().next() == Some(keyword))
+    }
+    pub fn ready_for_tls() -> Self {
+        Reply::new(220, "2.0.0 Ready to start TLS")
+    }
+    pub fn tls_first() -> Self {
+        Reply::new(530, "5.7.0 Must issue a STARTTLS command first")
+    }
+    pub fn auth_ok() -> Self {
+        Reply::new(235, "2.7.0 Authentication successful")
+    }
+    pub fn auth_failed() -> Self {
+        Reply::new(535, "5.7.8 Authentication credentials invalid")
+    }
+    pub fn auth_required() -> Self {
+        Reply::new(530, "5.7.0 Authentication required")
+    }
+    pub fn auth_not_enabled() -> Self {
+        Reply::new(503, "5.5.1 Error: authentication not enabled")
+    }
+    /// postgrey's `DEFER_IF_PERMIT` as Postfix reports it.
+    pub fn greylisted(rcpt: &str) -> Self {
+        let domain = rcpt.rsplit_once('@').map_or("", |(_, d)| d);
         Reply::new(
-            421,
-            format!("4.3.2 {host} Service not available, closing transmission channel"),
+            450,
+            format!(
+                "4.7.1 <{rcpt}>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/{domain}.html"
+            ),
         )
     }
-    pub fn ehlo(host: &str) -> Self {
-        Reply::new(
-            250,
-            format!("{host}\nPIPELINING\nSIZE 10240000\n8BITMIME\nENHANCEDSTATUSCODES\nDSN"),
-        )
+    pub fn rate_limited(user: &str) -> Self {
+        Reply::new(450, format!("4.7.1 <{user}>: Sender address rejected: sender rate limit exceeded"))
     }
     pub fn sender_ok() -> Self {
         Reply::new(250, "2.1.0 Ok")
@@ -59,12 +95,7 @@ impl Reply {
     }
     /// Postfix `reject_unlisted_recipient`.
     pub fn user_unknown(rcpt: &str) -> Self {
-        Reply::new(
-            550,
-            format!(
-                "5.1.1 <{rcpt}>: Recipient address rejected: User unknown in local recipient table"
-            ),
-        )
+        Reply::new(550, format!("5.1.1 <{rcpt}>: Recipient address rejected: User unknown in local recipient table"))
     }
     pub fn start_data() -> Self {
         Reply::new(354, "End data with <CR><LF>.<CR><LF>")

@@ -1,36 +1,97 @@
 //! The receiving side's decisions, as Postfix's `smtpd` makes them.
 //!
-//! Relay control follows `smtpd_relay_restrictions`: mail *for* a local domain
-//! is accepted from anyone; mail for other domains only when the client is
-//! permitted to relay (Postfix `permit_mynetworks`), else
-//! `554 5.7.1 <rcpt>: Relay access denied`.
+//! Restrictions are evaluated at `RCPT TO` in Postfix's usual order:
+//! `permit_mynetworks` (and POP-before-SMTP's access map),
+//! `permit_sasl_authenticated`, `reject_unauth_destination`
+//! (`554 5.7.1 Relay access denied`), recipient verification (`550 5.1.1`),
+//! then the policy services: SPF, then postgrey (`DEFER_IF_PERMIT`, so only
+//! mail that would otherwise be accepted is greylisted). The submission ports
+//! (587, 465) follow RFC 6409 §4.3: no `MAIL` before AUTH.
+
+use std::net::Ipv4Addr;
 
 use super::{Command, Reply};
+use crate::scenario::SpfAction;
+use crate::sim::defense::greylist::Verdict;
+use crate::sim::spf::SpfResult;
 
-/// What the server knows about its recipients.
-pub trait Recipients {
+/// What the server knows and decides beyond the dialogue itself.
+pub trait ServerEnv {
     /// Is `domain` one this server accepts mail for (`mydestination`)?
     fn is_local_domain(&self, domain: &str) -> bool;
-    /// Does the mailbox exist? `None` when this server does not check
-    /// (it accepts any local part and lets the mailbox server decide).
+    /// Does the mailbox exist? `None` when this server does not check.
     fn mailbox_exists(&self, address: &str) -> Option<bool>;
+    /// Is SMTP-AUTH offered (are there accounts)?
+    fn auth_offered(&self) -> bool;
+    fn check_credentials(&mut self, user: &str, password: &str) -> bool;
+    /// Counts a message for an authenticated user; false when over the limit.
+    fn within_rate_limit(&mut self, user: &str) -> bool;
+    /// The SPF result for this sender and the policy's action (None: no SPF checks).
+    fn spf(&mut self, ip: Ipv4Addr, helo: &str, mail_from: &str) -> Option<(SpfResult, SpfAction)>;
+    /// postgrey's verdict (None: no greylisting).
+    fn greylist(&mut self, ip: Ipv4Addr, sender: &str, rcpt: &str) -> Option<Verdict>;
 }
 
-/// The server's view of one session, fixed at connection time.
+/// Why an address may relay without authenticating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelayGrant {
+    Open,
+    MyNetworks,
+    /// A POP3 login from this address `ago_ms` before the connection.
+    PopBeforeSmtp {
+        ago_ms: u64,
+    },
+}
+
+/// The role of the port the client connected to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortRole {
+    /// Port 25: relay and MX.
+    Mta,
+    /// Port 587 (STARTTLS) or 465 (implicit TLS): AUTH required (RFC 6409, RFC 8314).
+    Submission { implicit_tls: bool },
+}
+
+impl PortRole {
+    pub fn of(port: u16) -> Self {
+        match port {
+            587 => PortRole::Submission { implicit_tls: false },
+            465 => PortRole::Submission { implicit_tls: true },
+            _ => PortRole::Mta,
+        }
+    }
+}
+
+/// The server's side of one session.
 #[derive(Debug, Clone)]
 pub struct ServerSession {
     pub hostname: String,
-    /// The client's address is allowed to relay (open relay, or in `mynetworks`).
-    pub relay_permitted: bool,
-    /// The server is up (else `421` at the greeting).
+    pub role: PortRole,
     pub available: bool,
+    pub client_ip: Ipv4Addr,
+    pub relay_grant: Option<RelayGrant>,
+    pub tls: bool,
+    pub helo: String,
+    pub auth_user: Option<String>,
+    pub mail_from: String,
+    /// SPF result of this transaction, for `Received-SPF:`.
+    pub spf: Option<SpfResult>,
+    /// Seconds the triplet was greylisted before passing, for `X-Greylist:`.
+    pub greylist_delay: Option<u64>,
 }
 
 /// Why a server refused, as counted in `nodes.<id>.refused`.
 pub fn refusal_reason(reply: &Reply) -> &'static str {
+    let t = &reply.text;
     match reply.code {
-        554 if reply.text.contains("Relay access denied") => "relay_denied",
-        550 if reply.text.contains("User unknown") => "user_unknown",
+        554 if t.contains("Relay access denied") => "relay_denied",
+        550 if t.contains("User unknown") => "user_unknown",
+        450 if t.contains("Greylisted") => "greylisted",
+        450 if t.contains("rate limit") => "rate_limited",
+        _ if t.contains("SPF") => "spf",
+        530 if t.contains("STARTTLS") => "tls_required",
+        530 => "auth_required",
+        535 => "auth_failed",
         421 => "unavailable",
         c if c >= 500 => "other_permanent",
         _ => "other_temporary",
@@ -38,39 +99,121 @@ pub fn refusal_reason(reply: &Reply) -> &'static str {
 }
 
 impl ServerSession {
+    pub fn new(
+        hostname: String,
+        port: u16,
+        available: bool,
+        client_ip: Ipv4Addr,
+        relay_grant: Option<RelayGrant>,
+    ) -> Self {
+        let role = PortRole::of(port);
+        ServerSession {
+            hostname,
+            role,
+            available,
+            client_ip,
+            relay_grant,
+            tls: role == PortRole::Submission { implicit_tls: true },
+            helo: String::new(),
+            auth_user: None,
+            mail_from: String::new(),
+            spf: None,
+            greylist_delay: None,
+        }
+    }
+
     /// The reply to a new connection.
     pub fn greet(&self) -> Reply {
-        if self.available {
-            Reply::greeting(&self.hostname)
-        } else {
-            Reply::service_unavailable(&self.hostname)
+        if self.available { Reply::greeting(&self.hostname) } else { Reply::service_unavailable(&self.hostname) }
+    }
+
+    /// Postfix's `with` protocol in `Received:` (RFC 3848).
+    pub fn protocol(&self) -> &'static str {
+        match (self.tls, self.auth_user.is_some()) {
+            (false, false) => "ESMTP",
+            (true, false) => "ESMTPS",
+            (false, true) => "ESMTPA",
+            (true, true) => "ESMTPSA",
         }
     }
 
     /// The reply to `cmd`; `queue_id` names the message if it is accepted.
-    pub fn respond(&self, cmd: &Command, recipients: &dyn Recipients, queue_id: &str) -> Reply {
+    pub fn respond(&mut self, cmd: &Command, env: &mut dyn ServerEnv, queue_id: &str) -> Reply {
+        let submission = matches!(self.role, PortRole::Submission { .. });
         match cmd {
-            Command::Ehlo(_) => Reply::ehlo(&self.hostname),
-            Command::MailFrom(_) => Reply::sender_ok(),
-            Command::RcptTo(rcpt) => self.rcpt(rcpt, recipients),
+            Command::Ehlo(h) => {
+                self.helo = h.clone();
+                // Postfix on submission sets smtpd_tls_auth_only: AUTH only after TLS.
+                let auth = env.auth_offered() && (self.tls || !submission);
+                Reply::ehlo(&self.hostname, !self.tls, auth)
+            }
+            Command::StartTls if self.tls => Reply::new(554, "5.5.1 Error: TLS already active"),
+            Command::StartTls => {
+                self.tls = true;
+                Reply::ready_for_tls()
+            }
+            Command::Auth { user, password } => {
+                if !env.auth_offered() {
+                    Reply::auth_not_enabled()
+                } else if submission && !self.tls {
+                    Reply::tls_first()
+                } else if env.check_credentials(user, password) {
+                    self.auth_user = Some(user.clone());
+                    Reply::auth_ok()
+                } else {
+                    Reply::auth_failed()
+                }
+            }
+            Command::MailFrom(from) => {
+                // RFC 6409 §4.3: the submission server rejects MAIL until authenticated.
+                if submission && self.auth_user.is_none() {
+                    return Reply::auth_required();
+                }
+                if let Some(user) = self.auth_user.clone()
+                    && !env.within_rate_limit(&user)
+                {
+                    return Reply::rate_limited(&user);
+                }
+                self.mail_from = from.clone();
+                Reply::sender_ok()
+            }
+            Command::RcptTo(rcpt) => self.rcpt(rcpt, env),
             Command::Data => Reply::start_data(),
             Command::Content { .. } => Reply::queued(queue_id),
             Command::Quit => Reply::bye(),
         }
     }
 
-    fn rcpt(&self, rcpt: &str, recipients: &dyn Recipients) -> Reply {
+    fn rcpt(&mut self, rcpt: &str, env: &mut dyn ServerEnv) -> Reply {
+        // permit_mynetworks, POP-before-SMTP, permit_sasl_authenticated.
+        if self.relay_grant.is_some() || self.auth_user.is_some() {
+            return Reply::recipient_ok();
+        }
         let domain = rcpt.rsplit_once('@').map_or("", |(_, d)| d);
-        if recipients.is_local_domain(domain) {
-            // Local recipient: checked against the mailbox table when known.
-            match recipients.mailbox_exists(rcpt) {
-                Some(false) => Reply::user_unknown(rcpt),
-                _ => Reply::recipient_ok(),
+        // reject_unauth_destination.
+        if !env.is_local_domain(domain) {
+            return Reply::relay_denied(rcpt);
+        }
+        if env.mailbox_exists(rcpt) == Some(false) {
+            return Reply::user_unknown(rcpt);
+        }
+        // check_policy_service: SPF (once per transaction), then postgrey.
+        if self.spf.is_none()
+            && let Some((result, action)) = env.spf(self.client_ip, &self.helo, &self.mail_from)
+        {
+            let refusal = crate::sim::defense::spf_check::refusal(&result, action, &self.mail_from);
+            self.spf = Some(result);
+            if let Some(r) = refusal {
+                return r;
             }
-        } else if self.relay_permitted {
-            Reply::recipient_ok()
-        } else {
-            Reply::relay_denied(rcpt)
+        }
+        match env.greylist(self.client_ip, &self.mail_from, rcpt) {
+            Some(Verdict::Defer) => Reply::greylisted(rcpt),
+            Some(Verdict::Pass { delayed_s }) if delayed_s > 0 => {
+                self.greylist_delay = Some(delayed_s);
+                Reply::recipient_ok()
+            }
+            _ => Reply::recipient_ok(),
         }
     }
 }
@@ -79,63 +222,55 @@ impl ServerSession {
 mod tests {
     use super::*;
 
-    struct Company;
-    impl Recipients for Company {
+    /// A company MX: local domain, one user, optional accounts.
+    struct Company {
+        accounts: bool,
+    }
+    impl ServerEnv for Company {
         fn is_local_domain(&self, d: &str) -> bool {
             d == "company.example"
         }
         fn mailbox_exists(&self, a: &str) -> Option<bool> {
             Some(a == "bob@company.example")
         }
+        fn auth_offered(&self) -> bool {
+            self.accounts
+        }
+        fn check_credentials(&mut self, u: &str, p: &str) -> bool {
+            u == "bob" && p == "pw"
+        }
+        fn within_rate_limit(&mut self, _: &str) -> bool {
+            true
+        }
+        fn spf(&mut self, _: Ipv4Addr, _: &str, _: &str) -> Option<(SpfResult, SpfAction)> {
+            None
+        }
+        fn greylist(&mut self, _: Ipv4Addr, _: &str, _: &str) -> Option<Verdict> {
+            None
+        }
     }
 
-    fn server(relay_permitted: bool) -> ServerSession {
-        ServerSession {
-            hostname: "mx.company.example".into(),
-            relay_permitted,
-            available: true,
-        }
+    fn server(port: u16, grant: Option<RelayGrant>) -> ServerSession {
+        ServerSession::new("mx.company.example".into(), port, true, "198.51.100.7".parse().unwrap(), grant)
     }
 
     #[test]
     fn local_mail_is_accepted_from_anyone_but_relaying_is_not() {
-        let s = server(false);
-        assert_eq!(
-            s.respond(
-                &Command::RcptTo("bob@company.example".into()),
-                &Company,
-                "X"
-            )
-            .code,
-            250
-        );
-        let r = s.respond(
-            &Command::RcptTo("eve@elsewhere.example".into()),
-            &Company,
-            "X",
-        );
-        assert_eq!(
-            r.to_string(),
-            "554 5.7.1 <eve@elsewhere.example>: Relay access denied"
-        );
+        let mut env = Company { accounts: false };
+        let mut s = server(25, None);
+        assert_eq!(s.respond(&Command::RcptTo("bob@company.example".into()), &mut env, "X").code, 250);
+        let r = s.respond(&Command::RcptTo("eve@elsewhere.example".into()), &mut env, "X");
+        assert_eq!(r.to_string(), "554 5.7.1 <eve@elsewhere.example>: Relay access denied");
         assert_eq!(refusal_reason(&r), "relay_denied");
-        assert_eq!(
-            server(true)
-                .respond(
-                    &Command::RcptTo("eve@elsewhere.example".into()),
-                    &Company,
-                    "X"
-                )
-                .code,
-            250
-        );
+        let mut s = server(25, Some(RelayGrant::MyNetworks));
+        assert_eq!(s.respond(&Command::RcptTo("eve@elsewhere.example".into()), &mut env, "X").code, 250);
     }
 
     #[test]
     fn unknown_local_users_get_550_5_1_1() {
-        let r = server(true).respond(
+        let r = server(25, None).respond(
             &Command::RcptTo("nobody@company.example".into()),
-            &Company,
+            &mut Company { accounts: false },
             "X",
         );
         assert_eq!(r.code, 550);
@@ -144,11 +279,33 @@ mod tests {
 
     #[test]
     fn a_down_server_greets_with_421() {
-        let s = ServerSession {
-            available: false,
-            ..server(true)
-        };
+        let s = ServerSession { available: false, ..server(25, None) };
         assert_eq!(s.greet().code, 421);
-        assert!(s.greet().is_transient());
+    }
+
+    #[test]
+    fn submission_requires_tls_then_auth_before_mail() {
+        let mut env = Company { accounts: true };
+        let mut s = server(587, None);
+        let ehlo = s.respond(&Command::Ehlo("pc".into()), &mut env, "X");
+        assert!(ehlo.offers("STARTTLS") && !ehlo.offers("AUTH"), "no AUTH before TLS on submission");
+        assert_eq!(
+            s.respond(&Command::MailFrom("bob@company.example".into()), &mut env, "X").to_string(),
+            "530 5.7.0 Authentication required"
+        );
+        let auth = Command::Auth { user: "bob".into(), password: "pw".into() };
+        assert_eq!(s.respond(&auth, &mut env, "X").to_string(), "530 5.7.0 Must issue a STARTTLS command first");
+        assert_eq!(s.respond(&Command::StartTls, &mut env, "X").code, 220);
+        assert!(s.respond(&Command::Ehlo("pc".into()), &mut env, "X").offers("AUTH"));
+        let bad = Command::Auth { user: "bob".into(), password: "guess".into() };
+        assert_eq!(s.respond(&bad, &mut env, "X").to_string(), "535 5.7.8 Authentication credentials invalid");
+        assert_eq!(s.respond(&auth, &mut env, "X").to_string(), "235 2.7.0 Authentication successful");
+        assert_eq!(s.respond(&Command::MailFrom("bob@company.example".into()), &mut env, "X").code, 250);
+        assert_eq!(
+            s.respond(&Command::RcptTo("eve@elsewhere.example".into()), &mut env, "X").code,
+            250,
+            "authenticated: may relay"
+        );
+        assert_eq!(s.protocol(), "ESMTPSA");
     }
 }

@@ -29,11 +29,7 @@ pub fn parse_prefix(digits: &str, max: u8) -> Result<u8, ParseError> {
     if !ok_shape {
         return Err(bad());
     }
-    digits
-        .parse::<u8>()
-        .ok()
-        .filter(|p| *p <= max)
-        .ok_or_else(bad)
+    digits.parse::<u8>().ok().filter(|p| *p <= max).ok_or_else(bad)
 }
 
 /// Splits a trailing `dual-cidr-length` off `arg`, returning the remainder.
@@ -71,17 +67,13 @@ pub fn unmap(ip: IpAddr) -> IpAddr {
 
 /// Whether `ip` lies in `net/prefix`.
 pub fn v4_in(ip: Ipv4Addr, net: Ipv4Addr, prefix: u8) -> bool {
-    let mask = u32::MAX
-        .checked_shl(32 - u32::from(prefix.min(32)))
-        .unwrap_or(0);
+    let mask = u32::MAX.checked_shl(32 - u32::from(prefix.min(32))).unwrap_or(0);
     u32::from(ip) & mask == u32::from(net) & mask
 }
 
 /// Whether `ip` lies in `net/prefix`.
 pub fn v6_in(ip: Ipv6Addr, net: Ipv6Addr, prefix: u8) -> bool {
-    let mask = u128::MAX
-        .checked_shl(128 - u32::from(prefix.min(128)))
-        .unwrap_or(0);
+    let mask = u128::MAX.checked_shl(128 - u32::from(prefix.min(128))).unwrap_or(0);
     u128::from(ip) & mask == u128::from(net) & mask
 }
 
@@ -96,14 +88,8 @@ mod tests {
         assert_eq!(split_dual_cidr("/24//64").unwrap(), ("", c(24, 64)));
         assert_eq!(split_dual_cidr("//0").unwrap(), ("", c(32, 0)));
         assert_eq!(split_dual_cidr("x.com/24").unwrap(), ("x.com", c(24, 128)));
-        assert_eq!(
-            split_dual_cidr("/24/64").unwrap_err(),
-            ParseError::InvalidCidr("64".into())
-        );
-        assert_eq!(
-            split_dual_cidr("foo:bar/baz.com").unwrap(),
-            ("foo:bar/baz.com", c(32, 128))
-        );
+        assert_eq!(split_dual_cidr("/24/64").unwrap_err(), ParseError::InvalidCidr("64".into()));
+        assert_eq!(split_dual_cidr("foo:bar/baz.com").unwrap(), ("foo:bar/baz.com", c(32, 128)));
         assert!(split_dual_cidr("/33").is_err());
         assert!(split_dual_cidr("//129").is_err());
         assert!(split_dual_cidr("/032").is_err());

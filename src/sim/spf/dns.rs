@@ -65,9 +65,6 @@ mod tests {
         let v4: IpAddr = "192.0.2.3".parse().unwrap();
         assert_eq!(reverse_name(v4), "3.2.0.192.in-addr.arpa");
         let v6: IpAddr = "2001:db8::cb01".parse().unwrap();
-        assert_eq!(
-            reverse_name(v6),
-            "1.0.b.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa"
-        );
+        assert_eq!(reverse_name(v6), "1.0.b.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa");
     }
 }

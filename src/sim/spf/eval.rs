@@ -37,25 +37,12 @@ impl<'a> SpfRequest<'a> {
     /// simulated time, so that runs stay reproducible.
     pub fn new(ip: IpAddr, domain: &'a str, sender: &'a str, helo: &'a str) -> Self {
         let timestamp = 0;
-        SpfRequest {
-            ip,
-            domain,
-            sender,
-            helo,
-            receiver: "unknown",
-            timestamp,
-        }
+        SpfRequest { ip, domain, sender, helo, receiver: "unknown", timestamp }
     }
 }
 
 /// RFC 7208 `check_host(<ip>, <domain>, <sender>)` with the given HELO name.
-pub fn check_host(
-    dns: &mut dyn SpfDns,
-    ip: IpAddr,
-    domain: &str,
-    sender: &str,
-    helo: &str,
-) -> SpfResult {
+pub fn check_host(dns: &mut dyn SpfDns, ip: IpAddr, domain: &str, sender: &str, helo: &str) -> SpfResult {
     check_host_with(dns, &SpfRequest::new(ip, domain, sender, helo))
 }
 
@@ -92,22 +79,14 @@ pub fn check_host_with(dns: &mut dyn SpfDns, req: &SpfRequest<'_>) -> SpfResult 
         None if req.sender.is_empty() => ("postmaster", domain),
         None => ("postmaster", req.sender),
     };
-    let mut eval = Evaluator {
-        res: Resolver::new(dns, ip),
-        req,
-        ip,
-        local,
-        sender_domain,
-    };
+    let mut eval = Evaluator { res: Resolver::new(dns, ip), req, ip, local, sender_domain };
     match eval.check_domain(domain, 0) {
         Ok(v) => match v.decision {
             Decision::None => SpfResult::None,
             Decision::Neutral => SpfResult::Neutral,
             Decision::Pass => SpfResult::Pass,
             Decision::SoftFail => SpfResult::SoftFail,
-            Decision::Fail => SpfResult::Fail {
-                explanation: v.exp.and_then(|(d, spec)| eval.explain(&d, &spec)),
-            },
+            Decision::Fail => SpfResult::Fail { explanation: v.exp.and_then(|(d, spec)| eval.explain(&d, &spec)) },
         },
         Err(Abort::Temp(e)) => SpfResult::TempError(e),
         Err(Abort::Perm(e)) => SpfResult::PermError(e),
@@ -155,10 +134,7 @@ impl Evaluator<'_> {
         if depth > MAX_DEPTH {
             return Err(Abort::Perm(SpfError::TooDeep(MAX_DEPTH)));
         }
-        let none = Verdict {
-            decision: Decision::None,
-            exp: None,
-        };
+        let none = Verdict { decision: Decision::None, exp: None };
         let Some(txts) = self.res.txt(domain)? else {
             return Ok(none);
         };
@@ -170,38 +146,21 @@ impl Evaluator<'_> {
         if spf.next().is_some() {
             return Err(Abort::Perm(SpfError::MultipleRecords(domain.to_string())));
         }
-        let record = Record::parse(text).map_err(|source| {
-            Abort::Perm(SpfError::Syntax {
-                domain: domain.to_string(),
-                source,
-            })
-        })?;
+        let record = Record::parse(text)
+            .map_err(|source| Abort::Perm(SpfError::Syntax { domain: domain.to_string(), source }))?;
         self.eval_record(domain, &record, depth)
     }
 
     fn eval_record(&mut self, domain: &str, record: &Record, depth: u32) -> Step<Verdict> {
-        let exp = record
-            .explanation
-            .as_ref()
-            .map(|e| (domain.to_string(), e.clone()));
-        for Directive {
-            qualifier,
-            mechanism,
-        } in &record.directives
-        {
+        let exp = record.explanation.as_ref().map(|e| (domain.to_string(), e.clone()));
+        for Directive { qualifier, mechanism } in &record.directives {
             if self.matches(domain, mechanism, depth)? {
-                return Ok(Verdict {
-                    decision: Decision::from(*qualifier),
-                    exp,
-                });
+                return Ok(Verdict { decision: Decision::from(*qualifier), exp });
             }
         }
         let Some(redirect) = &record.redirect else {
             // §4.7: no match and no redirect is neutral.
-            return Ok(Verdict {
-                decision: Decision::Neutral,
-                exp,
-            });
+            return Ok(Verdict { decision: Decision::Neutral, exp });
         };
         // §6.1: redirect counts as a lookup; a malformed or policy-less
         // target is permerror, not none.
@@ -209,10 +168,7 @@ impl Evaluator<'_> {
         let target = self.target(domain, Some(redirect));
         let verdict = match &target {
             Some(t) => self.check_domain(t, depth + 1)?,
-            None => Verdict {
-                decision: Decision::None,
-                exp: None,
-            },
+            None => Verdict { decision: Decision::None, exp: None },
         };
         if verdict.decision == Decision::None {
             let shown = target.unwrap_or_else(|| self.expand(domain, redirect));
@@ -229,12 +185,8 @@ impl Evaluator<'_> {
         let ip = self.ip;
         match mechanism {
             Mechanism::All => Ok(true),
-            Mechanism::Ip4 { net, prefix } => {
-                Ok(matches!(ip, IpAddr::V4(a) if v4_in(a, *net, *prefix)))
-            }
-            Mechanism::Ip6 { net, prefix } => {
-                Ok(matches!(ip, IpAddr::V6(a) if v6_in(a, *net, *prefix)))
-            }
+            Mechanism::Ip4 { net, prefix } => Ok(matches!(ip, IpAddr::V4(a) if v4_in(a, *net, *prefix))),
+            Mechanism::Ip6 { net, prefix } => Ok(matches!(ip, IpAddr::V6(a) if v6_in(a, *net, *prefix))),
             Mechanism::A { domain: spec, cidr } => {
                 let Some(name) = self.target(domain, spec.as_ref()) else {
                     return Ok(false);

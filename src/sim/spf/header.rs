@@ -10,13 +10,7 @@ use super::result::SpfResult;
 
 /// A one-line `Received-SPF:` header (no trailing CRLF). An empty `sender`
 /// means the HELO identity was checked (`identity=helo`).
-pub fn received_spf_header(
-    result: &SpfResult,
-    ip: IpAddr,
-    sender: &str,
-    helo: &str,
-    receiver: &str,
-) -> String {
+pub fn received_spf_header(result: &SpfResult, ip: IpAddr, sender: &str, helo: &str, receiver: &str) -> String {
     let ip = unmap(ip);
     let helo_identity = sender.is_empty();
     let who = if helo_identity { helo } else { sender };
@@ -42,14 +36,8 @@ pub fn received_spf_header(
     if let Some(problem) = result.problem() {
         pairs.push(("problem", problem.to_string()));
     }
-    pairs.push((
-        "identity",
-        if helo_identity { "helo" } else { "mailfrom" }.to_string(),
-    ));
-    let pairs: Vec<String> = pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={}", quote_value(v)))
-        .collect();
+    pairs.push(("identity", if helo_identity { "helo" } else { "mailfrom" }.to_string()));
+    let pairs: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", quote_value(v))).collect();
     format!(
         "Received-SPF: {} ({}: {}) {}",
         result.as_str(),
@@ -62,11 +50,7 @@ pub fn received_spf_header(
 /// `spf=<result> smtp.mailfrom=<domain>` for an `Authentication-Results`
 /// header (RFC 8601 §2.7.2).
 pub fn authentication_results_fragment(result: &SpfResult, sender_domain: &str) -> String {
-    format!(
-        "spf={} smtp.mailfrom={}",
-        result.as_str(),
-        quote_value(sender_domain)
-    )
+    format!("spf={} smtp.mailfrom={}", result.as_str(), quote_value(sender_domain))
 }
 
 /// `spf=<result> smtp.helo=<name>` when the HELO identity was checked.
@@ -81,9 +65,7 @@ fn is_atext(c: char) -> bool {
 
 /// A dot-atom as is, anything else as a quoted-string (RFC 7208 §9.1).
 fn quote_value(v: &str) -> String {
-    let dot_atom = !v.is_empty()
-        && v.split('.')
-            .all(|atom| !atom.is_empty() && atom.chars().all(is_atext));
+    let dot_atom = !v.is_empty() && v.split('.').all(|atom| !atom.is_empty() && atom.chars().all(is_atext));
     if dot_atom {
         return v.to_string();
     }
@@ -127,13 +109,7 @@ mod tests {
     #[test]
     fn received_spf_pass() {
         let ip: IpAddr = "192.0.2.1".parse().unwrap();
-        let h = received_spf_header(
-            &SpfResult::Pass,
-            ip,
-            "myname@example.com",
-            "foo.example.com",
-            "mybox.example.org",
-        );
+        let h = received_spf_header(&SpfResult::Pass, ip, "myname@example.com", "foo.example.com", "mybox.example.org");
         assert_eq!(
             h,
             "Received-SPF: pass (mybox.example.org: domain of myname@example.com designates \
@@ -165,9 +141,6 @@ mod tests {
             "spf=pass smtp.mailfrom=example.net"
         );
         let fail = SpfResult::Fail { explanation: None };
-        assert_eq!(
-            authentication_results_fragment_helo(&fail, "[192.0.2.1]"),
-            "spf=fail smtp.helo=\"[192.0.2.1]\""
-        );
+        assert_eq!(authentication_results_fragment_helo(&fail, "[192.0.2.1]"), "spf=fail smtp.helo=\"[192.0.2.1]\"");
     }
 }

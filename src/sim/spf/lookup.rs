@@ -27,11 +27,7 @@ pub enum Abort {
 pub type Step<T> = Result<T, Abort>;
 
 fn temp(name: &str, rtype: &'static str, kind: DnsError) -> Abort {
-    Abort::Temp(SpfError::Dns {
-        name: name.to_string(),
-        rtype,
-        kind,
-    })
+    Abort::Temp(SpfError::Dns { name: name.to_string(), rtype, kind })
 }
 
 /// A DNS view with per-`check_host()` counters.
@@ -46,13 +42,7 @@ pub struct Resolver<'a> {
 
 impl<'a> Resolver<'a> {
     pub fn new(dns: &'a mut dyn SpfDns, ip: IpAddr) -> Self {
-        Resolver {
-            dns,
-            ip,
-            lookups: 0,
-            voids: 0,
-            validated: None,
-        }
+        Resolver { dns, ip, lookups: 0, voids: 0, validated: None }
     }
 
     /// Charges one DNS-querying term (§4.6.4).
@@ -84,16 +74,10 @@ impl<'a> Resolver<'a> {
     /// Addresses of the client's family (A for IPv4, AAAA for IPv6).
     fn addresses(&mut self, name: &str) -> Result<Vec<IpAddr>, (&'static str, DnsError)> {
         match self.ip {
-            IpAddr::V4(_) => self
-                .dns
-                .a(name)
-                .map(|v| v.into_iter().map(IpAddr::V4).collect())
-                .map_err(|e| ("A", e)),
-            IpAddr::V6(_) => self
-                .dns
-                .aaaa(name)
-                .map(|v| v.into_iter().map(IpAddr::V6).collect())
-                .map_err(|e| ("AAAA", e)),
+            IpAddr::V4(_) => self.dns.a(name).map(|v| v.into_iter().map(IpAddr::V4).collect()).map_err(|e| ("A", e)),
+            IpAddr::V6(_) => {
+                self.dns.aaaa(name).map(|v| v.into_iter().map(IpAddr::V6).collect()).map_err(|e| ("AAAA", e))
+            }
         }
     }
 
@@ -126,10 +110,7 @@ impl<'a> Resolver<'a> {
             return self.count_void().map(|()| Vec::new());
         }
         if mxs.len() > MAX_MX_NAMES {
-            return Err(Abort::Perm(SpfError::TooManyMx {
-                domain: name.to_string(),
-                count: mxs.len(),
-            }));
+            return Err(Abort::Perm(SpfError::TooManyMx { domain: name.to_string(), count: mxs.len() }));
         }
         mxs.sort_by_key(|(pref, _)| *pref);
         let mut out = Vec::new();
@@ -168,11 +149,7 @@ impl<'a> Resolver<'a> {
         };
         let exact = validated.iter().find(|n| n.eq_ignore_ascii_case(domain));
         let sub = || validated.iter().find(|n| is_same_or_subdomain(n, domain));
-        exact
-            .or_else(sub)
-            .or(validated.first())
-            .cloned()
-            .unwrap_or_else(|| "unknown".to_string())
+        exact.or_else(sub).or(validated.first()).cloned().unwrap_or_else(|| "unknown".to_string())
     }
 
     /// Keeps the first 10 PTR names whose forward lookup includes the

@@ -75,10 +75,7 @@ impl MacroLetter {
             't' => MacroLetter::Timestamp,
             _ => return None,
         };
-        let exp_only = matches!(
-            letter,
-            MacroLetter::ClientIp | MacroLetter::Receiver | MacroLetter::Timestamp
-        );
+        let exp_only = matches!(letter, MacroLetter::ClientIp | MacroLetter::Receiver | MacroLetter::Timestamp);
         Some((letter, exp_only))
     }
 }
@@ -183,9 +180,7 @@ impl MacroString {
 
     /// Whether expansion needs the (DNS-derived) `%{p}` value.
     pub fn uses_ptr(&self) -> bool {
-        self.tokens
-            .iter()
-            .any(|t| matches!(t, MacroToken::Expr(e) if e.letter == MacroLetter::ValidatedPtr))
+        self.tokens.iter().any(|t| matches!(t, MacroToken::Expr(e) if e.letter == MacroLetter::ValidatedPtr))
     }
 
     /// Expands every macro (§7.3). Cannot fail: the syntax was checked by
@@ -215,8 +210,7 @@ fn parse_expr(body: &str, mode: MacroMode) -> Result<MacroExpr, MacroError> {
     let bad = || MacroError::BadTransformer(body.to_string());
     let mut chars = body.chars().peekable();
     let first = chars.next().ok_or_else(bad)?;
-    let (letter, exp_only) =
-        MacroLetter::from_char(first).ok_or(MacroError::UnknownLetter(first))?;
+    let (letter, exp_only) = MacroLetter::from_char(first).ok_or(MacroError::UnknownLetter(first))?;
     if exp_only && mode == MacroMode::Domain {
         return Err(MacroError::ExpOnlyLetter(first));
     }
@@ -233,13 +227,7 @@ fn parse_expr(body: &str, mode: MacroMode) -> Result<MacroExpr, MacroError> {
     if !delimiters.chars().all(|c| DELIMITERS.contains(c)) {
         return Err(bad());
     }
-    Ok(MacroExpr {
-        letter,
-        url_escape: first.is_ascii_uppercase(),
-        keep: digits,
-        reverse,
-        delimiters,
-    })
+    Ok(MacroExpr { letter, url_escape: first.is_ascii_uppercase(), keep: digits, reverse, delimiters })
 }
 
 fn letter_value(letter: MacroLetter, ctx: &MacroContext<'_>) -> String {
@@ -287,11 +275,7 @@ fn transform(value: &str, e: &MacroExpr) -> String {
     if e.keep.is_none() && !e.reverse && e.delimiters.is_empty() {
         return value.to_string();
     }
-    let delims = if e.delimiters.is_empty() {
-        "."
-    } else {
-        e.delimiters.as_str()
-    };
+    let delims = if e.delimiters.is_empty() { "." } else { e.delimiters.as_str() };
     let mut parts: Vec<&str> = value.split(|c| delims.contains(c)).collect();
     if e.reverse {
         parts.reverse();

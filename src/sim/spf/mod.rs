@@ -19,12 +19,8 @@ mod result;
 pub use cidr::DualCidr;
 pub use dns::{DnsError, SpfDns, reverse_name};
 pub use eval::{SpfRequest, check_helo, check_host, check_host_with, check_mail_from};
-pub use header::{
-    authentication_results_fragment, authentication_results_fragment_helo, received_spf_header,
-};
+pub use header::{authentication_results_fragment, authentication_results_fragment_helo, received_spf_header};
 pub use lookup::{MAX_DNS_LOOKUPS, MAX_MX_NAMES, MAX_PTR_NAMES, MAX_VOID_LOOKUPS};
-pub use macro_expand::{
-    MacroContext, MacroError, MacroExpr, MacroLetter, MacroMode, MacroString, MacroToken,
-};
+pub use macro_expand::{MacroContext, MacroError, MacroExpr, MacroLetter, MacroMode, MacroString, MacroToken};
 pub use record::{Directive, Mechanism, ParseError, Qualifier, Record, is_spf_record};
 pub use result::{SpfError, SpfResult};

@@ -53,33 +53,18 @@ pub enum Qualifier {
 pub enum Mechanism {
     All,
     Include(MacroString),
-    A {
-        domain: Option<MacroString>,
-        cidr: DualCidr,
-    },
-    Mx {
-        domain: Option<MacroString>,
-        cidr: DualCidr,
-    },
+    A { domain: Option<MacroString>, cidr: DualCidr },
+    Mx { domain: Option<MacroString>, cidr: DualCidr },
     Ptr(Option<MacroString>),
-    Ip4 {
-        net: Ipv4Addr,
-        prefix: u8,
-    },
-    Ip6 {
-        net: Ipv6Addr,
-        prefix: u8,
-    },
+    Ip4 { net: Ipv4Addr, prefix: u8 },
+    Ip6 { net: Ipv6Addr, prefix: u8 },
     Exists(MacroString),
 }
 
 impl Mechanism {
     /// Mechanisms that count against the 10-lookup limit (§4.6.4).
     pub fn queries_dns(&self) -> bool {
-        !matches!(
-            self,
-            Mechanism::All | Mechanism::Ip4 { .. } | Mechanism::Ip6 { .. }
-        )
+        !matches!(self, Mechanism::All | Mechanism::Ip4 { .. } | Mechanism::Ip6 { .. })
     }
 }
 
@@ -106,9 +91,7 @@ pub struct Record {
 /// "v=spf1 ", ignoring ASCII case (§4.5).
 pub fn is_spf_record(txt: &str) -> bool {
     let b = txt.as_bytes();
-    b.get(..6)
-        .is_some_and(|v| v.eq_ignore_ascii_case(b"v=spf1"))
-        && matches!(b.get(6), None | Some(b' '))
+    b.get(..6).is_some_and(|v| v.eq_ignore_ascii_case(b"v=spf1")) && matches!(b.get(6), None | Some(b' '))
 }
 
 impl Record {
@@ -138,19 +121,14 @@ impl Record {
         }
         let (qualifier, body) = split_qualifier(term);
         let mechanism = parse_mechanism(term, body)?;
-        self.directives.push(Directive {
-            qualifier,
-            mechanism,
-        });
+        self.directives.push(Directive { qualifier, mechanism });
         Ok(())
     }
 
     fn add_modifier(&mut self, name: &str, value: &str) -> Result<(), ParseError> {
         // name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." )  (§12)
         let valid_name = name.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
         if !valid_name {
             return Err(ParseError::InvalidModifierName(name.to_string()));
         }
@@ -160,8 +138,8 @@ impl Record {
         } else if name.eq_ignore_ascii_case("exp") {
             set_once(&mut self.explanation, domain_spec(&term, value)?, "exp")
         } else {
-            let value = MacroString::parse(value, MacroMode::Modifier)
-                .map_err(|source| ParseError::Macro { term, source })?;
+            let value =
+                MacroString::parse(value, MacroMode::Modifier).map_err(|source| ParseError::Macro { term, source })?;
             self.unknown_modifiers.push((name.to_string(), value));
             Ok(())
         }
@@ -170,12 +148,8 @@ impl Record {
 
 /// Strips the optional qualifier (§4.6.2).
 fn split_qualifier(term: &str) -> (Qualifier, &str) {
-    let qualifiers = [
-        ('+', Qualifier::Pass),
-        ('-', Qualifier::Fail),
-        ('~', Qualifier::SoftFail),
-        ('?', Qualifier::Neutral),
-    ];
+    let qualifiers =
+        [('+', Qualifier::Pass), ('-', Qualifier::Fail), ('~', Qualifier::SoftFail), ('?', Qualifier::Neutral)];
     for (c, q) in qualifiers {
         if let Some(body) = term.strip_prefix(c) {
             return (q, body);
@@ -185,11 +159,7 @@ fn split_qualifier(term: &str) -> (Qualifier, &str) {
 }
 
 /// `redirect` and `exp` may appear at most once each (§6).
-fn set_once(
-    slot: &mut Option<MacroString>,
-    value: MacroString,
-    name: &'static str,
-) -> Result<(), ParseError> {
+fn set_once(slot: &mut Option<MacroString>, value: MacroString, name: &'static str) -> Result<(), ParseError> {
     if slot.is_some() {
         return Err(ParseError::DuplicateModifier(name));
     }
@@ -221,16 +191,12 @@ fn parse_mechanism(term: &str, body: &str) -> Result<Mechanism, ParseError> {
         }
         "ip4" => {
             let (net, prefix) = network(term, rest, 32)?;
-            let net = net
-                .parse()
-                .map_err(|_| ParseError::InvalidIp4(term.to_string()))?;
+            let net = net.parse().map_err(|_| ParseError::InvalidIp4(term.to_string()))?;
             Ok(Mechanism::Ip4 { net, prefix })
         }
         "ip6" => {
             let (net, prefix) = network(term, rest, 128)?;
-            let net = net
-                .parse()
-                .map_err(|_| ParseError::InvalidIp6(term.to_string()))?;
+            let net = net.parse().map_err(|_| ParseError::InvalidIp6(term.to_string()))?;
             Ok(Mechanism::Ip6 { net, prefix })
         }
         _ => Err(ParseError::UnknownMechanism(term.to_string())),
@@ -264,9 +230,7 @@ fn domain_and_cidr(term: &str, rest: &str) -> Result<(Option<MacroString>, DualC
 
 /// `":" ip-network [ "/" length ]` (ip4, ip6; §5.6).
 fn network<'t>(term: &str, rest: &'t str, max: u8) -> Result<(&'t str, u8), ParseError> {
-    let arg = rest
-        .strip_prefix(':')
-        .ok_or_else(|| ParseError::MissingDomain(term.to_string()))?;
+    let arg = rest.strip_prefix(':').ok_or_else(|| ParseError::MissingDomain(term.to_string()))?;
     match arg.split_once('/') {
         Some((net, digits)) => Ok((net, parse_prefix(digits, max)?)),
         None => Ok((arg, max)),
@@ -278,11 +242,8 @@ fn domain_spec(term: &str, spec: &str) -> Result<MacroString, ParseError> {
     if spec.is_empty() {
         return Err(ParseError::MissingDomain(term.to_string()));
     }
-    let parsed =
-        MacroString::parse(spec, MacroMode::Domain).map_err(|source| ParseError::Macro {
-            term: term.to_string(),
-            source,
-        })?;
+    let parsed = MacroString::parse(spec, MacroMode::Domain)
+        .map_err(|source| ParseError::Macro { term: term.to_string(), source })?;
     if !has_valid_domain_end(&parsed) {
         return Err(ParseError::InvalidDomainSpec(spec.to_string()));
     }

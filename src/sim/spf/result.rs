@@ -71,11 +71,7 @@ impl fmt::Display for SpfResult {
 pub enum SpfError {
     /// A lookup failed with something other than NXDOMAIN (temperror).
     #[error("DNS {rtype} lookup for {name}: {kind}")]
-    Dns {
-        name: String,
-        rtype: &'static str,
-        kind: DnsError,
-    },
+    Dns { name: String, rtype: &'static str, kind: DnsError },
     /// More than one `v=spf1` record (§4.5).
     #[error("{0} publishes more than one v=spf1 record")]
     MultipleRecords(String),

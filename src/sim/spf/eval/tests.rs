@@ -61,25 +61,14 @@ fn ip(s: &str) -> IpAddr {
 #[test]
 fn explanation_uses_receiver_and_timestamp() {
     let mut d = dns(&[
-        (
-            "example.com",
-            "v=spf1 a:mail.example.com -all exp=why.example.com",
-        ),
+        ("example.com", "v=spf1 a:mail.example.com -all exp=why.example.com"),
         ("why.example.com", "%{c} refused by %{r} at %{t} for %{s}"),
     ]);
-    let mut req = SpfRequest::new(
-        ip("192.0.2.99"),
-        "example.com",
-        "joe@example.com",
-        "h.example",
-    );
+    let mut req = SpfRequest::new(ip("192.0.2.99"), "example.com", "joe@example.com", "h.example");
     req.receiver = "mx.example.net";
     req.timestamp = 42;
     let r = check_host_with(&mut d, &req);
-    assert_eq!(
-        r.explanation(),
-        Some("192.0.2.99 refused by mx.example.net at 42 for joe@example.com")
-    );
+    assert_eq!(r.explanation(), Some("192.0.2.99 refused by mx.example.net at 42 for joe@example.com"));
     req.ip = ip("::ffff:192.0.2.10"); // IPv4-mapped is IPv4 (§5)
     assert_eq!(check_host_with(&mut d, &req), SpfResult::Pass);
 }
@@ -87,16 +76,10 @@ fn explanation_uses_receiver_and_timestamp() {
 #[test]
 fn helo_identity_and_empty_mail_from() {
     let mut d = dns(&[("mail.example.com", "v=spf1 a -all")]);
-    assert_eq!(
-        check_helo(&mut d, ip("192.0.2.10"), "mail.example.com"),
-        SpfResult::Pass
-    );
+    assert_eq!(check_helo(&mut d, ip("192.0.2.10"), "mail.example.com"), SpfResult::Pass);
     let r = check_mail_from(&mut d, ip("192.0.2.11"), "", "mail.example.com");
     assert_eq!(r, SpfResult::Fail { explanation: None });
-    assert_eq!(
-        check_helo(&mut d, ip("192.0.2.10"), "[192.0.2.10]"),
-        SpfResult::None
-    );
+    assert_eq!(check_helo(&mut d, ip("192.0.2.10"), "[192.0.2.10]"), SpfResult::None);
 }
 
 #[test]
@@ -110,34 +93,16 @@ fn error_reasons_are_typed() {
     ]);
     let c = ip("192.0.2.1");
     let check = |d: &mut TinyDns, domain: &str| check_host(d, c, domain, "x@y.example", "h");
-    assert_eq!(
-        check(&mut d, "loop.example"),
-        SpfResult::PermError(SpfError::TooManyLookups(10))
-    );
-    assert!(matches!(
-        check(&mut d, "slow.test"),
-        SpfResult::TempError(SpfError::Dns {
-            kind: DnsError::Timeout,
-            ..
-        })
-    ));
-    assert!(matches!(
-        check(&mut d, "bad.example"),
-        SpfResult::PermError(SpfError::Syntax { .. })
-    ));
-    assert_eq!(
-        check(&mut d, "two.example"),
-        SpfResult::PermError(SpfError::MultipleRecords("two.example".into()))
-    );
+    assert_eq!(check(&mut d, "loop.example"), SpfResult::PermError(SpfError::TooManyLookups(10)));
+    assert!(matches!(check(&mut d, "slow.test"), SpfResult::TempError(SpfError::Dns { kind: DnsError::Timeout, .. })));
+    assert!(matches!(check(&mut d, "bad.example"), SpfResult::PermError(SpfError::Syntax { .. })));
+    assert_eq!(check(&mut d, "two.example"), SpfResult::PermError(SpfError::MultipleRecords("two.example".into())));
     assert_eq!(check(&mut d, "nothing.example"), SpfResult::None);
 }
 
 #[test]
 fn a_malformed_domain_costs_no_query() {
     let mut d = dns(&[]);
-    assert_eq!(
-        check_host(&mut d, ip("192.0.2.1"), "a..example", "", "h"),
-        SpfResult::None
-    );
+    assert_eq!(check_host(&mut d, ip("192.0.2.1"), "a..example", "", "h"), SpfResult::None);
     assert_eq!(d.queries, 0);
 }
