@@ -254,7 +254,13 @@ impl Simulation {
             (NodeKind::Population(p), _) => p.mail_client.retry,
             _ => Retry::Never,
         };
-        if let Outcome::Permanent(reply) = &outcome {
+        // Spam software drops a refused message; a mail client keeps it in its
+        // Outbox and tries again at the next send/receive cycle, whatever the
+        // error was (the user sees the error each time).
+        let in_outbox = self.mail_client_of(id).is_some();
+        if let Outcome::Permanent(reply) = &outcome
+            && !in_outbox
+        {
             self.end(id, t, Fate::Rejected { at: t, node: server, reason: reply.to_string() });
             return;
         }
@@ -274,6 +280,7 @@ impl Simulation {
             }
             None => {
                 let fate = match &outcome {
+                    Outcome::Permanent(reply) => Fate::Rejected { at: t, node: server, reason: reply.to_string() },
                     // Blocked on the way: the connection never reached a server.
                     Outcome::ConnectFailed { blocked_by: Some(r), reason } => {
                         Fate::Rejected { at: t, node: Some(*r), reason: format!("blocked: {reason}") }

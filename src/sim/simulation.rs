@@ -380,7 +380,10 @@ impl Simulation {
                 let origin = self.node_by_id.get(sender).copied().unwrap_or(0);
                 let pick = rng::index(&mut rt.rng, self.nodes[origin].infected.len().max(1));
                 let host = self.nodes[origin].infected.get(pick).copied().unwrap_or(0);
-                let forged = s.forged_from[rng::index(&mut rt.rng, s.forged_from.len())].clone();
+                // Ratware makes up a new local part for every message: `{rand}`.
+                let tag = rng::index(&mut rt.rng, 1_000_000);
+                let forged =
+                    s.forged_from[rng::index(&mut rt.rng, s.forged_from.len())].replace("{rand}", &format!("{tag:06}"));
                 let rcpt = s.to[rng::index(&mut rt.rng, s.to.len())].clone();
                 let relay_start = rng::index(&mut rt.rng, 1 << 16) as u16;
                 let subject = s.subject.clone().unwrap_or_else(|| "Cheap meds, best prices!!!".into());
@@ -399,7 +402,7 @@ impl Simulation {
                 );
                 let relays = s.strategy.relays().len();
                 m.relay_cursor = if relays > 0 { relay_start % relays as u16 } else { 0 };
-                m.direct = relays == 0;
+                m.direct = matches!(s.strategy, Strategy::DirectToMx);
                 m
             }
         };

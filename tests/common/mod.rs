@@ -7,6 +7,8 @@ use relaysim::scenario::{self, Scenario};
 use relaysim::sim::{RunOptions, Simulation};
 use relaysim::stats::Report;
 
+pub mod world;
+
 pub fn path(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
@@ -55,7 +57,7 @@ pub fn small_world(relay: &str, router_filters: &str, mx_extra: &str, traffic: &
         Node(id: "internet", kind: Router()),
         Node(id: "edge-a", isp: "isp-a", kind: Router(filters: [{router_filters}])),
         Node(id: "alice", isp: "isp-a", ip: "10.1.0.25", kind: ClientPc(user: "alice@isp-a.example", mail_client: MailClient(server: "relay-a"))),
-        Node(id: "ken", isp: "hotel", ip: "10.3.0.7", kind: ClientPc(user: "ken@isp-a.example", mail_client: MailClient(server: "relay-a"))),
+        Node(id: "ken", isp: "hotel", ip: "10.3.0.7", kind: ClientPc(user: "ken@isp-a.example", mail_client: MailClient(server: "relay-a", retry: Never))),
         Node(id: "bot", isp: "isp-a", ip: "10.1.66.6", kind: SpamBot()),
         Node(id: "relay-a", isp: "isp-a", ip: "192.0.2.10", kind: IspRelay(hostname: "mail.isp-a.example", domains: ["isp-a.example"], mailboxes: ["*@isp-a.example"], relay: {relay})),
         Node(id: "mx-co", isp: "company", ip: "203.0.113.10", kind: Mx(hostname: "mx.company.example", domains: ["company.example"], mailboxes: ["bob@company.example"] {mx_extra})),
