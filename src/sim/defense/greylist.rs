@@ -133,6 +133,18 @@ mod tests {
     }
 
     #[test]
+    fn whitelisted_clients_pass_and_old_entries_expire() {
+        let cfg = Greylist { whitelist: vec!["198.51.100.0/24".parse().unwrap()], ..Greylist::default() };
+        let mut db = GreylistDb::default();
+        assert_eq!(db.check(&cfg, 0, ip("198.51.100.9"), "a@x", "b@y"), Verdict::Whitelisted);
+        let c = ip("192.0.2.10");
+        db.check(&cfg, 0, c, "a@x", "b@y");
+        assert!(matches!(db.check(&cfg, 10 * MINUTE, c, "a@x", "b@y"), Verdict::Pass { .. }));
+        // Unused for longer than max_age (35 d): forgotten, greylisted again.
+        assert_eq!(db.check(&cfg, 10 * MINUTE + 36 * DAY, c, "a@x", "b@y"), Verdict::Defer);
+    }
+
+    #[test]
     fn clients_are_auto_whitelisted_after_five_hourly_successes() {
         let cfg = Greylist::default();
         let mut db = GreylistDb::default();
