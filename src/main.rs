@@ -49,6 +49,31 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Run scenarios over N seeds and compare them: means, 95% intervals and
+    /// paired differences to the first (the baseline); CSV, JSON and charts to --out.
+    Compare {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Replications per scenario (replication k uses seed S+k in every scenario).
+        #[arg(long, default_value = "10")]
+        replications: usize,
+        /// First seed.
+        #[arg(long, default_value = "1")]
+        seed: u64,
+        /// Runs in parallel (default: the number of CPUs).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Directory for replications.csv, summary.csv, compare.json and charts/.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override a parameter in every scenario: PATH=VALUE (repeatable),
+        /// e.g. `nodes[mx-co].kind.greylist.delay=60s`.
+        #[arg(long = "set")]
+        set: Vec<String>,
+        /// A parameter study: PATH=V1,V2,... or PATH=START..END:STEP; one variant per value.
+        #[arg(long)]
+        sweep: Option<String>,
+    },
     /// Run a scenario and print one message's path, headers and SMTP dialogues.
     Show {
         file: PathBuf,
@@ -60,6 +85,15 @@ enum Command {
         #[arg(long)]
         until: Option<Duration>,
     },
+}
+
+/// Writes to stdout; a closed pipe (`relaysim … | head`) ends the program quietly.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if out.write_all(text.as_bytes()).and_then(|_| out.flush()).is_err() {
+        std::process::exit(0);
+    }
 }
 
 fn load(file: &Path) -> Result<scenario::Scenario, ExitCode> {
@@ -85,9 +119,9 @@ fn main() -> ExitCode {
             let sim = relaysim::run(s, opts, until.map(|d| d.0));
             let report = Report::of(&sim);
             match format {
-                Format::Table => print!("{}", report.to_table()),
+                Format::Table => emit(&report.to_table()),
                 Format::Json => match serde_json::to_string_pretty(&report) {
-                    Ok(j) => println!("{j}"),
+                    Ok(j) => emit(&format!("{j}\n")),
                     Err(e) => {
                         eprintln!("cannot write JSON: {e}");
                         return ExitCode::from(2);
@@ -100,7 +134,7 @@ fn main() -> ExitCode {
             let mut bad = 0;
             for f in &files {
                 match scenario::load(f) {
-                    Ok(_) => println!("{}: ok", f.display()),
+                    Ok(_) => emit(&format!("{}: ok\n", f.display())),
                     Err(e) => {
                         eprintln!("{e}");
                         bad += 1;
@@ -108,6 +142,9 @@ fn main() -> ExitCode {
                 }
             }
             if bad > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+        }
+        Command::Compare { files, replications, seed, jobs, out, set, sweep } => {
+            compare(files, replications, seed, jobs, out, set, sweep)
         }
         Command::Show { file, message, seed, until } => {
             let s = match load(&file) {
@@ -118,7 +155,7 @@ fn main() -> ExitCode {
             let sim = relaysim::run(s, opts, until.map(|d| d.0));
             match inspect::describe(&sim, MsgId(message)) {
                 Some(text) => {
-                    print!("{text}");
+                    emit(&text);
                     ExitCode::SUCCESS
                 }
                 None => {
@@ -128,4 +165,77 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+fn compare(
+    files: Vec<PathBuf>,
+    replications: usize,
+    seed: u64,
+    jobs: Option<usize>,
+    out: Option<PathBuf>,
+    set: Vec<String>,
+    sweep: Option<String>,
+) -> ExitCode {
+    use relaysim::stats::compare::{self, Options, Variant};
+    use relaysim::stats::{charts, overrides};
+    use std::io::IsTerminal;
+
+    let fail = |msg: String| {
+        eprintln!("{msg}");
+        ExitCode::from(1)
+    };
+    if replications == 0 {
+        return fail("--replications must be at least 1".into());
+    }
+    let sets: Vec<overrides::Override> = match set.iter().map(|s| overrides::Override::parse(s)).collect() {
+        Ok(v) => v,
+        Err(e) => return fail(e.to_string()),
+    };
+    let sweep_values: Vec<Option<overrides::Override>> = match &sweep {
+        Some(s) => match overrides::sweep(s) {
+            Ok(v) => v.into_iter().map(Some).collect(),
+            Err(e) => return fail(e.to_string()),
+        },
+        None => vec![None],
+    };
+    let mut variants = Vec::new();
+    for f in &files {
+        let base = match load(f) {
+            Ok(s) => s,
+            Err(code) => return code,
+        };
+        let stem = f.file_stem().map_or(f.display().to_string(), |s| s.to_string_lossy().to_string());
+        for sw in &sweep_values {
+            let mut all = sets.clone();
+            all.extend(sw.clone());
+            let scenario = match overrides::apply(&base, &all, &f.display().to_string()) {
+                Ok(s) => s,
+                Err(e) => return fail(e.to_string()),
+            };
+            let name = match sw {
+                Some(o) => format!("{stem} [{}]", o.value),
+                None => stem.clone(),
+            };
+            variants.push(Variant { name, file: f.display().to_string(), overrides: all, swept: sw.clone(), scenario });
+        }
+    }
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let opts = Options { replications, seed, jobs, progress: std::io::stderr().is_terminal() };
+    let result = compare::run(&variants, opts);
+    emit(&result.to_table());
+    if let Some(dir) = out {
+        if let Err(e) = result.write_data(&dir) {
+            return fail(format!("{}: {e}", dir.display()));
+        }
+        match charts::write(&result, &dir.join("charts")) {
+            Ok(files) => emit(&format!(
+                "\nwrote {}/replications.csv, summary.csv, compare.json and {} chart files in {}/charts",
+                dir.display(),
+                files.len(),
+                dir.display()
+            )),
+            Err(e) => return fail(e.to_string()),
+        }
+    }
+    ExitCode::SUCCESS
 }

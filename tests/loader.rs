@@ -108,3 +108,16 @@ proptest! {
         let _ = scenario::parse(&src[..cut], "fuzz.ron");
     }
 }
+
+#[test]
+fn every_shipped_scenario_survives_a_round_trip_through_ron() {
+    for dir in ["scenarios/history", "scenarios/examples"] {
+        for entry in std::fs::read_dir(common::path(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            let s = scenario::load(&path).unwrap();
+            let text = scenario::to_ron(&s).unwrap();
+            let back = scenario::parse(&text, "round-trip.ron").unwrap_or_else(|e| panic!("{}:\n{e}", path.display()));
+            assert_eq!(scenario::to_ron(&back).unwrap(), text, "{}", path.display());
+        }
+    }
+}

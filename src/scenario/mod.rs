@@ -44,5 +44,7 @@ pub fn parse(src: &str, file: &str) -> Result<Scenario, LoadError> {
 
 /// Writes a scenario back as RON (used by tools that generate scenarios).
 pub fn to_ron(s: &Scenario) -> Result<String, ron::Error> {
-    ron::ser::to_string_pretty(s, ron::ser::PrettyConfig::default())
+    let cfg =
+        ron::ser::PrettyConfig::default().extensions(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES);
+    ron::ser::to_string_pretty(s, cfg)
 }

@@ -109,6 +109,7 @@ impl Simulation {
         m.attempts = 0;
         m.held_since = t;
         self.nodes[n].counters.accepted += 1;
+        self.nodes[n].counters.bytes_in += s.client.bytes as u64;
         if delivers_here {
             self.deliver_locally(id, n, t);
             return;

@@ -52,6 +52,8 @@ pub struct NodeCounters {
     pub pop_logins: u64,
     /// Messages it forwarded to another address.
     pub forwarded: u64,
+    /// Bytes of message content it accepted.
+    pub bytes_in: u64,
 }
 
 /// Whom a server relays for, resolved to ranges.

@@ -1,6 +1,11 @@
 //! Numbers from runs: per-run summaries now; replications, confidence
 //! intervals and comparisons build on these.
 
+pub mod charts;
+pub mod compare;
+pub mod interval;
+pub mod metrics;
+pub mod overrides;
 pub mod summary;
 
 pub use summary::{Counts, Report};
