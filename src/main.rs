@@ -77,9 +77,15 @@ enum Command {
     /// Run a scenario and print one message's path, headers and SMTP dialogues.
     Show {
         file: PathBuf,
-        /// The message number (see the `#` in other outputs; 0 is the first mail sent).
+        /// The message number (`--list` shows them; 0 is the first mail sent).
         #[arg(long, default_value = "0")]
         message: u32,
+        /// List the messages (number, class, source, envelope, fate) instead.
+        #[arg(long)]
+        list: bool,
+        /// With --list: only the messages of this traffic source.
+        #[arg(long)]
+        source: Option<String>,
         #[arg(long)]
         seed: Option<u64>,
         #[arg(long)]
@@ -146,13 +152,17 @@ fn main() -> ExitCode {
         Command::Compare { files, replications, seed, jobs, out, set, sweep } => {
             compare(files, replications, seed, jobs, out, set, sweep)
         }
-        Command::Show { file, message, seed, until } => {
+        Command::Show { file, message, seed, until, list, source } => {
             let s = match load(&file) {
                 Ok(s) => s,
                 Err(code) => return code,
             };
             let opts = RunOptions { seed: seed.unwrap_or(s.seed), transcripts: Some(true), trace: false };
             let sim = relaysim::run(s, opts, until.map(|d| d.0));
+            if list {
+                emit(&inspect::list(&sim, source.as_deref()));
+                return ExitCode::SUCCESS;
+            }
             match inspect::describe(&sim, MsgId(message)) {
                 Some(text) => {
                     emit(&text);

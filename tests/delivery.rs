@@ -148,14 +148,35 @@ fn spam_moves_down_its_relay_list_when_refused() {
     // Same traffic in both eras.
     assert_eq!(r1.mail["spam"].counts.sent, r2.mail["spam"].counts.sent);
     assert_eq!(r1.mail["legit"].counts.sent, r2.mail["legit"].counts.sent);
-    // Era 1: spam is delivered through the third-party open relay.
+    // Era 1: spam is delivered through third-party open relays.
     assert!(r1.mail["spam"].via_open_relay > 0);
-    // Era 2: the ISP relays refuse outsiders and the open relay carries more.
+    // Era 2: the ISP relays refuse outsiders; the last open relay carries more,
+    // but third-party relaying as a whole falls.
     assert!(r2.nodes["relay-a"].refused.get("relay_denied").copied().unwrap_or(0) > 0);
     assert!(r2.nodes["relay-univ"].relayed > r1.nodes["relay-univ"].relayed);
-    assert!(r2.mail["spam"].via_open_relay > r1.mail["spam"].via_open_relay);
+    assert!(r2.mail["spam"].via_open_relay < r1.mail["spam"].via_open_relay);
+    assert!(r2.mail["spam"].via_open_relay > 0, "the university's relay is still open");
     // The roaming user can no longer send.
     assert_eq!(r1.sources["ken-roaming"].rejected, 0);
     assert_eq!(r2.sources["ken-roaming"].delivered, 0);
     assert!(r2.sources["ken-roaming"].rejected > 0);
+}
+
+#[test]
+fn automatic_addresses_never_collide_with_a_population() {
+    // A PC with no fixed address, declared before a population of the same ISP.
+    let src = r#"Scenario(name: "t", duration: "1h",
+        isps: [Isp(id: "isp-a", customers: ["10.1.0.0/24"], servers: ["192.0.2.0/26"])],
+        nodes: [
+            Node(id: "pc", isp: "isp-a", kind: ClientPc(user: "a@isp-a.example", mail_client: MailClient(server: "relay"))),
+            Node(id: "pop", isp: "isp-a", kind: Population(count: 5, domain: "isp-a.example", mail_client: MailClient(server: "relay"))),
+            Node(id: "relay", isp: "isp-a", kind: IspRelay(hostname: "mail.isp-a.example", domains: ["isp-a.example"], mailboxes: ["*@isp-a.example"])),
+        ],
+        links: [Link(a: "pc", b: "relay"), Link(a: "pop", b: "relay")],
+    )"#;
+    let nodes = relaysim::sim::world::build_nodes(&parse(src), 0);
+    let pop: Vec<_> = (0..5).map(|h| nodes[1].host_ip(h)).collect();
+    let pc = nodes[0].ip.unwrap();
+    assert!(!pop.contains(&pc), "{pc} is also a population host's address");
+    assert_eq!(nodes[2].ip.unwrap().to_string(), "192.0.2.1", "servers come from the server range");
 }

@@ -28,7 +28,7 @@ pub enum ProblemKind {
     Duplicate { what: &'static str, id: String, first_line: usize },
     #[error("unknown {what} `{id}`: expected {expected}")]
     UnknownReference { what: &'static str, id: String, expected: String },
-    #[error("`{id}` is a {found} node, but {expected} is expected here")]
+    #[error("`{id}` is {} {found} node, but {expected} is expected here", article(found))]
     WrongKind { id: String, found: &'static str, expected: &'static str },
     #[error("range {range} of ISP `{isp}` overlaps {other} of ISP `{other_isp}`")]
     OverlappingRanges { isp: String, range: String, other_isp: String, other: String },
@@ -58,4 +58,9 @@ impl LoadError {
             LoadError::Io { .. } => &[],
         }
     }
+}
+
+/// "a" or "an" before a node kind's name.
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['A', 'E', 'I', 'O', 'U']) { "an" } else { "a" }
 }

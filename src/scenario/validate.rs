@@ -131,22 +131,14 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
         if let Some(ip) = n.ip {
             let raw = u32::from(ip.0);
             if let Some(&other) = ips.get(&raw) {
-                c.invalid(
-                    &format!("{p}.ip"),
-                    format!("address {ip}"),
-                    format!("already used by node `{}`", s.nodes[other].id),
-                );
+                c.invalid(&format!("{p}.ip"), "ip", format!("{ip} is already used by node `{}`", s.nodes[other].id));
             } else {
                 ips.insert(raw, i);
             }
             if let Some(isp) = isp {
                 let inside = isp.customers.iter().chain(&isp.servers).any(|r| r.contains(ip.0));
                 if !inside {
-                    c.invalid(
-                        &format!("{p}.ip"),
-                        format!("address {ip}"),
-                        format!("is outside the ranges of ISP `{}`", isp.id),
-                    );
+                    c.invalid(&format!("{p}.ip"), "ip", format!("{ip} is outside the ranges of ISP `{}`", isp.id));
                 }
             }
         }
@@ -320,7 +312,7 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
                 c.invalid(
                     &format!("{p}.kind.hostname"),
                     format!("host name `{h}`"),
-                    format!("already used by node `{}`", s.nodes[other].id),
+                    format!("is already used by node `{}`", s.nodes[other].id),
                 );
             } else {
                 hostnames.insert(h, i);

@@ -66,3 +66,25 @@ pub fn describe(sim: &Simulation, id: MsgId) -> Option<String> {
     }
     Some(o)
 }
+
+/// One line per message: number, class, source, envelope and fate, so a
+/// teacher can find the message to `show`.
+pub fn list(sim: &Simulation, source: Option<&str>) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "{:>6}  {:<11} {:<18} {:<32} {:<28} fate", "#", "class", "source", "from", "to");
+    for m in &sim.messages {
+        let src = m.source.map_or("(bounce)", |i| sim.scenario.traffic[i].id());
+        if source.is_some_and(|s| s != src) {
+            continue;
+        }
+        let fate = match &m.fate {
+            Fate::Queued => "queued".to_string(),
+            Fate::Delivered { at, .. } => format!("delivered after {}", format_ms(at - m.created)),
+            Fate::Rejected { reason, .. } => format!("rejected: {}", reason.lines().next().unwrap_or("")),
+            Fate::Lost { reason, .. } => format!("lost: {reason}"),
+        };
+        let from = if m.mail_from.is_empty() { "<>" } else { m.mail_from.as_str() };
+        let _ = writeln!(o, "{:>6}  {:<11} {:<18} {:<32} {:<28} {}", m.id.0, m.class.name(), src, from, m.rcpt, fate);
+    }
+    o
+}

@@ -209,9 +209,15 @@ impl Simulation {
                 node_by_ip.insert(u32::from(ip), i);
                 if n.kind.mail_server().is_some() || matches!(n.kind, NodeKind::MailboxServer(_)) {
                     dns.add_a(&n.hostname, ip);
+                    dns.add_ptr(ip, &n.hostname);
                 }
             }
             node_by_id.insert(n.id.clone(), i);
+            // A sending pool's other addresses belong to the same server (and resolve back to it).
+            for ip in n.kind.mail_server().map(|m| m.outbound_ips.as_slice()).unwrap_or(&[]) {
+                node_by_ip.entry(u32::from(ip.0)).or_insert(i);
+                dns.add_ptr(ip.0, &n.hostname);
+            }
         }
         for z in &scenario.dns {
             for (pref, host) in &z.mx {
@@ -566,6 +572,7 @@ impl Simulation {
         // Ratware greets with the forged sender's domain (or its own name on a spammer's server).
         plan.ehlo = match &self.nodes[origin].kind {
             NodeKind::SpammerServer(_) => self.nodes[origin].hostname.clone(),
+            NodeKind::SpamBot(b) if b.hostname.is_some() => self.nodes[origin].hostname.clone(),
             _ => m.mail_from.rsplit_once('@').map_or("localhost".into(), |(_, d)| d.to_string()),
         };
         let direct = m.direct;
@@ -576,9 +583,13 @@ impl Simulation {
             }
             Strategy::StolenCredentials { relay, port, credentials, share } if !direct => {
                 // The first `share` of the infected hosts hold a stolen account.
+                // A single bot or server holds one when `share` > 0.
                 let infected = &self.nodes[origin].infected;
-                let pos = infected.binary_search(&host).unwrap_or(0);
-                let holders = (infected.len() as f64 * share).ceil() as usize;
+                let (pos, holders) = if infected.is_empty() {
+                    (0, usize::from(*share > 0.0))
+                } else {
+                    (infected.binary_search(&host).unwrap_or(0), (infected.len() as f64 * share).ceil() as usize)
+                };
                 if pos < holders && !credentials.is_empty() {
                     plan.targets = self.node_target(self.index_of(relay));
                     plan.port = *port;
@@ -677,8 +688,10 @@ impl Simulation {
                         self.queue.schedule_in(s.rtt, Event::Step(sid));
                     }
                     Action::QuitWith(outcome) => {
-                        self.line(s.msg, t, 'C', "QUIT".into());
-                        self.line(s.msg, t + s.rtt, 'S', Reply::bye().to_string());
+                        if reply.code != 421 {
+                            self.line(s.msg, t, 'C', "QUIT".into());
+                            self.line(s.msg, t + s.rtt, 'S', Reply::bye().to_string());
+                        }
                         self.finish(sid, s, outcome, t);
                         return;
                     }
@@ -756,6 +769,8 @@ impl Simulation {
             self.nodes[pop].pop.permits(from_ip, t, window).map(|ago_ms| RelayGrant::PopBeforeSmtp { ago_ms })
         });
         s.server = ServerSession::new(node.hostname.clone(), s.port, node.available(t), from_ip, grant);
+        // A server with a submission port has TLS configured, so it offers STARTTLS.
+        s.server.tls_available = node.ports.iter().any(|p| *p == 587 || *p == 465);
         self.nodes[server].counters.sessions_in += 1;
         self.line(s.msg, t, '*', format!("connected to {ip}:{} from {from_ip}", s.port));
         s.pending = Pending::Reply(s.server.greet());

@@ -129,6 +129,8 @@ pub struct NodeRt {
     pub pop_before_smtp: Option<(usize, u64)>,
     /// Plain forwarding `(from, to)`.
     pub forwards: Vec<(String, String)>,
+    /// The address ranges of the node's own ISP (its "own" clients).
+    pub home_nets: Vec<Cidr>,
     pub pop: PopLogins,
     pub greylist: GreylistDb,
     pub rate: RateLimiter,
@@ -160,15 +162,7 @@ impl NodeRt {
         if self.host_pool.is_empty() {
             return self.ip.unwrap_or(Ipv4Addr::UNSPECIFIED);
         }
-        let mut n = self.host_offset + i as u64;
-        for r in &self.host_pool {
-            let usable = r.size().saturating_sub(2).max(1);
-            if n < usable {
-                return r.host(n).unwrap_or(Ipv4Addr::UNSPECIFIED);
-            }
-            n -= usable;
-        }
-        Ipv4Addr::UNSPECIFIED
+        pool_address(&self.host_pool, self.host_offset + i as u64)
     }
 
     pub fn available(&self, t: SimTime) -> bool {
@@ -193,16 +187,42 @@ impl NodeRt {
     }
 }
 
+/// The `n`-th usable address across a list of ranges.
+fn pool_address(pool: &[Cidr], mut n: u64) -> Ipv4Addr {
+    for r in pool {
+        let usable = r.size().saturating_sub(2).max(1);
+        if n < usable {
+            return r.host(n).unwrap_or(Ipv4Addr::UNSPECIFIED);
+        }
+        n -= usable;
+    }
+    Ipv4Addr::UNSPECIFIED
+}
+
 /// Builds the runtime nodes; addresses are assigned in declaration order
 /// (populations first in their ISP's customer ranges, then single hosts).
 pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
     let isp_index: HashMap<&str, usize> = s.isps.iter().enumerate().map(|(i, x)| (x.id.as_str(), i)).collect();
     let node_index: HashMap<&str, usize> = s.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
     let mut used: HashSet<u32> = s.nodes.iter().filter_map(|n| n.ip.map(|ip| u32::from(ip.0))).collect();
-    let mut pool_used: HashMap<usize, u64> = HashMap::new(); // ISP -> customer addresses given to populations
+    // Populations take the start of their ISP's customer pool first, so that
+    // hosts given an address automatically never collide with them.
+    let mut pool_used: HashMap<usize, u64> = HashMap::new();
+    let mut offsets: HashMap<usize, u64> = HashMap::new();
+    for (ni, n) in s.nodes.iter().enumerate() {
+        if let (NodeKind::Population(p), Some(i)) = (&n.kind, n.isp.as_deref().and_then(|i| isp_index.get(i).copied()))
+        {
+            let off = pool_used.entry(i).or_default();
+            offsets.insert(ni, *off);
+            for h in 0..p.count as u64 {
+                used.insert(u32::from(pool_address(&s.isps[i].customers, *off + h)));
+            }
+            *off += p.count as u64;
+        }
+    }
 
     let mut out: Vec<NodeRt> = Vec::with_capacity(s.nodes.len());
-    for n in &s.nodes {
+    for (ni, n) in s.nodes.iter().enumerate() {
         let isp = n.isp.as_deref().and_then(|i| isp_index.get(i).copied());
         let mut rt = NodeRt {
             id: n.id.clone(),
@@ -223,6 +243,9 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
             ports: vec![],
             pop_before_smtp: None,
             forwards: vec![],
+            home_nets: isp
+                .map(|i| s.isps[i].customers.iter().chain(&s.isps[i].servers).copied().collect())
+                .unwrap_or_default(),
             pop: PopLogins::default(),
             greylist: GreylistDb::default(),
             rate: RateLimiter::default(),
@@ -232,12 +255,7 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
             NodeKind::Population(p) => {
                 if let Some(i) = isp {
                     rt.host_pool = s.isps[i].customers.clone();
-                    let off = pool_used.entry(i).or_default();
-                    rt.host_offset = *off;
-                    *off += p.count as u64;
-                    for h in 0..p.count {
-                        used.insert(u32::from(rt.host_ip(h)));
-                    }
+                    rt.host_offset = offsets.get(&ni).copied().unwrap_or(0);
                 }
                 let k = (p.count as f64 * p.infected).round() as u32;
                 rt.infected = rng::sample_distinct(&mut rng::stream(seed, "infected", &n.id), p.count, k);
@@ -259,8 +277,8 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
                 rt.filters = op25b::resolve(&r.filters, &s.isps);
             }
             NodeKind::Dns => rt.hostname = n.id.clone(),
-            k => {
-                let Some(m) = k.mail_server() else { continue };
+            NodeKind::IspRelay(m) | NodeKind::OpenRelay(m) | NodeKind::SpammerServer(m) | NodeKind::Mx(m) => {
+                let k = &n.kind;
                 rt.hostname = m.hostname.clone();
                 rt.local_domains = m.domains.iter().map(|d| d.to_ascii_lowercase()).collect();
                 rt.mailboxes = MailboxTable::new(&m.mailboxes);

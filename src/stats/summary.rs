@@ -7,8 +7,20 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use crate::scenario::NodeKind;
-use crate::sim::world::NodeCounters;
+use crate::sim::message::Hop;
+use crate::sim::world::{NodeCounters, RelayNets};
 use crate::sim::{Fate, MailClass, Simulation};
+
+/// A server that relayed for a stranger because it relays for anyone: open,
+/// and the client is outside the server's own ISP (not its own customer).
+fn is_third_party_open_relay(sim: &Simulation, hop: &Hop, rcpt: &str) -> bool {
+    let n = &sim.nodes[hop.to];
+    let domain = rcpt.rsplit_once('@').map_or("", |(_, d)| d);
+    n.relay == RelayNets::Open
+        && !matches!(n.kind, NodeKind::SpammerServer(_))
+        && !n.is_local_domain(domain)
+        && !n.home_nets.iter().any(|c| c.contains(hop.from_ip))
+}
 
 /// Where the messages of one class (or source) ended. For every row,
 /// `sent = delivered + rejected + lost + queued`.
@@ -90,7 +102,7 @@ impl Report {
             counts.add(&m.fate);
             if let Fate::Delivered { at, .. } = m.fate {
                 delays.push(at - m.created);
-                if m.hops.iter().any(|h| h.accepted && matches!(sim.nodes[h.to].kind, NodeKind::OpenRelay(_))) {
+                if m.hops.iter().any(|h| h.accepted && is_third_party_open_relay(sim, h, &m.rcpt)) {
                     *via.entry(m.class).or_default() += 1;
                 }
             }

@@ -68,6 +68,8 @@ pub struct ServerSession {
     pub hostname: String,
     pub role: PortRole,
     pub available: bool,
+    /// TLS is configured (the server offers STARTTLS).
+    pub tls_available: bool,
     pub client_ip: Ipv4Addr,
     pub relay_grant: Option<RelayGrant>,
     pub tls: bool,
@@ -111,6 +113,7 @@ impl ServerSession {
             hostname,
             role,
             available,
+            tls_available: true,
             client_ip,
             relay_grant,
             tls: role == PortRole::Submission { implicit_tls: true },
@@ -145,7 +148,7 @@ impl ServerSession {
                 self.helo = h.clone();
                 // Postfix on submission sets smtpd_tls_auth_only: AUTH only after TLS.
                 let auth = env.auth_offered() && (self.tls || !submission);
-                Reply::ehlo(&self.hostname, !self.tls, auth)
+                Reply::ehlo(&self.hostname, self.tls_available && !self.tls, auth)
             }
             Command::StartTls if self.tls => Reply::new(554, "5.5.1 Error: TLS already active"),
             Command::StartTls => {
@@ -185,17 +188,19 @@ impl ServerSession {
     }
 
     fn rcpt(&mut self, rcpt: &str, env: &mut dyn ServerEnv) -> Reply {
+        let domain = rcpt.rsplit_once('@').map_or("", |(_, d)| d);
+        let local = env.is_local_domain(domain);
+        // Postfix's smtpd_reject_unlisted_recipient applies to every client.
+        if local && env.mailbox_exists(rcpt) == Some(false) {
+            return Reply::user_unknown(rcpt);
+        }
         // permit_mynetworks, POP-before-SMTP, permit_sasl_authenticated.
         if self.relay_grant.is_some() || self.auth_user.is_some() {
             return Reply::recipient_ok();
         }
-        let domain = rcpt.rsplit_once('@').map_or("", |(_, d)| d);
         // reject_unauth_destination.
-        if !env.is_local_domain(domain) {
+        if !local {
             return Reply::relay_denied(rcpt);
-        }
-        if env.mailbox_exists(rcpt) == Some(false) {
-            return Reply::user_unknown(rcpt);
         }
         // check_policy_service: SPF (once per transaction), then postgrey.
         if self.spf.is_none()
