@@ -66,6 +66,13 @@ fn unit_ms(unit: &str) -> Option<u64> {
     })
 }
 
+impl std::ops::Add<u64> for Duration {
+    type Output = Duration;
+    fn add(self, ms: u64) -> Duration {
+        Duration(self.0.saturating_add(ms))
+    }
+}
+
 impl FromStr for Duration {
     type Err = UnitError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {

@@ -6,6 +6,7 @@
 //! `nodes[mx-co].kind.greylist.delay=60s`, `traffic[spam-direct].retry=Never`.
 //! A value is read as JSON when it parses (`0.5`, `true`, `{}`,
 //! `{"Rfc": {}}`), else taken as a string (`60s`, `10/h`, `Never`).
+//! A sweep range is `START..END:STEP` with numbers or durations (`60s..6h:30m`).
 
 use serde_json::Value;
 
@@ -56,6 +57,19 @@ pub fn sweep(s: &str) -> Result<Vec<Override>, OverrideError> {
         && let Some((a, b)) = range.split_once("..")
     {
         let bad = || OverrideError::BadRange { path: o.path.clone(), range: o.value.clone() };
+        // Durations too: `60s..6h:30m`.
+        let durations = [a, b, step].map(|x| x.parse::<crate::units::Duration>());
+        if a.parse::<f64>().is_err()
+            && let [Ok(a), Ok(b), Ok(step)] = durations
+        {
+            if step.0 == 0 || b < a || (b.0 - a.0) / step.0 > 10_000 {
+                return Err(bad());
+            }
+            let n = (b.0 - a.0) / step.0;
+            return Ok((0..=n)
+                .map(|i| Override { path: o.path.clone(), value: (a + i * step.0).to_string() })
+                .collect());
+        }
         let (a, b, step): (f64, f64, f64) =
             (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?, step.parse().map_err(|_| bad())?);
         if step <= 0.0 || b < a || (b - a) / step > 10_000.0 {
@@ -192,6 +206,8 @@ mod tests {
         let r = sweep("x=0..1:0.25").unwrap();
         assert_eq!(r.iter().map(|o| o.value.as_str()).collect::<Vec<_>>(), ["0", "0.25", "0.5", "0.75", "1"]);
         assert!(sweep("x=1..0:1").is_err());
+        let d = sweep("g.delay=60s..6h:90m").unwrap();
+        assert_eq!(d.iter().map(|o| o.value.as_str()).collect::<Vec<_>>(), ["1m", "1h31m", "3h1m", "4h31m"]);
         assert!(Override::parse("novalue").is_err());
     }
 }
