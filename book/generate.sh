@@ -7,6 +7,8 @@
 #   book/generate.sh            build relaysim (release) and rewrite everything
 #   book/generate.sh --quick    only the single runs (seconds), not the 20-replication comparisons
 #   book/generate.sh --check    write nothing; list the files that differ and exit 1 if any
+#   book/generate.sh --bench    also run `cargo bench` (minutes) and write the
+#                               benchmark table of the developer chapter
 #
 # RELAYSIM=/path/to/relaysim uses that binary instead of building one (the
 # test `cargo test --test book generated` runs `--check --quick` this way).
@@ -15,11 +17,13 @@ cd "$(dirname "$0")/.."
 
 mode=write
 quick=no
+bench=no
 for a in "$@"; do
     case $a in
         --check) mode=check ;;
         --quick) quick=yes ;;
-        *) echo "usage: book/generate.sh [--check] [--quick]" >&2; exit 2 ;;
+        --bench) bench=yes ;;
+        *) echo "usage: book/generate.sh [--check] [--quick] [--bench]" >&2; exit 2 ;;
     esac
 done
 
@@ -234,6 +238,29 @@ if [[ $quick == no ]]; then
     shown "relaysim compare scenarios/examples/mx-outage.ron --replications 5 --sweep 'nodes[mx-co].kind.down[0].to=10m,20m,40m,80m' --out $tmp/sweep" \
         | sed "s#$tmp/sweep#results#g" | emit compare-outage-sweep.txt
     emit_file "$tmp/sweep/charts/sweep_legit_delay_median_s.png" charts/outage-sweep-delay.png
+fi
+
+# --- Benchmarks (only with --bench: they take minutes and need a quiet machine)
+if [[ $bench == yes ]]; then
+    cargo bench --benches -q -- --noplot >&2
+    {
+        echo "Measured by \`cargo bench\` on $(date -u +%Y-%m-%d), $(nproc) CPU core(s)" \
+            "($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), $(rustc --version | cut -d' ' -f1-2)."
+        echo
+        echo "| benchmark | time per iteration | throughput |"
+        echo "|---|---:|---:|"
+        for est in target/criterion/*/*/new/estimates.json; do
+            dir=$(dirname "$(dirname "$est")")
+            jq -r -n --slurpfile e "$est" --slurpfile b "$dir/new/benchmark.json" '
+                ($e[0].mean.point_estimate) as $ns |
+                ($b[0].throughput // null) as $t |
+                def per_s(n): (n / ($ns / 1e9));
+                def human(x): if x >= 1e6 then "\(x / 1e6 * 100 | round / 100) M" elif x >= 1e3 then "\(x / 1e3 * 100 | round / 100) k" else "\(x * 100 | round / 100) " end;
+                def dur(ns): if ns >= 1e9 then "\(ns / 1e9 * 1000 | round / 1000) s" elif ns >= 1e6 then "\(ns / 1e6 * 100 | round / 100) ms" elif ns >= 1e3 then "\(ns / 1e3 * 100 | round / 100) µs" else "\(ns * 10 | round / 10) ns" end;
+                "| `\($b[0].full_id)` | \(dur($ns)) | " +
+                (if $t and $t.Elements then "\(human(per_s($t.Elements)))elements/s" elif $t and $t.Bytes then "\(human(per_s($t.Bytes)))B/s" else "–" end) + " |"'
+        done
+    } | emit benchmarks.md
 fi
 
 written=$(wc -l < "$tmp/written")

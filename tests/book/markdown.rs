@@ -52,6 +52,13 @@ fn expand_depth(file: &Path, text: &str, depth: u32) -> Result<String, String> {
     let mut out = String::new();
     let mut rest = text;
     while let Some(i) = rest.find("{{#include ") {
+        if rest[..i].ends_with('\\') {
+            // `\{{#include …}}` is mdBook's escape: shown as written.
+            out.push_str(&rest[..i - 1]);
+            out.push_str("{{");
+            rest = &rest[i + 2..];
+            continue;
+        }
         out.push_str(&rest[..i]);
         let after = &rest[i + "{{#include ".len()..];
         let end = after.find("}}").ok_or_else(|| format!("{}: unclosed {{{{#include", rel(file)))?;
