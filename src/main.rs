@@ -43,6 +43,12 @@ enum Command {
         /// Drop SMTP transcripts (for large statistical runs).
         #[arg(long)]
         no_transcripts: bool,
+        /// Print the scenario's narration steps as they fire, then the results.
+        #[arg(long)]
+        narrate: bool,
+        /// Language of the narration: a code such as `en` or `ja`, or `all`.
+        #[arg(long, default_value = "en", requires = "narrate")]
+        lang: relaysim::narrate::Lang,
     },
     /// Check scenario files and report every problem with file:line:column.
     Check {
@@ -115,15 +121,26 @@ fn load(file: &Path) -> Result<scenario::Scenario, ExitCode> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { file, seed, until, format, no_transcripts } => {
+        Command::Run { file, seed, until, format, no_transcripts, narrate, lang } => {
             let s = match load(&file) {
                 Ok(s) => s,
                 Err(code) => return code,
             };
             let opts =
                 RunOptions { seed: seed.unwrap_or(s.seed), transcripts: no_transcripts.then_some(false), trace: false };
-            let sim = relaysim::run(s, opts, until.map(|d| d.0));
-            let report = Report::of(&sim);
+            let mut report;
+            if narrate {
+                let n = relaysim::narrate::run(s, opts, until.map(|d| d.0), &lang);
+                report = Report::of(&n.sim);
+                match format {
+                    Format::Table => emit(&format!("{}\n", n.text)),
+                    // JSON stays one object: the steps reached go in it.
+                    Format::Json => report.narration = n.fired,
+                }
+            } else {
+                let sim = relaysim::run(s, opts, until.map(|d| d.0));
+                report = Report::of(&sim);
+            }
             match format {
                 Format::Table => emit(&report.to_table()),
                 Format::Json => match serde_json::to_string_pretty(&report) {
