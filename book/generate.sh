@@ -143,6 +143,9 @@ shown "relaysim run $t/2-spam.ron" | emit tutorial/2-run.txt
 { diff -u "$t/2-spam.ron" "$t/3-defense.ron" || true; } | tail -n +3 | emit tutorial/3-diff.txt
 shown "relaysim run $t/3-defense.ron" | emit tutorial/3-run.txt
 shown "relaysim show $t/3-defense.ron --list" | emit tutorial/3-list.txt
+{ diff -u "$t/3-defense.ron" "$t/4-narrated.ron" || true; } | tail -n +3 | emit tutorial/4-diff.txt
+shown "relaysim run $t/4-narrated.ron --narrate" | sed '/end of the narration/q' | emit tutorial/4-narrate.txt
+shown "relaysim run $t/4-narrated.ron --narrate --lang ja" | sed '/end of the narration/q' | emit tutorial/4-narrate-ja.txt
 
 # --- The history: one run of every era with its own seed -------------------
 overview="$tmp/overview.md"

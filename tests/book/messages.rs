@@ -134,7 +134,13 @@ fn render_path(expr: &str) -> String {
     } else {
         return "(several places)".into();
     };
-    show_template(&text).replace("‹p›", "…").replace("‹path›", "…").replace("‹sp_path›", "…")
+    let shown = show_template(&text);
+    // A path that starts with a local variable (`{p}.kind`, `{ap}.node`):
+    // the part before the dot is the node, source or step being checked.
+    match shown.strip_prefix('‹').and_then(|r| r.split_once('›')) {
+        Some((_, rest)) => format!("…{rest}"),
+        None => shown,
+    }
 }
 
 /// The `#[error("…")]` templates of an enum, by variant name.

@@ -110,6 +110,16 @@ fn section_of(ty: &str) -> Option<(&'static str, bool)> {
         "LegitSource" => ("Legit", true),
         "SpamCampaign" => ("Spam", true),
         "Strategy" => ("Strategy", true),
+        "Step" => ("Step", true),
+        "Trigger" => ("Trigger", true),
+        "Match" => ("Match", true),
+        "Class" => ("Class", true),
+        "MsgRef" => ("MsgRef", true),
+        "Focus" => ("Focus", true),
+        "Predict" => ("Predict", true),
+        "Action" => ("Action", true),
+        "SendMail" | "SendSpam" | "Switch" => ("Action", false),
+        "Defense" => ("Defense", true),
         _ => return None,
     })
 }

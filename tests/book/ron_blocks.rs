@@ -50,6 +50,13 @@ fn check_fragment(ty: &str, text: &str) -> Result<usize, String> {
         "Zone" => parse_list::<Zone>(text),
         "Source" => parse_list::<Source>(text),
         "Strategy" => parse_list::<Strategy>(text),
+        "Step" => parse_list::<Step>(text),
+        "Trigger" => parse_list::<Trigger>(text),
+        "Match" => parse_list::<Match>(text),
+        "MsgRef" => parse_list::<MsgRef>(text),
+        "Focus" => parse_list::<Focus>(text),
+        "Predict" => parse_list::<Predict>(text),
+        "Action" => parse_list::<Action>(text),
         other => Err(format!("unknown fragment type `{other}` (add it to tests/book/ron_blocks.rs)")),
     }
 }
