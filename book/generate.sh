@@ -228,8 +228,15 @@ done
 } | emit history/02-relay-restriction/next-relay.txt
 path_diagram < "$tmp/next.txt" | emit history/02-relay-restriction/next-relay-path.txt
 
-# --- Slow: comparisons over 20 replications --------------------------------
+# --- Slow: figures and comparisons over 20 replications -----------------------
 if [[ $quick == no ]]; then
+    # The world of every era as SVG, with what every machine did in the run
+    # (examples/world_figure; the test `figures` checks them in-process).
+    cargo build -q --example world_figure
+    for f in scenarios/history/*.ron; do
+        target/debug/examples/world_figure "$f" | emit "history/$(basename "$f" .ron)/world.svg"
+    done
+
     shown "relaysim compare scenarios/history/*.ron --replications 20 --jobs 2 --out $tmp/history" \
         | sed "s#$tmp/history#results#g" | emit compare-history.txt
     for c in "$tmp"/history/charts/*.png; do

@@ -130,6 +130,11 @@ impl Checker {
                 self.relaysim(&owned(rest), pending)
             }
             ["relaysim", rest @ ..] | ["target/release/relaysim", rest @ ..] => self.relaysim(&owned(rest), pending),
+            ["cargo", "run", "--example", name, ..] => {
+                let ok = root().join(format!("examples/{name}.rs")).exists()
+                    || root().join(format!("examples/{name}/main.rs")).exists();
+                if ok { Ok(()) } else { Err(format!("no example `{name}`")) }
+            }
             ["cargo", "test", "--test", name, ..] => target("test", name),
             ["cargo", "bench", "--bench", name, ..] => target("bench", name),
             ["cargo", "test" | "bench" | "fmt" | "clippy" | "build" | "install" | "doc", ..] => Ok(()),

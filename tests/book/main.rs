@@ -5,6 +5,7 @@
 //! outputs match what the program prints now.
 
 mod commands;
+mod figures;
 mod generated;
 mod links;
 mod markdown;
