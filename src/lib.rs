@@ -4,6 +4,7 @@
 //! describe a world) and `stats` (what a run reports). The command line in
 //! `main.rs` is a thin layer over [`run`].
 
+pub mod perf;
 pub mod scenario;
 pub mod sim;
 pub mod stats;
