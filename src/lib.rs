@@ -5,6 +5,7 @@
 //! `main.rs` is a thin layer over [`run`].
 
 pub mod narrate;
+pub mod perf;
 pub mod scenario;
 pub mod sim;
 pub mod stats;

@@ -10,6 +10,8 @@ use relaysim::sim::{MsgId, RunOptions, inspect};
 use relaysim::stats::Report;
 use relaysim::units::Duration;
 
+mod bench_cli;
+
 #[derive(Parser)]
 #[command(
     name = "relaysim",
@@ -97,6 +99,13 @@ enum Command {
         #[arg(long)]
         until: Option<Duration>,
     },
+    /// Write the generated benchmark world (issue 7) as a scenario file.
+    GenerateBench(bench_cli::GenerateArgs),
+    /// Measure speed and memory: the engine, a whole run, compare's scaling.
+    Bench {
+        #[command(subcommand)]
+        what: bench_cli::BenchCommand,
+    },
 }
 
 /// Writes to stdout; a closed pipe (`relaysim … | head`) ends the program quietly.
@@ -169,6 +178,8 @@ fn main() -> ExitCode {
         Command::Compare { files, replications, seed, jobs, out, set, sweep } => {
             compare(files, replications, seed, jobs, out, set, sweep)
         }
+        Command::GenerateBench(args) => bench_cli::generate(args),
+        Command::Bench { what } => bench_cli::bench(what),
         Command::Show { file, message, seed, until, list, source } => {
             let s = match load(&file) {
                 Ok(s) => s,
