@@ -6,6 +6,8 @@
 
 #[cfg(feature = "gui")]
 pub mod gui;
+pub mod narrate;
+pub mod perf;
 pub mod scenario;
 pub mod sim;
 pub mod stats;

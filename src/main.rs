@@ -11,6 +11,8 @@ use relaysim::sim::{MsgId, RunOptions, inspect};
 use relaysim::stats::Report;
 use relaysim::units::Duration;
 
+mod bench_cli;
+
 #[derive(Parser)]
 #[command(
     name = "relaysim",
@@ -77,6 +79,12 @@ enum Command {
         /// Drop SMTP transcripts (for large statistical runs).
         #[arg(long)]
         no_transcripts: bool,
+        /// Print the scenario's narration steps as they fire, then the results.
+        #[arg(long)]
+        narrate: bool,
+        /// Language of the narration: a code such as `en` or `ja`, or `all`.
+        #[arg(long, default_value = "en", requires = "narrate")]
+        lang: relaysim::narrate::Lang,
     },
     /// Check scenario files and report every problem with file:line:column.
     Check {
@@ -124,6 +132,13 @@ enum Command {
         seed: Option<u64>,
         #[arg(long)]
         until: Option<Duration>,
+    },
+    /// Write the generated benchmark world (issue 7) as a scenario file.
+    GenerateBench(bench_cli::GenerateArgs),
+    /// Measure speed and memory: the engine, a whole run, compare's scaling.
+    Bench {
+        #[command(subcommand)]
+        what: bench_cli::BenchCommand,
     },
 }
 
@@ -204,15 +219,26 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Run { file, seed, until, format, no_transcripts } => {
+        Command::Run { file, seed, until, format, no_transcripts, narrate, lang } => {
             let s = match load(&file) {
                 Ok(s) => s,
                 Err(code) => return code,
             };
             let opts =
                 RunOptions { seed: seed.unwrap_or(s.seed), transcripts: no_transcripts.then_some(false), trace: false };
-            let sim = relaysim::run(s, opts, until.map(|d| d.0));
-            let report = Report::of(&sim);
+            let mut report;
+            if narrate {
+                let n = relaysim::narrate::run(s, opts, until.map(|d| d.0), &lang);
+                report = Report::of(&n.sim);
+                match format {
+                    Format::Table => emit(&format!("{}\n", n.text)),
+                    // JSON stays one object: the steps reached go in it.
+                    Format::Json => report.narration = n.fired,
+                }
+            } else {
+                let sim = relaysim::run(s, opts, until.map(|d| d.0));
+                report = Report::of(&sim);
+            }
             match format {
                 Format::Table => emit(&report.to_table()),
                 Format::Json => match serde_json::to_string_pretty(&report) {
@@ -241,6 +267,8 @@ fn main() -> ExitCode {
         Command::Compare { files, replications, seed, jobs, out, set, sweep } => {
             compare(files, replications, seed, jobs, out, set, sweep)
         }
+        Command::GenerateBench(args) => bench_cli::generate(args),
+        Command::Bench { what } => bench_cli::bench(what),
         Command::Show { file, message, seed, until, list, source } => {
             let s = match load(&file) {
                 Ok(s) => s,

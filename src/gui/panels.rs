@@ -11,6 +11,7 @@ use crate::gui::playback::{Playback, SPEEDS, SimState, clock_text};
 use crate::gui::scene::{CameraView, Lang, SHORTCUTS, UiState};
 use crate::gui::stats::Series;
 use crate::gui::{Queues, Selection, fonts, icons};
+use crate::scenario::Defense;
 use crate::sim::message::Holder;
 use crate::sim::{Fate, MailClass, MsgId};
 use crate::units::format_ms;
@@ -34,22 +35,60 @@ pub fn history_files() -> Vec<PathBuf> {
     Vec::new()
 }
 
-/// Where the narration is.
+/// What the narration panel shows.
 #[derive(Resource, Debug, Default, Clone)]
 pub struct NarrationState {
-    /// The step shown.
-    pub current: Option<usize>,
-    /// The answer to the step's question is shown.
+    /// The class's guess for the current step's question (index of a choice).
+    pub guess: Option<usize>,
+    /// The answer to the current step's question is shown.
     pub revealed: bool,
 }
 
-/// Moves to the next narration step (the `N` key and the panel's button).
+/// Runs on until the next narration step fires (the `N` key and the button).
 pub fn next_narration_step(
-    _state: &mut SimState,
-    _playback: &mut Playback,
-    _narration: &mut NarrationState,
+    state: &mut SimState,
+    playback: &mut Playback,
+    narration: &mut NarrationState,
     _view: &mut CameraView,
 ) {
+    if state.advance_to_next_step() {
+        playback.playing = false;
+        narration.guess = None;
+        narration.revealed = false;
+    }
+}
+
+/// Points the camera at what a newly fired step names and selects its message.
+pub fn follow_new_steps(
+    state: &mut SimState,
+    narration: &mut NarrationState,
+    view: &mut CameraView,
+    sel: &mut Selection,
+    positions: &[Vec2],
+) {
+    let fired = std::mem::take(&mut state.new_steps);
+    let Some(last) = fired.last() else { return };
+    narration.guess = None;
+    narration.revealed = false;
+    let Some(step) = state.narrator.steps().get(last.step).cloned() else { return };
+    let points: Vec<Vec2> = step
+        .focus
+        .nodes
+        .iter()
+        .filter_map(|id| state.scenario.nodes.iter().position(|n| n.id == *id))
+        .filter_map(|i| positions.get(i).copied())
+        .collect();
+    if !points.is_empty() {
+        view.focus = Some(points.iter().copied().sum::<Vec2>() / points.len() as f32);
+        if points.len() == 1 {
+            sel.node = state.scenario.nodes.iter().position(|n| Some(&n.id) == step.focus.nodes.first());
+        }
+    }
+    let sent = last.sent;
+    let named = step.focus.message.as_ref().and_then(|r| state.narrator.resolve(&state.sim, r));
+    if let Some(m) = named.or(sent) {
+        sel.msg = Some(m);
+    }
 }
 
 fn tr(lang: Lang, en: &'static str, ja: &'static str) -> &'static str {
@@ -106,6 +145,7 @@ pub fn ui(
     }
     ctx.set_visuals(visuals);
     let lang = ui_state.lang;
+    follow_new_steps(&mut state, &mut narration, &mut view, &mut sel, &flights.positions);
 
     // Panels live in a root Ui covering the window (egui 0.36 panels are shown in a Ui).
     let mut root = egui::Ui::new(
@@ -124,7 +164,7 @@ pub fn ui(
             if let Some(m) = sel.msg {
                 message_inspector(ui, &state, m, &mut sel, lang);
             } else if let Some(n) = sel.node {
-                node_inspector(ui, &state, n, &queues, &mut sel, lang);
+                node_inspector(ui, &mut state, n, &queues, &mut sel, lang);
             } else {
                 ui.heading(tr(lang, "Inspector", "インスペクタ"));
                 ui.label(tr(
@@ -305,7 +345,9 @@ fn legend(ui: &mut egui::Ui, lang: Lang) {
     ui.colored_label(egui::Color32::from_rgb(230, 140, 20), "● badge: mail waiting in a queue / outbox");
 }
 
-fn node_inspector(ui: &mut egui::Ui, state: &SimState, n: usize, queues: &Queues, sel: &mut Selection, lang: Lang) {
+fn node_inspector(ui: &mut egui::Ui, state: &mut SimState, n: usize, queues: &Queues, sel: &mut Selection, lang: Lang) {
+    what_if_switches(ui, state, n, lang);
+    let state = &*state;
     let (Some(node), Some(rt)) = (state.scenario.nodes.get(n), state.sim.nodes.get(n)) else {
         return;
     };
@@ -513,13 +555,110 @@ fn stats_panel(root: &mut egui::Ui, series: &Series, lang: Lang) {
     });
 }
 
+/// Defense switches for one node: a what-if that changes the run from now on.
+fn what_if_switches(ui: &mut egui::Ui, state: &mut SimState, n: usize, lang: Lang) {
+    let Some(id) = state.scenario.nodes.get(n).map(|x| x.id.clone()) else { return };
+    let switches: Vec<(Defense, bool)> =
+        Defense::ALL.iter().filter_map(|&d| state.sim.defense_on(&id, d).map(|on| (d, on))).collect();
+    if switches.is_empty() {
+        return;
+    }
+    egui::Frame::group(ui.style()).fill(egui::Color32::from_rgb(50, 35, 15)).show(ui, |ui| {
+        ui.strong(tr(lang, "What if…", "もしも…"));
+        ui.label(tr(
+            lang,
+            "Switching a defense changes this run from now on (going back undoes it). For a clean A/B comparison use `relaysim compare`.",
+            "防御を切り替えると、この実行が今から変わります（巻き戻すと元に戻ります）。きれいな A/B 比較には `relaysim compare` を使ってください。",
+        ));
+        for (d, on) in switches {
+            let mut v = on;
+            if ui.checkbox(&mut v, d.name()).changed()
+                && let Err(e) = state.switch(&id, d, v)
+            {
+                state.error = Some(e);
+            }
+        }
+        if !state.what_ifs.is_empty() {
+            ui.small(format!(
+                "{}: {}",
+                tr(lang, "switched in this run", "この実行での切り替え"),
+                state
+                    .what_ifs
+                    .iter()
+                    .map(|w| format!("{} {} {} at {}", w.node, w.defense.name(), if w.on { "on" } else { "off" }, format_ms(w.at)))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ));
+        }
+    });
+}
+
 fn narration_panel(
     ui: &mut egui::Ui,
-    _state: &mut SimState,
-    _playback: &mut Playback,
-    _narration: &mut NarrationState,
-    _view: &mut CameraView,
-    _lang: Lang,
+    state: &mut SimState,
+    playback: &mut Playback,
+    narration: &mut NarrationState,
+    view: &mut CameraView,
+    lang: Lang,
 ) {
-    let _ = ui;
+    let code = if lang == Lang::Ja { "ja" } else { "en" };
+    let steps = state.narrator.steps().len();
+    if steps == 0 {
+        return;
+    }
+    let fired = state.narrator.fired().to_vec();
+    ui.horizontal(|ui| {
+        ui.heading(tr(lang, "Lesson", "授業"));
+        ui.label(format!("{}/{}", fired.len(), steps));
+        if !state.narrator.is_done() && ui.button(tr(lang, "next step ⏭", "次へ ⏭")).on_hover_text("N").clicked()
+        {
+            next_narration_step(state, playback, narration, view);
+        }
+    });
+    let Some(last) = fired.last() else {
+        ui.label(tr(
+            lang,
+            "The lesson starts when the first step fires: press Play or N.",
+            "最初のステップで授業が始まります。再生か N を押してください。",
+        ));
+        return;
+    };
+    let Some(step) = state.narrator.steps().get(last.step).cloned() else { return };
+    ui.label(egui::RichText::new(step.title.get(code)).strong().size(18.0));
+    ui.small(format!("{} {}", tr(lang, "at", "時刻"), clock_text(last.at)));
+    ui.label(step.text.get(code));
+    if let Some(e) = &last.action_error {
+        ui.colored_label(
+            reply_colour("5"),
+            format!("{}: {e}", tr(lang, "the step's action failed", "ステップの操作に失敗")),
+        );
+    }
+    if let Some(p) = &step.predict {
+        egui::Frame::group(ui.style()).show(ui, |ui| {
+            ui.strong(format!("? {}", p.question.get(code)));
+            for (i, c) in p.choices.iter().enumerate() {
+                let mut text = egui::RichText::new(format!("{}. {}", (b'A' + i as u8) as char, c.get(code)));
+                if narration.revealed && i == p.answer {
+                    text = text.color(reply_colour("2")).strong();
+                } else if narration.guess == Some(i) {
+                    text = text.color(egui::Color32::from_rgb(130, 190, 255));
+                }
+                if ui.selectable_label(narration.guess == Some(i), text).clicked() {
+                    narration.guess = Some(i);
+                }
+            }
+            if narration.revealed {
+                ui.label(p.explanation.get(code));
+            } else if ui.button(tr(lang, "Reveal the answer", "答えを見る")).clicked() {
+                narration.revealed = true;
+            }
+        });
+    }
+    if !state.narrator.is_done() {
+        ui.small(tr(
+            lang,
+            "The next step comes when the run gets there (or press N).",
+            "次のステップは実行がそこに達すると表示されます（N で進む）。",
+        ));
+    }
 }

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use bevy::prelude::*;
 
-use crate::scenario::{self, Scenario};
-use crate::sim::{RunOptions, Simulation};
+use crate::scenario::{self, Defense, Scenario, Trigger};
+use crate::sim::{Fired, Narrator, RunOptions, Simulation};
 use crate::units::{DAY, SimTime};
 
 /// Speeds offered, in simulated seconds per real second, with their names.
@@ -44,14 +44,22 @@ pub struct SimState {
     pub generation: u64,
     /// What-if switches flipped during this run, replayed when going back.
     pub what_ifs: Vec<WhatIf>,
+    /// How many of `what_ifs` the current run has applied.
+    what_ifs_applied: usize,
+    /// The lesson runner (the scenario's `narration`), fed the same events.
+    pub narrator: Narrator,
+    /// A step asked to pause (action `Pause`); the playback picks it up.
+    pub pause_requested: bool,
+    /// Steps fired since the panel last looked (camera focus, reveal).
+    pub new_steps: Vec<Fired>,
 }
 
-/// A defense turned on or off on a node at a simulated time.
+/// A defense turned on or off on a node at a simulated time by the teacher.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WhatIf {
     pub at: SimTime,
     pub node: String,
-    pub defense: String,
+    pub defense: Defense,
     pub on: bool,
 }
 
@@ -102,7 +110,21 @@ impl SimState {
 
     pub fn from_scenario(path: PathBuf, scenario: Scenario) -> Self {
         let sim = new_sim(&scenario);
-        SimState { path, scenario, sim, clock: 0, cursor: 0, error: None, generation: 0, what_ifs: Vec::new() }
+        let narrator = Narrator::new(&scenario);
+        SimState {
+            path,
+            scenario,
+            sim,
+            clock: 0,
+            cursor: 0,
+            error: None,
+            generation: 0,
+            what_ifs: Vec::new(),
+            what_ifs_applied: 0,
+            narrator,
+            pause_requested: false,
+            new_steps: Vec::new(),
+        }
     }
 
     /// The end of the run as the file sets it.
@@ -110,29 +132,110 @@ impl SimState {
         self.scenario.duration.0
     }
 
-    /// Runs the core up to `target` (at most `budget` events); returns the
-    /// clock reached.
+    /// When the next narration step or replayed what-if is due by the clock
+    /// alone (time triggers), if any.
+    fn timed_due(&self) -> Option<SimTime> {
+        let last = self.narrator.fired().last().map_or(0, |f| f.at);
+        let step = self.narrator.next_step().and_then(|s| match s.trigger {
+            Trigger::At(t) => Some(t.0.max(last)),
+            Trigger::After(d) => Some(last.saturating_add(d.0)),
+            _ => None,
+        });
+        let what_if = self.what_ifs.get(self.what_ifs_applied).map(|w| w.at);
+        match (step, what_if) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Runs the core up to `target` (at most `budget` events), firing
+    /// narration steps and replaying what-ifs on the way; stops early when a
+    /// step asks to pause. Returns the clock reached.
     pub fn advance_to(&mut self, target: SimTime, budget: usize) -> SimTime {
+        self.advance_inner(target, budget, false)
+    }
+
+    fn advance_inner(&mut self, target: SimTime, budget: usize, stop_on_step: bool) -> SimTime {
         let target = target.min(self.end());
         let mut n = 0;
-        while let Some(t) = self.sim.next_event_time() {
-            if t > target {
-                break;
+        let steps_before = self.narrator.fired().len();
+        // A time trigger that did not fire when due is not retried at that time.
+        let mut tried: Option<SimTime> = None;
+        loop {
+            if self.pause_requested || (stop_on_step && self.narrator.fired().len() > steps_before) {
+                return self.clock;
             }
-            if n >= budget {
-                self.clock = t;
-                return t;
+            let next = self.sim.next_event_time();
+            if let Some(d) = self.timed_due()
+                && d <= target
+                && next.is_none_or(|e| d < e)
+                && tried != Some(d)
+            {
+                self.sim.run_until(d);
+                self.clock = self.clock.max(d);
+                self.apply_what_ifs_due();
+                self.poll_narration();
+                if self.timed_due() == Some(d) {
+                    tried = Some(d);
+                }
+                continue;
             }
-            self.step_event();
-            n += 1;
+            match next {
+                Some(t) if t <= target => {
+                    if n >= budget {
+                        self.clock = self.clock.max(t);
+                        return self.clock;
+                    }
+                    self.sim.step_one();
+                    self.clock = self.clock.max(t);
+                    self.poll_narration();
+                    n += 1;
+                }
+                _ => break,
+            }
         }
         self.clock = self.clock.max(target);
         self.clock
     }
 
-    /// Handles one core event, applying any what-if switch due by then.
+    /// Switches the teacher flipped, due by now (replays only).
+    fn apply_what_ifs_due(&mut self) {
+        while let Some(w) = self.what_ifs.get(self.what_ifs_applied).filter(|w| w.at <= self.clock) {
+            let _ = self.sim.set_defense(&w.node, w.defense, w.on);
+            self.what_ifs_applied += 1;
+        }
+    }
+
+    fn poll_narration(&mut self) {
+        while let Some(f) = self.narrator.poll(&mut self.sim) {
+            self.pause_requested |= f.pause;
+            self.new_steps.push(f);
+        }
+    }
+
+    /// Runs until the next narration step fires (or the end); false if none did.
+    pub fn advance_to_next_step(&mut self) -> bool {
+        let before = self.narrator.fired().len();
+        self.pause_requested = false;
+        self.advance_inner(self.end(), usize::MAX, true);
+        // Do not animate the whole stretch jumped over.
+        self.cursor = self.sim.trace.events.len();
+        self.narrator.fired().len() > before
+    }
+
+    /// Turns a defense on or off from now on (a what-if: the run changes).
+    pub fn switch(&mut self, node: &str, defense: Defense, on: bool) -> Result<(), String> {
+        self.sim.set_defense(node, defense, on).map_err(|e| e.to_string())?;
+        self.what_ifs.push(WhatIf { at: self.clock, node: node.to_string(), defense, on });
+        self.what_ifs_applied = self.what_ifs.len();
+        Ok(())
+    }
+
+    /// Handles one core event and fires what it triggers.
     fn step_event(&mut self) -> bool {
-        self.sim.step_one()
+        let more = self.sim.step_one();
+        self.poll_narration();
+        more
     }
 
     /// Runs until the core records the next thing worth seeing (a hop, a
@@ -156,9 +259,23 @@ impl SimState {
     /// same seed, same what-if switches at the same times).
     pub fn replay_to(&mut self, t: SimTime) {
         self.sim = new_sim(&self.scenario);
+        self.narrator = Narrator::new(&self.scenario);
         self.clock = 0;
         self.generation += 1;
-        self.advance_to(t, usize::MAX);
+        // Switches made later than `t` are undone by going back before them.
+        self.what_ifs.retain(|w| w.at <= t);
+        self.what_ifs_applied = 0;
+        // What was flipped at time 0 applies before anything happens.
+        self.apply_what_ifs_due();
+        loop {
+            self.pause_requested = false;
+            self.advance_to(t, usize::MAX);
+            if self.clock >= t.min(self.end()) {
+                break;
+            }
+        }
+        self.pause_requested = false;
+        self.new_steps.clear();
         // Nothing before `t` is animated after a jump.
         self.cursor = self.sim.trace.events.len();
     }
@@ -174,6 +291,7 @@ impl SimState {
         self.scenario = scenario;
         self.error = None;
         self.what_ifs.clear();
+        self.what_ifs_applied = 0;
         self.replay_to(t);
     }
 }
@@ -205,6 +323,11 @@ pub fn advance(
     }
     let end = state.end();
     state.advance_to(target, EVENT_BUDGET);
+    if state.pause_requested {
+        // A narration step asked the teacher to take over.
+        state.pause_requested = false;
+        playback.playing = false;
+    }
     if state.clock >= end || playback.stop_at.is_some_and(|s| state.clock >= s) {
         playback.playing = false;
     }

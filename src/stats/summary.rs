@@ -88,6 +88,9 @@ pub struct Report {
     pub mail: BTreeMap<String, ClassReport>,
     pub sources: BTreeMap<String, Counts>,
     pub nodes: BTreeMap<String, NodeCounters>,
+    /// Narration steps reached (`run --narrate --format json` only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub narration: Vec<crate::sim::Fired>,
 }
 
 impl Report {
@@ -139,6 +142,7 @@ impl Report {
             mail,
             sources,
             nodes,
+            narration: Vec::new(),
         }
     }
 
