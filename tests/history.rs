@@ -218,6 +218,25 @@ fn every_step_of_every_era_fires_in_english_and_japanese() {
 }
 
 #[test]
+fn every_step_of_every_example_fires() {
+    for f in [
+        "scenarios/examples/relay-chain.ron",
+        "scenarios/examples/backscatter.ron",
+        "scenarios/examples/mx-outage.ron",
+        "scenarios/examples/greylisting-edge-cases.ron",
+    ] {
+        let s = common::load(f);
+        assert!(!s.narration.is_empty(), "{f} is narrated");
+        let opts = RunOptions { seed: s.seed, transcripts: Some(false), trace: true };
+        let n = narrate::run(s.clone(), opts, None, &Lang::All);
+        let ids: Vec<&str> = n.fired.iter().map(|f| f.id.as_str()).collect();
+        let all: Vec<&str> = s.narration.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, all, "{f}");
+        assert!(n.fired.iter().all(|f| f.action_error.is_none()), "{f}");
+    }
+}
+
+#[test]
 fn narration_steps_fire_in_time_order() {
     for (e, f) in eras().iter().zip(ERAS) {
         let times: Vec<&str> =

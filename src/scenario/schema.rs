@@ -711,8 +711,9 @@ pub enum Trigger {
     Greylisted(Match),
     /// A server accepts a matching message (`node`: the server), e.g. a relay.
     Accepted(Match),
-    /// A server refuses a matching message in one attempt, temporarily or for
-    /// good (`node`: the server); the sender may try again.
+    /// One delivery attempt of a matching message fails: a server refuses it
+    /// (4xx or 5xx) or the connection fails (`node`: the server tried); the
+    /// sender may try again.
     Refused(Match),
     /// A server generates a bounce; the match is on the bounce itself, so
     /// `Match(class: Backscatter)` is the first bounce to a forged sender.
