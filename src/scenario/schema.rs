@@ -712,6 +712,10 @@ pub enum Trigger {
     Greylisted(Match),
     /// A server accepts a matching message (`node`: the server), e.g. a relay.
     Accepted(Match),
+    /// One delivery attempt of a matching message fails: a server refuses it
+    /// (4xx or 5xx) or the connection fails (`node`: the server tried); the
+    /// sender may try again.
+    Refused(Match),
     /// A server generates a bounce; the match is on the bounce itself, so
     /// `Match(class: Backscatter)` is the first bounce to a forged sender.
     Bounced(Match),
@@ -740,6 +744,7 @@ impl Trigger {
             | Trigger::Dropped(m)
             | Trigger::Greylisted(m)
             | Trigger::Accepted(m)
+            | Trigger::Refused(m)
             | Trigger::Bounced(m)
             | Trigger::Lost(m) => Some(m),
             _ => None,
