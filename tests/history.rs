@@ -139,6 +139,9 @@ fn era4_smtp_auth_closes_the_leak_but_a_weak_password_is_abused() {
     assert!(e4.sources["spam-stolen-auth"].delivered > 0, "stolen password relays");
     assert!(e4.mail["spam"].via_isp_relay < e3.mail["spam"].via_isp_relay);
     assert_eq!(e4.mail["spam"].via_isp_relay, e4.sources["spam-stolen-auth"].delivered, "only the stolen account");
+    // Displacement: relaying spam software moves to the last open relay.
+    assert!(e4.mail["spam"].via_open_relay > e3.mail["spam"].via_open_relay);
+    assert!(e4.nodes["relay-univ"].relayed > e3.nodes["relay-univ"].relayed);
 }
 
 #[test]
