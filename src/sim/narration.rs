@@ -48,6 +48,7 @@ pub struct Fired {
 }
 
 /// Drives the narration of one run.
+#[derive(Debug, Clone)]
 pub struct Narrator {
     steps: Vec<Step>,
     source_ids: Vec<String>,
