@@ -268,6 +268,14 @@ fn the_cli_narrates_in_japanese_and_puts_steps_in_the_json() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     assert_eq!(v["narration"].as_array().unwrap().len(), 5);
     assert_eq!(v["narration"][3]["id"], "verify-on");
+    // An era through the binary, both languages at once.
+    let out = run(&["run", "scenarios/history/07-greylisting.ron", "--narrate", "--lang", "all"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let headers = text.lines().filter(|l| l.starts_with("[+") && l.contains("] step ")).count();
+    assert_eq!(headers, common::load("scenarios/history/07-greylisting.ron").narration.len());
+    assert!(!text.contains("Not reached"));
+    assert!(text.contains("[en] # Come back in five minutes") && text.contains("[ja] # 5分後にまた来てください"));
     let plain = run(&["run", "scenarios/examples/backscatter.ron", "--format", "json"]);
     let p: serde_json::Value = serde_json::from_slice(&plain.stdout).unwrap();
     assert!(p.get("narration").is_none(), "plain runs keep their JSON shape");
