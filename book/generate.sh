@@ -156,6 +156,11 @@ for f in scenarios/history/*.ron; do
     era=$(basename "$f" .ron)
     shown "relaysim run $f" | emit "history/$era/run.txt"
     relaysim run "$f" --format json > "$tmp/$era.json"
+    if grep -q '^ *narration:' "$f"; then
+        # The era's lesson as `--narrate` prints it (the results tables after it are left out).
+        shown "relaysim run $f --narrate" | sed '/end of the narration/q' | emit "history/$era/narrate.txt"
+        shown "relaysim run $f --narrate --lang ja" | sed '/end of the narration/q' | emit "history/$era/narrate-ja.txt"
+    fi
     if [[ -n $prev ]]; then
         # What the era changed, as `diff -u` against the era before, and
         # what that did to the numbers.
