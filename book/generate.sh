@@ -275,6 +275,19 @@ if [[ $bench == yes ]]; then
                 "| `\($b[0].full_id)` | \(dur($ns)) | " +
                 (if $t and $t.Elements then "\(human(per_s($t.Elements)))elements/s" elif $t and $t.Bytes then "\(human(per_s($t.Bytes)))B/s" else "–" end) + " |"'
         done
+        # `relaysim bench` (the speed work's measurements), when this build has it.
+        if relaysim --help | grep -q '^  bench '; then
+            echo
+            echo "The speed work's own measurements (\`relaysim bench\`, release build):"
+            echo
+            echo '```text'
+            shown "relaysim bench engine"
+            echo
+            shown "relaysim bench run scenarios/history/01-open-relay.ron"
+            echo
+            shown "relaysim bench compare scenarios/history/01-open-relay.ron"
+            echo '```'
+        fi
     } | emit benchmarks.md
 fi
 
