@@ -711,6 +711,9 @@ pub enum Trigger {
     Greylisted(Match),
     /// A server accepts a matching message (`node`: the server), e.g. a relay.
     Accepted(Match),
+    /// A server refuses a matching message in one attempt, temporarily or for
+    /// good (`node`: the server); the sender may try again.
+    Refused(Match),
     /// A server generates a bounce; the match is on the bounce itself, so
     /// `Match(class: Backscatter)` is the first bounce to a forged sender.
     Bounced(Match),
@@ -739,6 +742,7 @@ impl Trigger {
             | Trigger::Dropped(m)
             | Trigger::Greylisted(m)
             | Trigger::Accepted(m)
+            | Trigger::Refused(m)
             | Trigger::Bounced(m)
             | Trigger::Lost(m) => Some(m),
             _ => None,

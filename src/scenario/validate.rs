@@ -493,8 +493,13 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
                         );
                     }
                     // Only guessable passwords get stolen by brute force (seed 003).
-                    let accounts =
-                        nodes.get(relay.as_str()).and_then(|(_, n)| n.kind.mail_server()).map(|m| &m.accounts);
+                    // A relay without accounts does not offer AUTH yet (an era before
+                    // SMTP-AUTH): the credentials are simply never asked for.
+                    let accounts = nodes
+                        .get(relay.as_str())
+                        .and_then(|(_, n)| n.kind.mail_server())
+                        .map(|m| &m.accounts)
+                        .filter(|a| !a.is_empty());
                     for (j, cr) in credentials.iter().enumerate() {
                         let weak = accounts.is_some_and(|a| {
                             a.iter().any(|a| a.weak && a.user == cr.user && a.password == cr.password)

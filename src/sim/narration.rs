@@ -224,6 +224,7 @@ impl Narrator {
                 (Trigger::Delivered(_), TraceEvent::Delivered { msg, node }) => Some((*msg, Some(*node))),
                 (Trigger::Dropped(_), TraceEvent::Dropped { msg, router }) => Some((*msg, Some(*router))),
                 (Trigger::Accepted(_), TraceEvent::HopEnded { msg, to, accepted: true, .. }) => Some((*msg, Some(*to))),
+                (Trigger::Refused(_), TraceEvent::HopEnded { msg, to, accepted: false, .. }) => Some((*msg, Some(*to))),
                 (Trigger::Greylisted(_), TraceEvent::HopEnded { msg, to, accepted: false, result, .. })
                     if result.contains("Greylisted") =>
                 {
