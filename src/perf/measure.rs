@@ -103,29 +103,10 @@ pub fn run_speed(scenario: Scenario, seed: u64, until: Option<SimTime>, progress
     let mut sim = Simulation::new(scenario, RunOptions { seed, transcripts: Some(false), trace: false });
     let setup_s = t0.elapsed().as_secs_f64();
 
-    let bar = ProgressBar::new(end / 1000);
-    if progress {
-        bar.set_draw_target(ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template(
-            "{bar:40} {msg} simulated  {elapsed} elapsed, ~{eta} left  ({per_sec} simulated s)",
-        ) {
-            bar.set_style(style);
-        }
-    } else {
-        bar.set_draw_target(ProgressDrawTarget::hidden());
-    }
     let t1 = Instant::now();
-    let slices = 100u64;
     let mut peak_in_flight = 0;
-    for k in 1..=slices {
-        let to = end / slices * k + if k == slices { end % slices } else { 0 };
-        sim.run_until(to);
-        peak_in_flight = peak_in_flight.max(sim.in_flight());
-        bar.set_position(to / 1000);
-        bar.set_message(crate::units::format_ms(to));
-    }
+    run_in_slices(&mut sim, end, progress, |sim| peak_in_flight = peak_in_flight.max(sim.in_flight()));
     let run_s = t1.elapsed().as_secs_f64();
-    bar.finish_and_clear();
     let sessions = sim.nodes.iter().map(|n| n.counters.sessions_out).sum();
     RunSpeed {
         scenario: name,
@@ -139,6 +120,59 @@ pub fn run_speed(scenario: Scenario, seed: u64, until: Option<SimTime>, progress
         rss_before,
         peak_rss: super::peak_rss_bytes(),
     }
+}
+
+/// Runs `sim` to `end` in hundredths, calling `each` after every slice; with
+/// `progress`, a bar on stderr shows the simulated time reached and an
+/// estimate of the time left. The result is the same as `sim.run_until(end)`.
+pub fn run_in_slices(sim: &mut Simulation, end: SimTime, progress: bool, mut each: impl FnMut(&Simulation)) {
+    let bar = ProgressBar::new(end / 1000);
+    if progress {
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template("{bar:40} {msg} simulated  {elapsed} elapsed, ~{eta} left") {
+            bar.set_style(style);
+        }
+    } else {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    let start = sim.now();
+    let slices = 100u64;
+    for k in 1..=slices {
+        if k == slices {
+            sim.run_until(end);
+        } else {
+            sim.run_events_until(start + end.saturating_sub(start) / slices * k);
+        }
+        each(sim);
+        bar.set_position(sim.now() / 1000);
+        bar.set_message(crate::units::format_ms(sim.now()));
+    }
+    bar.finish_and_clear();
+}
+
+/// Mail a scenario is expected to inject up to `end` (the sum of its
+/// sources' rates): how `relaysim run` decides a run is large enough for a
+/// progress bar.
+pub fn expected_messages(s: &Scenario, end: SimTime) -> f64 {
+    use crate::scenario::Source;
+    s.traffic
+        .iter()
+        .map(|src| match src {
+            Source::Legit(l) => l.rate.per_ms * end as f64,
+            Source::Spam(sp) => sp.rate.per_ms * end as f64,
+            Source::Once(_) => 1.0,
+        })
+        .sum()
+}
+
+/// `relaysim run`: a plain run, with a progress bar when it is large (over
+/// 100,000 expected messages) and stderr is a terminal.
+pub fn run_with_progress(scenario: Scenario, opts: RunOptions, until: Option<SimTime>, terminal: bool) -> Simulation {
+    let end = until.unwrap_or(scenario.duration.0);
+    let progress = terminal && expected_messages(&scenario, end) > 100_000.0;
+    let mut sim = Simulation::new(scenario, opts);
+    run_in_slices(&mut sim, end, progress, |_| {});
+    sim
 }
 
 /// `compare` on one scenario with 1 and with 2 jobs.

@@ -8,7 +8,10 @@
 pub mod measure;
 pub mod world;
 
-pub use measure::{CompareScaling, EngineSpeed, RunSpeed, compare_scaling, engine_hold, run_speed};
+pub use measure::{
+    CompareScaling, EngineSpeed, RunSpeed, compare_scaling, engine_hold, expected_messages, run_in_slices, run_speed,
+    run_with_progress,
+};
 pub use world::{Size, internet};
 
 /// Peak resident memory of this process so far (Linux `VmHWM`), in bytes.

@@ -21,7 +21,7 @@ impl Simulation {
         let (server, _) = s.targets[s.target];
         let result = match &outcome {
             Outcome::Accepted => Reply::queued(&s.queue_id).to_string(),
-            Outcome::Transient(r) | Outcome::Permanent(r) => r.lines().last().cloned().unwrap_or_default(),
+            Outcome::Transient(r) | Outcome::Permanent(r) => r.last_line(),
             Outcome::ConnectFailed { reason, .. } => reason.clone(),
         };
         let accepted = outcome == Outcome::Accepted;
@@ -244,8 +244,10 @@ impl Simulation {
 
     /// Compact storage of a message that reached its final state in a run
     /// without transcripts: only what reports read is kept (class, source,
-    /// recipient, fate, hops without dialogue). A large run holds millions of
-    /// finished messages and only a few thousand in flight.
+    /// recipient, the fate without its reason text, hops without replies).
+    /// A large run holds millions of finished messages and only a few
+    /// thousand in flight. A message's story (`show`, the GUI) runs with
+    /// transcripts and keeps everything.
     fn compact(&mut self, id: MsgId) {
         if self.keep_transcripts {
             return;
@@ -256,6 +258,12 @@ impl Simulation {
         }
         m.headers = Vec::new();
         m.hops.shrink_to_fit();
+        for h in &mut m.hops {
+            h.result = String::new();
+        }
+        if let Fate::Rejected { reason, .. } | Fate::Lost { reason, .. } = &mut m.fate {
+            *reason = String::new();
+        }
     }
 
     /// The originator's own handling: a mail client's outbox, or spam software.
@@ -345,7 +353,7 @@ impl Simulation {
 fn describe(o: &Outcome) -> String {
     match o {
         Outcome::Accepted => "accepted".into(),
-        Outcome::Transient(r) | Outcome::Permanent(r) => r.lines().last().cloned().unwrap_or_default(),
+        Outcome::Transient(r) | Outcome::Permanent(r) => r.last_line(),
         Outcome::ConnectFailed { reason, .. } => reason.clone(),
     }
 }
