@@ -145,7 +145,9 @@ pub fn ui(
     }
     ctx.set_visuals(visuals);
     let lang = ui_state.lang;
-    follow_new_steps(&mut state, &mut narration, &mut view, &mut sel, &flights.positions);
+    let mut no_move = CameraView::default();
+    let camera = if ui_state.follow_focus { &mut *view } else { &mut no_move };
+    follow_new_steps(&mut state, &mut narration, camera, &mut sel, &flights.positions);
 
     // Panels live in a root Ui covering the window (egui 0.36 panels are shown in a Ui).
     let mut root = egui::Ui::new(

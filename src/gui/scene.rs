@@ -66,6 +66,9 @@ pub struct UiState {
     pub eras: Vec<std::path::PathBuf>,
     /// The last scrubber position asked for (ms).
     pub scrub: Option<u64>,
+    /// Move the camera to what a narration step names (off for screenshots,
+    /// which show the whole world).
+    pub follow_focus: bool,
     /// The part of the window not covered by panels (egui points).
     pub free_rect: Option<bevy_egui::egui::Rect>,
 }
@@ -78,7 +81,13 @@ impl Plugin for ViewPlugin {
     fn build(&self, app: &mut App) {
         let eras = panels::history_files();
         app.add_plugins(EguiPlugin::default())
-            .insert_resource(UiState { presenter: self.presenter, show_stats: true, eras, ..default() })
+            .insert_resource(UiState {
+                presenter: self.presenter,
+                show_stats: true,
+                eras,
+                follow_focus: true,
+                ..default()
+            })
             .init_resource::<CameraView>()
             .insert_resource(ClearColor(Color::srgb(0.06, 0.07, 0.10)))
             .add_systems(Startup, setup)
