@@ -44,6 +44,10 @@ pub struct GuiOptions {
     pub bench_frames: Option<u32>,
     /// Start in presenter mode.
     pub presenter: bool,
+    /// Start in Japanese.
+    pub japanese: bool,
+    /// Open this message in the inspector (for screenshots of a story).
+    pub message: Option<u32>,
 }
 
 /// The node drawn for `scenario.nodes[index]`.
@@ -103,6 +107,7 @@ impl Plugin for LogicPlugin {
             .init_resource::<Queues>()
             .init_resource::<SpawnedGeneration>()
             .init_resource::<panels::NarrationState>()
+            .add_systems(Update, watch::poll_file.before(LogicSet))
             .add_systems(
                 Update,
                 (
@@ -242,6 +247,12 @@ pub fn run(opts: GuiOptions) -> AppExit {
     );
     app.add_plugins(LogicPlugin::new(state));
     app.add_plugins(scene::ViewPlugin { presenter: opts.presenter });
+    if opts.japanese {
+        app.world_mut().resource_mut::<scene::UiState>().lang = scene::Lang::Ja;
+    }
+    if let Some(m) = opts.message {
+        app.world_mut().resource_mut::<Selection>().msg = Some(MsgId(m));
+    }
     if opts.screenshot.is_some() || opts.bench_frames.is_some() {
         screenshot::add(&mut app, &opts);
     }

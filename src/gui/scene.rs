@@ -12,7 +12,7 @@ use bevy_egui::{EguiPlugin, EguiPrimaryContextPass};
 
 use crate::gui::flights::Flights;
 use crate::gui::playback::{Playback, SimState};
-use crate::gui::{Envelope, LogicSet, NodeIcon, Selection, icons, layout, overlay, panels, watch};
+use crate::gui::{Envelope, LogicSet, NodeIcon, Selection, icons, layout, overlay, panels};
 
 /// Shown (with the error) when the file given does not load at all.
 pub const EMPTY_SCENARIO: &str = r#"Scenario(name: "(no scenario loaded)", duration: "1h", nodes: [])"#;
@@ -95,7 +95,6 @@ impl Plugin for ViewPlugin {
                 Update,
                 (
                     (keyboard, mouse).before(LogicSet),
-                    watch::poll_file.before(LogicSet),
                     (dress_nodes, dress_envelopes, fit_camera, draw_scene).after(LogicSet),
                 ),
             )
