@@ -232,13 +232,18 @@ pub fn run(opts: GuiOptions) -> AppExit {
         }
     };
     let mut app = App::new();
-    let size = (1280u32, 720u32);
+    // Screenshots are taken at exactly 1280x720 pixels whatever the screen;
+    // on a real screen the window follows the system's scale factor.
+    let mut resolution = bevy::window::WindowResolution::new(1280, 720);
+    if opts.screenshot.is_some() {
+        resolution = resolution.with_scale_factor_override(1.0);
+    }
     app.add_plugins(
         DefaultPlugins
             .set(WindowPlugin {
                 primary_window: Some(Window {
                     title: format!("relaysim — {}", opts.file.display()),
-                    resolution: bevy::window::WindowResolution::new(size.0, size.1).with_scale_factor_override(1.0),
+                    resolution,
                     ..default()
                 }),
                 ..default()

@@ -407,3 +407,11 @@ fn mouse(
         view.drag_from = None;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_placeholder_scenario_for_a_broken_first_file_is_valid() {
+        assert!(crate::scenario::parse(super::EMPTY_SCENARIO, "(empty)").is_ok());
+    }
+}
