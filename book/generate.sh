@@ -156,6 +156,11 @@ for f in scenarios/history/*.ron; do
     era=$(basename "$f" .ron)
     shown "relaysim run $f" | emit "history/$era/run.txt"
     relaysim run "$f" --format json > "$tmp/$era.json"
+    if grep -q '^ *narration:' "$f"; then
+        # The era's lesson as `--narrate` prints it (the results tables after it are left out).
+        shown "relaysim run $f --narrate" | sed '/end of the narration/q' | emit "history/$era/narrate.txt"
+        shown "relaysim run $f --narrate --lang ja" | sed '/end of the narration/q' | emit "history/$era/narrate-ja.txt"
+    fi
     if [[ -n $prev ]]; then
         # What the era changed, as `diff -u` against the era before, and
         # what that did to the numbers.
@@ -270,6 +275,19 @@ if [[ $bench == yes ]]; then
                 "| `\($b[0].full_id)` | \(dur($ns)) | " +
                 (if $t and $t.Elements then "\(human(per_s($t.Elements)))elements/s" elif $t and $t.Bytes then "\(human(per_s($t.Bytes)))B/s" else "–" end) + " |"'
         done
+        # `relaysim bench` (the speed work's measurements), when this build has it.
+        if relaysim --help | grep -q '^  bench '; then
+            echo
+            echo "The speed work's own measurements (\`relaysim bench\`, release build):"
+            echo
+            echo '```text'
+            shown "relaysim bench engine"
+            echo
+            shown "relaysim bench run scenarios/history/01-open-relay.ron"
+            echo
+            shown "relaysim bench compare scenarios/history/01-open-relay.ron"
+            echo '```'
+        fi
     } | emit benchmarks.md
 fi
 

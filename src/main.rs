@@ -88,7 +88,8 @@ enum Command {
         /// Print the scenario's narration steps as they fire, then the results.
         #[arg(long)]
         narrate: bool,
-        /// Language of the narration: a code such as `en` or `ja`, or `all`.
+        /// Language of the narration: a code such as `en` or `ja` (English where a
+        /// text lacks it), or `all` for every language written.
         #[arg(long, default_value = "en", requires = "narrate")]
         lang: relaysim::narrate::Lang,
     },

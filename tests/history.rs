@@ -139,6 +139,9 @@ fn era4_smtp_auth_closes_the_leak_but_a_weak_password_is_abused() {
     assert!(e4.sources["spam-stolen-auth"].delivered > 0, "stolen password relays");
     assert!(e4.mail["spam"].via_isp_relay < e3.mail["spam"].via_isp_relay);
     assert_eq!(e4.mail["spam"].via_isp_relay, e4.sources["spam-stolen-auth"].delivered, "only the stolen account");
+    // Displacement: relaying spam software moves to the last open relay.
+    assert!(e4.mail["spam"].via_open_relay > e3.mail["spam"].via_open_relay);
+    assert!(e4.nodes["relay-univ"].relayed > e3.nodes["relay-univ"].relayed);
 }
 
 #[test]
@@ -265,6 +268,14 @@ fn the_cli_narrates_in_japanese_and_puts_steps_in_the_json() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     assert_eq!(v["narration"].as_array().unwrap().len(), 5);
     assert_eq!(v["narration"][3]["id"], "verify-on");
+    // An era through the binary, both languages at once.
+    let out = run(&["run", "scenarios/history/07-greylisting.ron", "--narrate", "--lang", "all"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let headers = text.lines().filter(|l| l.starts_with("[+") && l.contains("] step ")).count();
+    assert_eq!(headers, common::load("scenarios/history/07-greylisting.ron").narration.len());
+    assert!(!text.contains("Not reached"));
+    assert!(text.contains("[en] # Come back in five minutes") && text.contains("[ja] # 5分後にまた来てください"));
     let plain = run(&["run", "scenarios/examples/backscatter.ron", "--format", "json"]);
     let p: serde_json::Value = serde_json::from_slice(&plain.stdout).unwrap();
     assert!(p.get("narration").is_none(), "plain runs keep their JSON shape");

@@ -195,3 +195,40 @@ fn what_ifs_switch_defenses_and_refuse_what_cannot_apply() {
         Err(WhatIfError::InPast { .. })
     ));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+    /// Time triggers fire at exactly their times, in order, whatever the mix
+    /// of `At` (absolute; at once when already past) and `After` (relative).
+    #[test]
+    fn time_triggers_fire_at_their_exact_times(
+        steps in proptest::collection::vec((proptest::bool::ANY, 0u64..120), 1..8),
+        seed in 0u64..1000,
+    ) {
+        let text: Vec<String> = steps
+            .iter()
+            .enumerate()
+            .map(|(i, (abs, m))| {
+                let trig = if *abs { format!(r#"At("{m}m")"#) } else { format!(r#"After("{m}m")"#) };
+                format!(r#"Step(id: "s{i}", trigger: {trig}, title: {{"en": "T"}}, text: {{"en": "x"}}),"#)
+            })
+            .collect();
+        let s = common::parse(&world(&text.join("\n")));
+        let mut sim = Simulation::new(s, RunOptions { seed, transcripts: Some(false), trace: true });
+        let mut n = Narrator::new(&sim.scenario);
+        let fired = n.run_to(&mut sim, 6 * HOUR);
+        let mut last = 0;
+        // Steps due after the end of the run (6 h) are not reached.
+        let expected: Vec<u64> = steps
+            .iter()
+            .map(|(abs, m)| {
+                last = if *abs { (m * MINUTE).max(last) } else { last + m * MINUTE };
+                last
+            })
+            .take_while(|t| *t <= 6 * HOUR)
+            .collect();
+        let got: Vec<u64> = fired.iter().map(|f| f.at).collect();
+        proptest::prop_assert_eq!(got, expected);
+    }
+}

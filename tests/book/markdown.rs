@@ -41,8 +41,20 @@ pub fn rel(p: &Path) -> String {
 /// The text of a chapter with every `{{#include PATH}}` (and
 /// `{{#include PATH:START:END}}`, 1-based line numbers) replaced by the
 /// file's text, as mdBook's preprocessor does. A missing file is an error.
-pub fn expand(file: &Path) -> Result<String, String> {
-    expand_depth(file, &fs::read_to_string(file).map_err(|e| format!("{}: {e}", rel(file)))?, 0)
+///
+/// Also returns, for every line of the result, the line of the file it came
+/// from (an included line maps to its `{{#include}}`), so that messages name
+/// the line an author sees.
+pub fn expand(file: &Path) -> Result<(String, Vec<usize>), String> {
+    let src = fs::read_to_string(file).map_err(|e| format!("{}: {e}", rel(file)))?;
+    let mut out = Vec::new();
+    let mut lines = Vec::new();
+    for (n, line) in src.lines().enumerate() {
+        let e = expand_depth(file, line, 0)?;
+        lines.extend(std::iter::repeat_n(n + 1, e.lines().count().max(1)));
+        out.push(e);
+    }
+    Ok((out.join("\n") + "\n", lines))
 }
 
 fn expand_depth(file: &Path, text: &str, depth: u32) -> Result<String, String> {
@@ -116,11 +128,13 @@ pub struct Chapter {
     pub blocks: Vec<Block>,
     pub links: Vec<Link>,
     pub headings: Vec<Heading>,
+    /// The source line of each line of `text`.
+    source_lines: Vec<usize>,
 }
 
 impl Chapter {
     pub fn load(path: &Path) -> Chapter {
-        let text = expand(path).unwrap_or_else(|e| panic!("{e}"));
+        let (text, source_lines) = expand(path).unwrap_or_else(|e| panic!("{e}"));
         let line_of = |offset: usize| text[..offset].matches('\n').count() + 1;
         let opts = Options::ENABLE_TABLES
             | Options::ENABLE_FOOTNOTES
@@ -179,12 +193,14 @@ impl Chapter {
                 _ => {}
             }
         }
-        Chapter { path: path.to_path_buf(), text, blocks, links, headings }
+        Chapter { path: path.to_path_buf(), text, blocks, links, headings, source_lines }
     }
 
-    /// `file:line` of a line of the expanded text, for messages.
+    /// `file:line` of a line of the expanded text, for messages: the line in
+    /// the chapter's own file.
     pub fn at(&self, line: usize) -> String {
-        format!("{}:{line}", rel(&self.path))
+        let src = self.source_lines.get(line.saturating_sub(1)).copied().unwrap_or(line);
+        format!("{}:{src}", rel(&self.path))
     }
 }
 
