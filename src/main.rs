@@ -65,10 +65,10 @@ enum Command {
         actual: PathBuf,
         reference: PathBuf,
         /// Largest mean difference per channel allowed (0..1).
-        #[arg(long, default_value = "0.02")]
+        #[arg(long, default_value = "0.01")]
         max_mean: f64,
         /// Largest share of clearly different pixels allowed (0..1).
-        #[arg(long, default_value = "0.03")]
+        #[arg(long, default_value = "0.01")]
         max_pixels: f64,
     },
     /// Run a scenario headless and print the results.
