@@ -56,6 +56,12 @@ enum Command {
         /// Start in presenter mode (large fonts, high contrast).
         #[arg(long)]
         presenter: bool,
+        /// Start with the panels and the narration in Japanese.
+        #[arg(long)]
+        japanese: bool,
+        /// Open this message (number as `show --list` gives it) in the inspector.
+        #[arg(long)]
+        message: Option<u32>,
     },
     /// Compare a screenshot with a reference image (CI): fails when they differ
     /// by more than the tolerances.
@@ -65,10 +71,10 @@ enum Command {
         actual: PathBuf,
         reference: PathBuf,
         /// Largest mean difference per channel allowed (0..1).
-        #[arg(long, default_value = "0.02")]
+        #[arg(long, default_value = "0.01")]
         max_mean: f64,
         /// Largest share of clearly different pixels allowed (0..1).
-        #[arg(long, default_value = "0.03")]
+        #[arg(long, default_value = "0.01")]
         max_pixels: f64,
     },
     /// Run a scenario headless and print the results.
@@ -198,13 +204,17 @@ fn main() -> ExitCode {
     };
     match command {
         #[cfg(feature = "gui")]
-        Command::Gui { file, screenshot, after, bench_frames, presenter } => gui(relaysim::gui::GuiOptions {
-            file: file.unwrap_or_else(first_era),
-            screenshot,
-            after: after.map(|d| d.0),
-            bench_frames,
-            presenter,
-        }),
+        Command::Gui { file, screenshot, after, bench_frames, presenter, japanese, message } => {
+            gui(relaysim::gui::GuiOptions {
+                file: file.unwrap_or_else(first_era),
+                screenshot,
+                after: after.map(|d| d.0),
+                bench_frames,
+                presenter,
+                japanese,
+                message,
+            })
+        }
         #[cfg(feature = "gui")]
         Command::ImageDiff { actual, reference, max_mean, max_pixels } => {
             match relaysim::gui::imgdiff::compare_files(&actual, &reference) {

@@ -119,3 +119,71 @@ fn going_back_replays_the_same_run() {
     assert_eq!(state.sim.messages.len(), fresh.sim.messages.len());
     assert_eq!(state.sim.trace.events, fresh.sim.trace.events);
 }
+
+#[test]
+fn a_broken_file_keeps_the_last_good_scenario_and_shows_the_error_then_reloads() {
+    let dir = std::env::temp_dir().join(format!("relaysim-gui-watch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("era.ron");
+    let good = std::fs::read_to_string("scenarios/history/01-open-relay.ron").unwrap();
+    std::fs::write(&file, &good).unwrap();
+    let mut app = app(file.to_str().unwrap(), 2);
+    // The watcher looks at the file every half second (of the app's clock:
+    // 50 ms a frame here).
+    let settle = |app: &mut App| {
+        std::thread::sleep(Duration::from_millis(20));
+        for _ in 0..24 {
+            app.update();
+        }
+    };
+    settle(&mut app);
+    let name = app.world().resource::<SimState>().scenario.name.clone();
+    std::fs::write(&file, good.replace("rate: \"40/h\"", "rate: \"forty\"")).unwrap();
+    settle(&mut app);
+    let state = app.world().resource::<SimState>();
+    let err = state.error.clone().expect("the checker's message is shown");
+    assert!(err.contains("is not a rate") && err.contains("era.ron:"), "{err}");
+    assert_eq!(state.scenario.name, name, "the last good scenario stays");
+    let generation = state.generation;
+    std::fs::write(&file, good.replace("Era 1: open relays", "Era 1, edited")).unwrap();
+    settle(&mut app);
+    let state = app.world().resource::<SimState>();
+    assert!(state.error.is_none());
+    assert_eq!(state.scenario.name, "Era 1, edited");
+    assert!(state.generation > generation, "the run restarted on the new file");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn narration_steps_fire_in_order_and_going_back_unfires_them() {
+    let mut state = SimState::load(Path::new("scenarios/history/03-pop-before-smtp.ron")).unwrap();
+    let steps = state.narrator.steps().len();
+    assert!(steps >= 2, "era 3 is narrated");
+    assert!(state.advance_to_next_step());
+    assert!(state.advance_to_next_step());
+    let fired: Vec<usize> = state.narrator.fired().iter().map(|f| f.step).collect();
+    assert_eq!(&fired[..2], &[0, 1]);
+    assert!(state.clock >= state.narrator.fired()[1].at);
+    state.replay_to(0);
+    assert!(state.narrator.fired().iter().all(|f| f.at == 0), "only steps due at 0 remain");
+}
+
+#[test]
+fn a_what_if_switch_changes_the_run_and_is_replayed_when_going_back() {
+    use relaysim::scenario::Defense;
+    let path = Path::new("scenarios/history/01-open-relay.ron");
+    let mut plain = SimState::load(path).unwrap();
+    let mut switched = SimState::load(path).unwrap();
+    let hour = 3_600_000;
+    plain.advance_to(hour, usize::MAX);
+    switched.advance_to(hour, usize::MAX);
+    switched.switch("relay-a", Defense::RelayRestriction, true).unwrap();
+    plain.advance_to(3 * hour, usize::MAX);
+    switched.advance_to(3 * hour, usize::MAX);
+    assert_ne!(plain.sim.trace.events, switched.sim.trace.events, "the switch changed the run");
+    let after = switched.sim.trace.events.clone();
+    switched.replay_to(3 * hour);
+    assert_eq!(switched.sim.trace.events, after, "replayed with the switch at the same time");
+    switched.replay_to(hour / 2);
+    assert!(switched.what_ifs.is_empty(), "going back before the switch undoes it");
+}

@@ -13,6 +13,8 @@ const RING_Y: f32 = 300.0;
 const ROW: f32 = 110.0;
 /// Distance between neighbours in a row.
 const SPREAD: f32 = 175.0;
+/// Room between two groups on the ring.
+const GAP: f32 = 90.0;
 
 /// The row of a node within its group: 0 nearest the middle.
 fn row(kind: &NodeKind) -> usize {
@@ -47,10 +49,20 @@ pub fn positions(s: &Scenario) -> Vec<Vec2> {
         }
     }
     let used: Vec<usize> = (0..groups.len()).filter(|&g| !groups[g].is_empty()).collect();
+    // Each group needs room along the ring for its widest row; the ring is
+    // made long enough for all of them, and each gets an arc of its width.
+    let widths: Vec<f32> = used.iter().map(|&g| widest_row(s, &groups[g]) as f32 * SPREAD + GAP).collect();
+    let total: f32 = widths.iter().sum();
+    // Perimeter of an ellipse with radii (1.6 b, b) is about 8.2 b.
+    let b = (total / 8.2).max(RING_Y);
+    let (rx, ry) = ((1.6 * b).max(RING_X), b);
+    let mut along = 0.0;
     for (k, &g) in used.iter().enumerate() {
-        // Start at the top and go round; an ellipse suits a wide screen.
-        let a = std::f32::consts::FRAC_PI_2 - k as f32 * std::f32::consts::TAU / used.len().max(1) as f32;
-        let centre = Vec2::new(RING_X * a.cos(), RING_Y * a.sin());
+        let mid = (along + widths[k] / 2.0) / total.max(1.0);
+        along += widths[k];
+        // Start at the top and go round clockwise.
+        let a = std::f32::consts::FRAC_PI_2 - mid * std::f32::consts::TAU;
+        let centre = Vec2::new(rx * a.cos(), ry * a.sin());
         let out = if centre.length() > 1.0 { centre.normalize() } else { Vec2::Y };
         place_rows(s, &groups[g], centre - out * ROW, out, &mut pos);
     }
@@ -62,6 +74,11 @@ pub fn positions(s: &Scenario) -> Vec<Vec2> {
         }
     }
     pos
+}
+
+/// The number of nodes in the fullest row of a group.
+fn widest_row(s: &Scenario, members: &[usize]) -> usize {
+    (0..3).map(|r| members.iter().filter(|&&i| row(&s.nodes[i].kind) == r).count()).max().unwrap_or(1).max(1)
 }
 
 /// Puts `members` in rows going from `start` in direction `out`.

@@ -44,6 +44,10 @@ pub struct GuiOptions {
     pub bench_frames: Option<u32>,
     /// Start in presenter mode.
     pub presenter: bool,
+    /// Start in Japanese.
+    pub japanese: bool,
+    /// Open this message in the inspector (for screenshots of a story).
+    pub message: Option<u32>,
 }
 
 /// The node drawn for `scenario.nodes[index]`.
@@ -103,6 +107,7 @@ impl Plugin for LogicPlugin {
             .init_resource::<Queues>()
             .init_resource::<SpawnedGeneration>()
             .init_resource::<panels::NarrationState>()
+            .add_systems(Update, watch::poll_file.before(LogicSet))
             .add_systems(
                 Update,
                 (
@@ -227,13 +232,18 @@ pub fn run(opts: GuiOptions) -> AppExit {
         }
     };
     let mut app = App::new();
-    let size = (1280u32, 720u32);
+    // Screenshots are taken at exactly 1280x720 pixels whatever the screen;
+    // on a real screen the window follows the system's scale factor.
+    let mut resolution = bevy::window::WindowResolution::new(1280, 720);
+    if opts.screenshot.is_some() {
+        resolution = resolution.with_scale_factor_override(1.0);
+    }
     app.add_plugins(
         DefaultPlugins
             .set(WindowPlugin {
                 primary_window: Some(Window {
                     title: format!("relaysim — {}", opts.file.display()),
-                    resolution: bevy::window::WindowResolution::new(size.0, size.1).with_scale_factor_override(1.0),
+                    resolution,
                     ..default()
                 }),
                 ..default()
@@ -242,6 +252,12 @@ pub fn run(opts: GuiOptions) -> AppExit {
     );
     app.add_plugins(LogicPlugin::new(state));
     app.add_plugins(scene::ViewPlugin { presenter: opts.presenter });
+    if opts.japanese {
+        app.world_mut().resource_mut::<scene::UiState>().lang = scene::Lang::Ja;
+    }
+    if let Some(m) = opts.message {
+        app.world_mut().resource_mut::<Selection>().msg = Some(MsgId(m));
+    }
     if opts.screenshot.is_some() || opts.bench_frames.is_some() {
         screenshot::add(&mut app, &opts);
     }

@@ -63,11 +63,15 @@ pub fn draw(
         let Some(c) = to_screen(camera, gt, pos[i], zoom) else { continue };
         let r = icons::RADIUS / view.scale / zoom;
         let label = node.label.as_deref().unwrap_or(&node.id);
-        painter.text(c + egui::vec2(0.0, r + 3.0), egui::Align2::CENTER_TOP, label, font.clone(), text);
+        // Long labels wrap, so neighbours' names do not run into each other.
+        let galley = painter.layout(label.to_string(), font.clone(), text, 120.0 * big);
+        let at = c + egui::vec2(-galley.size().x / 2.0, r + 3.0);
+        let label_height = galley.size().y;
+        painter.galley(at, galley, text);
         if let NodeKind::Population(p) = &node.kind {
             let infected = (p.count as f64 * p.infected).round() as u64;
             painter.text(
-                c + egui::vec2(0.0, r + 18.0 * big),
+                c + egui::vec2(0.0, r + 5.0 + label_height),
                 egui::Align2::CENTER_TOP,
                 format!("× {} PCs, {} infected", p.count, infected),
                 small.clone(),
@@ -97,8 +101,15 @@ pub fn draw(
             BubbleKind::Dropped => (egui::Color32::from_rgb(160, 30, 160), "✖ "),
         };
         let fade = ((b.until - flights.now) / 0.5).clamp(0.0, 1.0) as f32;
-        let msg = format!("{prefix}{}", b.text.lines().next().unwrap_or(""));
-        let galley = painter.layout(msg, font.clone(), egui::Color32::WHITE.gamma_multiply(fade), 320.0 * big);
+        // The reply's first line, shortened: the code and the reason are what matter.
+        let first = b.text.lines().next().unwrap_or("");
+        let short: String = if first.chars().count() > 64 {
+            first.chars().take(63).chain(std::iter::once('…')).collect()
+        } else {
+            first.to_string()
+        };
+        let msg = format!("{prefix}{short}");
+        let galley = painter.layout(msg, font.clone(), egui::Color32::WHITE.gamma_multiply(fade), 220.0 * big);
         let r = icons::RADIUS / view.scale / zoom;
         let rect = egui::Rect::from_center_size(
             c - egui::vec2(0.0, r + 14.0 + galley.size().y / 2.0),

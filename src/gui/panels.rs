@@ -145,7 +145,9 @@ pub fn ui(
     }
     ctx.set_visuals(visuals);
     let lang = ui_state.lang;
-    follow_new_steps(&mut state, &mut narration, &mut view, &mut sel, &flights.positions);
+    let mut no_move = CameraView::default();
+    let camera = if ui_state.follow_focus { &mut *view } else { &mut no_move };
+    follow_new_steps(&mut state, &mut narration, camera, &mut sel, &flights.positions);
 
     // Panels live in a root Ui covering the window (egui 0.36 panels are shown in a Ui).
     let mut root = egui::Ui::new(
@@ -157,7 +159,7 @@ pub fn ui(
     if ui_state.show_stats {
         stats_panel(&mut root, &series, lang);
     }
-    egui::Panel::right("inspector").default_size(340.0).resizable(true).show(&mut root, |ui| {
+    egui::Panel::right("inspector").default_size(340.0).size_range(260.0..=520.0).resizable(true).show(&mut root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
             narration_panel(ui, &mut state, &mut playback, &mut narration, &mut view, lang);
             ui.separator();
@@ -182,6 +184,7 @@ pub fn ui(
         egui::Window::new(tr(lang, "The scenario file has errors", "シナリオファイルにエラーがあります"))
             .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
             .collapsible(false)
+            .default_width(560.0)
             .show(ctx, |ui| {
                 ui.colored_label(
                     egui::Color32::from_rgb(255, 120, 100),
@@ -451,17 +454,19 @@ fn message_inspector(ui: &mut egui::Ui, state: &SimState, id: MsgId, sel: &mut S
         }
     });
     ui.label(format!("Subject: {}", m.subject));
-    // Envelope sender and header From side by side: spam forges the second.
-    ui.columns(2, |cols| {
-        egui::Frame::group(cols[0].style()).fill(egui::Color32::from_rgb(20, 45, 70)).show(&mut cols[0], |ui| {
-            ui.strong(tr(lang, "Envelope (SMTP)", "エンベロープ (SMTP)"));
-            ui.monospace(format!("MAIL FROM:<{}>", m.mail_from));
-            ui.monospace(format!("RCPT TO:<{}>", m.rcpt));
-        });
-        egui::Frame::group(cols[1].style()).fill(egui::Color32::from_rgb(60, 45, 20)).show(&mut cols[1], |ui| {
-            ui.strong(tr(lang, "Header (what the reader sees)", "ヘッダ (読み手に見える)"));
-            ui.monospace(format!("From: {}", m.header_from));
-        });
+    // Envelope sender and header From in two boxes of their own colour: spam
+    // forges the second, and servers only ever see the first.
+    let mono = |t: String| egui::Label::new(egui::RichText::new(t).monospace()).wrap_mode(egui::TextWrapMode::Wrap);
+    egui::Frame::group(ui.style()).fill(egui::Color32::from_rgb(20, 45, 70)).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.strong(tr(lang, "Envelope (SMTP: what servers check)", "エンベロープ (SMTP: サーバが見るもの)"));
+        ui.add(mono(format!("MAIL FROM:<{}>", m.mail_from)));
+        ui.add(mono(format!("RCPT TO:<{}>", m.rcpt)));
+    });
+    egui::Frame::group(ui.style()).fill(egui::Color32::from_rgb(60, 45, 20)).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.strong(tr(lang, "Header (what the reader sees)", "ヘッダ (読み手に見えるもの)"));
+        ui.add(mono(format!("From: {}", m.header_from)));
     });
     if m.forged {
         ui.colored_label(reply_colour("5"), tr(lang, "⚠ forged sender", "⚠ 送信者が詐称されています"));
@@ -494,7 +499,11 @@ fn message_inspector(ui: &mut egui::Ui, state: &SimState, id: MsgId, sel: &mut S
         },
     );
     for (i, h) in m.hops.iter().enumerate() {
-        let title = format!("Hop {}: {} → {} :{}  {}", i + 1, name(h.from), name(h.to), h.port, h.result);
+        let mut result = h.result.clone();
+        if result.chars().count() > 48 {
+            result = result.chars().take(47).chain(std::iter::once('…')).collect();
+        }
+        let title = format!("Hop {}: {} → {} :{}  {}", i + 1, name(h.from), name(h.to), h.port, result);
         egui::CollapsingHeader::new(egui::RichText::new(title).color(reply_colour(&h.result)))
             .id_salt(("hop", i))
             .default_open(i + 1 == m.hops.len())

@@ -45,6 +45,9 @@ pub fn add(app: &mut App, opts: &GuiOptions) {
         render.add_systems(ExtractSchedule, copy_pipeline_state);
     }
     let Some(path) = opts.screenshot.clone() else { return };
+    if let Some(mut ui) = app.world_mut().get_resource_mut::<crate::gui::scene::UiState>() {
+        ui.follow_focus = false;
+    }
     app.insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs_f64(1.0 / 30.0)))
         .insert_resource(Plan {
             path: Some(path),

@@ -54,7 +54,7 @@ pub struct Scenario {
     #[serde(default)]
     pub traffic: Vec<Source>,
     /// A lesson's ordered steps, shown as the run advances (see [`Step`]).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub narration: Vec<Step>,
 }
 
