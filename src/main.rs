@@ -97,6 +97,10 @@ enum Command {
         seed: Option<u64>,
         #[arg(long)]
         until: Option<Duration>,
+        /// Apply the narration's actions (sent mails, switched defenses), as
+        /// `run --narrate` does, so message numbers match a narrated run.
+        #[arg(long)]
+        narrate: bool,
     },
 }
 
@@ -170,13 +174,17 @@ fn main() -> ExitCode {
         Command::Compare { files, replications, seed, jobs, out, set, sweep } => {
             compare(files, replications, seed, jobs, out, set, sweep)
         }
-        Command::Show { file, message, seed, until, list, source } => {
+        Command::Show { file, message, seed, until, list, source, narrate } => {
             let s = match load(&file) {
                 Ok(s) => s,
                 Err(code) => return code,
             };
             let opts = RunOptions { seed: seed.unwrap_or(s.seed), transcripts: Some(true), trace: false };
-            let sim = relaysim::run(s, opts, until.map(|d| d.0));
+            let sim = if narrate {
+                relaysim::narrate::run(s, opts, until.map(|d| d.0), &relaysim::narrate::Lang::One("en".into())).sim
+            } else {
+                relaysim::run(s, opts, until.map(|d| d.0))
+            };
             if list {
                 emit(&inspect::list(&sim, source.as_deref()));
                 return ExitCode::SUCCESS;
