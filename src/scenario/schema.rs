@@ -40,7 +40,8 @@ pub struct Scenario {
     /// The default seed (the command line's `--seed` overrides it).
     #[serde(default)]
     pub seed: u64,
-    /// Keep every hop's SMTP dialogue (turn off for large statistical runs).
+    /// Keep every hop's SMTP dialogue and the trace headers servers add
+    /// (turn off for large statistical runs: counts are the same either way).
     #[serde(default = "yes")]
     pub transcripts: bool,
     #[serde(default)]
