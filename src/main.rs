@@ -145,6 +145,10 @@ enum Command {
         seed: Option<u64>,
         #[arg(long)]
         until: Option<Duration>,
+        /// Apply the narration's actions (sent mails, switched defenses), as
+        /// `run --narrate` does, so message numbers match a narrated run.
+        #[arg(long)]
+        narrate: bool,
     },
     /// Write the generated benchmark world (issue 7) as a scenario file.
     GenerateBench(bench_cli::GenerateArgs),
@@ -288,13 +292,17 @@ fn main() -> ExitCode {
         }
         Command::GenerateBench(args) => bench_cli::generate(args),
         Command::Bench { what } => bench_cli::bench(what),
-        Command::Show { file, message, seed, until, list, source } => {
+        Command::Show { file, message, seed, until, list, source, narrate } => {
             let s = match load(&file) {
                 Ok(s) => s,
                 Err(code) => return code,
             };
             let opts = RunOptions { seed: seed.unwrap_or(s.seed), transcripts: Some(true), trace: false };
-            let sim = relaysim::run(s, opts, until.map(|d| d.0));
+            let sim = if narrate {
+                relaysim::narrate::run(s, opts, until.map(|d| d.0), &relaysim::narrate::Lang::One("en".into())).sim
+            } else {
+                relaysim::run(s, opts, until.map(|d| d.0))
+            };
             if list {
                 emit(&inspect::list(&sim, source.as_deref()));
                 return ExitCode::SUCCESS;
