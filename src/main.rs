@@ -1,4 +1,5 @@
-//! The command line: `relaysim run | check | show`.
+//! The command line: `relaysim` (the classroom GUI on the history tour),
+//! `relaysim gui FILE`, and `run | check | show | compare`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,6 +11,8 @@ use relaysim::sim::{MsgId, RunOptions, inspect};
 use relaysim::stats::Report;
 use relaysim::units::Duration;
 
+mod bench_cli;
+
 #[derive(Parser)]
 #[command(
     name = "relaysim",
@@ -17,8 +20,9 @@ use relaysim::units::Duration;
     about = "An educational SMTP network simulator: relays, spam, and the defenses that fought it"
 )]
 struct Cli {
+    /// Without a command: the classroom GUI on the history tour (era 1).
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -29,6 +33,38 @@ enum Format {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Open a scenario in the classroom GUI (watch mail hop; inspect any message).
+    #[cfg(feature = "gui")]
+    Gui {
+        /// The scenario file (default: era 1 of the history tour).
+        file: Option<PathBuf>,
+        /// Save a screenshot to this PNG file and exit.
+        #[arg(long)]
+        screenshot: Option<PathBuf>,
+        /// With --screenshot: advance the simulation this far first (e.g. "2h").
+        #[arg(long)]
+        after: Option<Duration>,
+        /// Measure frame time over this many frames with 2,000 messages in flight, print it and exit.
+        #[arg(long)]
+        bench_frames: Option<u32>,
+        /// Start in presenter mode (large fonts, high contrast).
+        #[arg(long)]
+        presenter: bool,
+    },
+    /// Compare a screenshot with a reference image (CI): fails when they differ
+    /// by more than the tolerances.
+    #[cfg(feature = "gui")]
+    #[command(hide = true)]
+    ImageDiff {
+        actual: PathBuf,
+        reference: PathBuf,
+        /// Largest mean difference per channel allowed (0..1).
+        #[arg(long, default_value = "0.02")]
+        max_mean: f64,
+        /// Largest share of clearly different pixels allowed (0..1).
+        #[arg(long, default_value = "0.03")]
+        max_pixels: f64,
+    },
     /// Run a scenario headless and print the results.
     Run {
         file: PathBuf,
@@ -46,7 +82,8 @@ enum Command {
         /// Print the scenario's narration steps as they fire, then the results.
         #[arg(long)]
         narrate: bool,
-        /// Language of the narration: a code such as `en` or `ja`, or `all`.
+        /// Language of the narration: a code such as `en` or `ja` (English where a
+        /// text lacks it), or `all` for every language written.
         #[arg(long, default_value = "en", requires = "narrate")]
         lang: relaysim::narrate::Lang,
     },
@@ -97,6 +134,13 @@ enum Command {
         #[arg(long)]
         until: Option<Duration>,
     },
+    /// Write the generated benchmark world (issue 7) as a scenario file.
+    GenerateBench(bench_cli::GenerateArgs),
+    /// Measure speed and memory: the engine, a whole run, compare's scaling.
+    Bench {
+        #[command(subcommand)]
+        what: bench_cli::BenchCommand,
+    },
 }
 
 /// Writes to stdout; a closed pipe (`relaysim … | head`) ends the program quietly.
@@ -118,9 +162,64 @@ fn load(file: &Path) -> Result<scenario::Scenario, ExitCode> {
     })
 }
 
+/// Era 1 of the history tour, wherever the program is started from.
+#[cfg(feature = "gui")]
+fn first_era() -> PathBuf {
+    relaysim::gui::panels::history_files()
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| PathBuf::from("scenarios/history/01-open-relay.ron"))
+}
+
+#[cfg(feature = "gui")]
+fn gui(opts: relaysim::gui::GuiOptions) -> ExitCode {
+    match relaysim::gui::run(opts) {
+        bevy::app::AppExit::Success => ExitCode::SUCCESS,
+        bevy::app::AppExit::Error(code) => ExitCode::from(code.get()),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
+    let Some(command) = cli.command else {
+        #[cfg(feature = "gui")]
+        return gui(relaysim::gui::GuiOptions { file: first_era(), ..Default::default() });
+        #[cfg(not(feature = "gui"))]
+        {
+            eprintln!("this build has no GUI (feature `gui`); try `relaysim run FILE` or `relaysim --help`");
+            return ExitCode::from(2);
+        }
+    };
+    match command {
+        #[cfg(feature = "gui")]
+        Command::Gui { file, screenshot, after, bench_frames, presenter } => gui(relaysim::gui::GuiOptions {
+            file: file.unwrap_or_else(first_era),
+            screenshot,
+            after: after.map(|d| d.0),
+            bench_frames,
+            presenter,
+        }),
+        #[cfg(feature = "gui")]
+        Command::ImageDiff { actual, reference, max_mean, max_pixels } => {
+            match relaysim::gui::imgdiff::compare_files(&actual, &reference) {
+                Ok(d) => {
+                    emit(&format!(
+                        "mean difference {:.4} (max {max_mean}), pixels differing {:.4} (max {max_pixels})\n",
+                        d.mean, d.pixels
+                    ));
+                    if d.mean <= max_mean && d.pixels <= max_pixels {
+                        ExitCode::SUCCESS
+                    } else {
+                        eprintln!("{} differs from {}", actual.display(), reference.display());
+                        ExitCode::from(1)
+                    }
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         Command::Run { file, seed, until, format, no_transcripts, narrate, lang } => {
             let s = match load(&file) {
                 Ok(s) => s,
@@ -169,6 +268,8 @@ fn main() -> ExitCode {
         Command::Compare { files, replications, seed, jobs, out, set, sweep } => {
             compare(files, replications, seed, jobs, out, set, sweep)
         }
+        Command::GenerateBench(args) => bench_cli::generate(args),
+        Command::Bench { what } => bench_cli::bench(what),
         Command::Show { file, message, seed, until, list, source } => {
             let s = match load(&file) {
                 Ok(s) => s,

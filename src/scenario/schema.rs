@@ -40,7 +40,8 @@ pub struct Scenario {
     /// The default seed (the command line's `--seed` overrides it).
     #[serde(default)]
     pub seed: u64,
-    /// Keep every hop's SMTP dialogue (turn off for large statistical runs).
+    /// Keep every hop's SMTP dialogue and the trace headers servers add
+    /// (turn off for large statistical runs: counts are the same either way).
     #[serde(default = "yes")]
     pub transcripts: bool,
     #[serde(default)]
@@ -711,8 +712,9 @@ pub enum Trigger {
     Greylisted(Match),
     /// A server accepts a matching message (`node`: the server), e.g. a relay.
     Accepted(Match),
-    /// A server refuses a matching message in one attempt, temporarily or for
-    /// good (`node`: the server); the sender may try again.
+    /// One delivery attempt of a matching message fails: a server refuses it
+    /// (4xx or 5xx) or the connection fails (`node`: the server tried); the
+    /// sender may try again.
     Refused(Match),
     /// A server generates a bounce; the match is on the bounce itself, so
     /// `Match(class: Backscatter)` is the first bounce to a forged sender.

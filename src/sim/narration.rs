@@ -8,6 +8,19 @@
 //! built with `RunOptions { trace: true, .. }`) from where the previous step
 //! fired; message triggers look at the named message's fate. Nothing here
 //! draws a random number: a narrated run is as reproducible as any other.
+//!
+//! Two ways to drive it:
+//! - headless, to the end: `narrator.run_to(&mut sim, end)` returns every
+//!   step fired (what `relaysim run --narrate` prints);
+//! - step by step (a GUI): `narrator.advance(&mut sim, limit)` runs the
+//!   simulation only until the next step fires (or `limit`), so the lesson can
+//!   stop there; or run the simulation yourself and call `narrator.poll(&mut
+//!   sim)` after each slice (in a loop: several steps may be due at once).
+//!
+//! A fired step's action (send a mail, switch a defense) is applied by the
+//! narrator itself, through [`Simulation::send_mail`], [`Simulation::send_spam`]
+//! and [`Simulation::set_defense`] (the GUI's what-if switches call the last
+//! one directly). `Pause` only sets [`Fired::pause`]: pausing is the driver's job.
 
 use std::collections::BTreeMap;
 
@@ -35,6 +48,7 @@ pub struct Fired {
 }
 
 /// Drives the narration of one run.
+#[derive(Debug, Clone)]
 pub struct Narrator {
     steps: Vec<Step>,
     source_ids: Vec<String>,

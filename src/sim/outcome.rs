@@ -62,6 +62,35 @@ impl Simulation {
     /// delivers to a mailbox, or queues the message for its next hop.
     fn accept(&mut self, s: &Session, n: usize, t: SimTime) {
         let id = s.msg;
+        // Trace headers are read only in a message's story, which keeps
+        // transcripts: statistical runs skip writing them.
+        if self.keep_transcripts {
+            self.add_trace_headers(s, n, t);
+        }
+        let node = &self.nodes[n];
+        let m = &self.messages[id.0 as usize];
+        let local = node.is_local_domain(m.rcpt_domain());
+        let delivers_here = matches!(node.kind, NodeKind::MailboxServer(_)) || (local && node.mailbox_node.is_none());
+        let m = &mut self.messages[id.0 as usize];
+        m.holder = Holder::Node(n);
+        m.attempts = 0;
+        m.held_since = t;
+        self.nodes[n].counters.accepted += 1;
+        self.nodes[n].counters.bytes_in += s.client.bytes as u64;
+        if delivers_here {
+            self.deliver_locally(id, n, t);
+            return;
+        }
+        if !local {
+            self.nodes[n].counters.relayed += 1;
+        }
+        self.queue.schedule_in(0, Event::Attempt(id));
+    }
+
+    /// `Received:` (and `Received-SPF:`, `Authentication-Results:`,
+    /// `X-Greylist:`) added by server `n` on accepting the message.
+    fn add_trace_headers(&mut self, s: &Session, n: usize, t: SimTime) {
+        let id = s.msg;
         let rdns = self.server_at(s.client_ip).map_or("unknown".to_string(), |x| x.hostname.clone());
         let stamp = date(self, t);
         let node = &self.nodes[n];
@@ -99,25 +128,10 @@ impl Simulation {
         if let Some(secs) = s.server.greylist_delay {
             added.push(format!("X-Greylist: delayed {secs} seconds by postgrey-1.37 at {}; {stamp}", node.hostname));
         }
-        let local = node.is_local_domain(m.rcpt_domain());
-        let delivers_here = matches!(node.kind, NodeKind::MailboxServer(_)) || (local && node.mailbox_node.is_none());
         let m = &mut self.messages[id.0 as usize];
         for (k, h) in added.into_iter().enumerate() {
             m.headers.insert(k, h);
         }
-        m.holder = Holder::Node(n);
-        m.attempts = 0;
-        m.held_since = t;
-        self.nodes[n].counters.accepted += 1;
-        self.nodes[n].counters.bytes_in += s.client.bytes as u64;
-        if delivers_here {
-            self.deliver_locally(id, n, t);
-            return;
-        }
-        if !local {
-            self.nodes[n].counters.relayed += 1;
-        }
-        self.queue.schedule_in(0, Event::Attempt(id));
     }
 
     /// Delivery into a mailbox of the node that holds the message.
@@ -129,7 +143,9 @@ impl Simulation {
         if let Some((from, to)) = forward.cloned()
             && m.forwarded < 5
         {
-            m.headers.insert(0, format!("Delivered-To: {from}"));
+            if self.keep_transcripts {
+                m.headers.insert(0, format!("Delivered-To: {from}"));
+            }
             m.rcpt = to;
             m.forwarded += 1;
             m.holder = Holder::Node(n);
@@ -140,8 +156,12 @@ impl Simulation {
             return;
         }
         if self.nodes[n].mailboxes.contains(&m.rcpt) {
-            m.headers.insert(0, format!("Return-Path: <{}>", m.mail_from));
+            if self.keep_transcripts {
+                m.headers.insert(0, format!("Return-Path: <{}>", m.mail_from));
+            }
             m.fate = Fate::Delivered { at: t, node: n };
+            self.finished += 1;
+            self.compact(id);
             self.nodes[n].counters.delivered += 1;
             self.trace.push(t, TraceEvent::Delivered { msg: id, node: n });
         } else {
@@ -195,41 +215,55 @@ impl Simulation {
         if m.mail_from.is_empty() {
             m.fate =
                 if permanent { Fate::Rejected { at: t, node: Some(n), reason } } else { Fate::Lost { at: t, reason } };
+            self.finished += 1;
+            self.compact(id);
             let ev = if permanent { TraceEvent::Rejected { msg: id } } else { TraceEvent::Lost { msg: id } };
             self.trace.push(t, ev);
             return;
         }
         m.fate = Fate::Rejected { at: t, node: Some(n), reason };
+        self.finished += 1;
         let class = if m.forged { MailClass::Backscatter } else { MailClass::Bounce };
         let (to, orig_subject) = (m.mail_from.clone(), m.subject.clone());
         let bid = MsgId(self.messages.len() as u32);
         let host = &self.nodes[n].hostname;
-        let mut b = Message::new(
-            bid,
-            class,
-            None,
-            String::new(),
-            to,
-            format!("MAILER-DAEMON@{host}"),
-            format!("Undelivered Mail Returned to Sender ({orig_subject})"),
-            false,
-            t,
-            n,
-            0,
-        );
+        let (from, subject) = if self.keep_transcripts {
+            (format!("MAILER-DAEMON@{host}"), format!("Undelivered Mail Returned to Sender ({orig_subject})"))
+        } else {
+            (String::new(), String::new())
+        };
+        let mut b = Message::new(bid, class, None, String::new(), to, from, subject, false, t, n, 0);
         b.bounce_of = Some(id);
         b.holder = Holder::Node(n);
         self.messages.push(b);
         self.nodes[n].counters.bounces_sent += 1;
         self.trace.push(t, TraceEvent::Bounced { msg: id, bounce: bid, node: n });
         self.queue.schedule_in(0, Event::Attempt(bid));
+        self.compact(id);
+    }
+
+    /// Compact storage of a message that reached its final state in a run
+    /// without transcripts: only what reports read is kept (class, source,
+    /// recipient, fate, hops without dialogue). A large run holds millions of
+    /// finished messages and only a few thousand in flight.
+    fn compact(&mut self, id: MsgId) {
+        if self.keep_transcripts {
+            return;
+        }
+        let m = &mut self.messages[id.0 as usize];
+        for s in [&mut m.mail_from, &mut m.header_from, &mut m.subject] {
+            *s = String::new();
+        }
+        m.headers = Vec::new();
+        m.hops.shrink_to_fit();
     }
 
     /// The originator's own handling: a mail client's outbox, or spam software.
     fn sender_failure(&mut self, id: MsgId, outcome: Outcome, t: SimTime, server: Option<usize>) {
         let m = &self.messages[id.0 as usize];
-        let source = m.source.map(|s| self.scenario.traffic[s].clone());
-        let retry = match (&self.nodes[m.origin].kind, &source) {
+        let traffic = std::sync::Arc::clone(&self.traffic);
+        let source = m.source.map(|s| &traffic[s]);
+        let retry = match (&self.nodes[m.origin].kind, source) {
             (_, Some(Source::Spam(sp))) => {
                 let relays = sp.strategy.relays().len();
                 if !m.direct && relays > 0 {
@@ -303,6 +337,8 @@ impl Simulation {
         };
         self.trace.push(t, ev);
         self.messages[id.0 as usize].fate = fate;
+        self.finished += 1;
+        self.compact(id);
     }
 }
 

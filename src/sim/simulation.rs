@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
 use super::defense::greylist::Verdict as GreyVerdict;
 use super::defense::{auth, spf_check};
@@ -97,8 +98,15 @@ pub struct Simulation {
     pub(crate) queue: EventQueue<Event>,
     pub(crate) sessions: Vec<Option<Session>>,
     pub(crate) free_sessions: Vec<u32>,
+    /// Scratch space for the routers on a connection's path.
+    via_scratch: Vec<usize>,
     pub messages: Vec<Message>,
+    /// Messages in a final state (delivered, rejected, lost).
+    pub(crate) finished: u64,
     sources: Vec<SourceRt>,
+    /// The scenario's traffic sources, shared so that handling a mail never
+    /// copies a source (and its recipient lists).
+    pub(crate) traffic: Arc<[Source]>,
     pub(crate) keep_transcripts: bool,
     pub trace: Trace,
 }
@@ -149,7 +157,7 @@ impl ServerEnv for Env<'_> {
     fn spf(&mut self, ip: Ipv4Addr, helo: &str, mail_from: &str) -> Option<(SpfResult, SpfAction)> {
         let cfg = self.nodes[self.n].kind.mail_server()?.spf.clone()?;
         let result = spf::check_mail_from(self.dns, spf_check::ip(ip), mail_from, helo);
-        *self.nodes[self.n].counters.spf.entry(result.as_str().to_string()).or_default() += 1;
+        bump(&mut self.nodes[self.n].counters.spf, result.as_str());
         let action = match &result {
             SpfResult::Fail { .. } => cfg.on_fail,
             SpfResult::SoftFail => cfg.on_softfail,
@@ -252,6 +260,7 @@ impl Simulation {
             sources.push(rt);
         }
         let keep_transcripts = opts.transcripts.unwrap_or(scenario.transcripts);
+        let traffic: Arc<[Source]> = scenario.traffic.clone().into();
         Simulation {
             scenario,
             seed,
@@ -263,8 +272,11 @@ impl Simulation {
             queue,
             sessions: Vec::new(),
             free_sessions: Vec::new(),
+            via_scratch: Vec::new(),
             messages: Vec::new(),
+            finished: 0,
             sources,
+            traffic,
             keep_transcripts,
             trace: Trace::new(opts.trace),
         }
@@ -277,6 +289,11 @@ impl Simulation {
     /// Events handled so far.
     pub fn events(&self) -> u64 {
         self.queue.popped()
+    }
+
+    /// Messages created and not yet in a final state.
+    pub fn in_flight(&self) -> u64 {
+        self.messages.len() as u64 - self.finished
     }
 
     /// Runs every event up to and including time `end`, then sets the clock there.
@@ -323,12 +340,13 @@ impl Simulation {
     // ----- traffic --------------------------------------------------------
 
     fn inject(&mut self, src: usize, t: SimTime) {
-        let source = self.scenario.traffic[src].clone();
+        let traffic = Arc::clone(&self.traffic);
+        let source = &traffic[src];
         let rt = &mut self.sources[src];
         let id = MsgId(self.messages.len() as u32);
         // Every draw is made whatever the defenses do, in a fixed order, so the
         // same seed sends the same mails in every scenario (common random numbers).
-        let msg = match &source {
+        let msg = match source {
             Source::Legit(l) => {
                 let origin = self.node_by_id.get(&l.from).copied().unwrap_or(0);
                 let (host, from) = match &self.nodes[origin].kind {
@@ -341,7 +359,12 @@ impl Simulation {
                     _ => (0, l.sender.clone().unwrap_or_else(|| format!("noreply@{}", self.nodes[origin].hostname))),
                 };
                 let rcpt = l.to[rng::index(&mut rt.rng, l.to.len())].clone();
-                let subject = l.subject.clone().unwrap_or_else(|| format!("Message {} from {}", id.0, from));
+                // Content is kept only with transcripts (statistics never read it).
+                let subject = match &l.subject {
+                    _ if !self.keep_transcripts => String::new(),
+                    Some(s) => s.clone(),
+                    None => format!("Message {} from {}", id.0, from),
+                };
                 let mut m = Message::new(
                     id,
                     MailClass::Legit,
@@ -392,7 +415,11 @@ impl Simulation {
                     s.forged_from[rng::index(&mut rt.rng, s.forged_from.len())].replace("{rand}", &format!("{tag:06}"));
                 let rcpt = s.to[rng::index(&mut rt.rng, s.to.len())].clone();
                 let relay_start = rng::index(&mut rt.rng, 1 << 16) as u16;
-                let subject = s.subject.clone().unwrap_or_else(|| "Cheap meds, best prices!!!".into());
+                let subject = match &s.subject {
+                    _ if !self.keep_transcripts => String::new(),
+                    Some(s) => s.clone(),
+                    None => "Cheap meds, best prices!!!".into(),
+                };
                 let mut m = Message::new(
                     id,
                     MailClass::Spam,
@@ -549,26 +576,27 @@ impl Simulation {
             port: 25,
             credentials: None,
         };
-        if let Some(mc) = self.mail_client_of(id).cloned() {
-            if let Some(pop) = &mc.pop
-                && !pop.send_first
-            {
+        let client = self.mail_client_of(id).map(|mc| {
+            let pop_first = mc.pop.as_ref().filter(|p| !p.send_first).map(|p| self.index_of(&p.server));
+            (pop_first, self.index_of(&mc.server), mc.port, mc.auth.clone())
+        });
+        if let Some((pop_first, server, port, auth)) = client {
+            if let Some(pop) = pop_first {
                 // Receive first, then send: the POP3 login comes before SMTP.
-                let server = self.index_of(&pop.server);
-                self.pop_login(id, server, client_ip, t);
+                self.pop_login(id, pop, client_ip, t);
             }
             plan.ehlo = match &self.nodes[origin].kind {
                 NodeKind::Population(_) => format!("PC-{host}"),
                 _ => self.nodes[origin].hostname.clone(),
             };
-            plan.targets = self.node_target(self.index_of(&mc.server));
-            plan.port = mc.port;
+            plan.targets = self.node_target(server);
+            plan.port = port;
             plan.credentials =
-                mc.auth.map(|c| Credentials { user: c.user.replace("{i}", &host.to_string()), password: c.password });
+                auth.map(|c| Credentials { user: c.user.replace("{i}", &host.to_string()), password: c.password });
             return plan;
         }
-        let source = m.source.map(|s| self.scenario.traffic[s].clone());
-        let Some(Source::Spam(sp)) = source else { return plan };
+        let traffic = Arc::clone(&self.traffic);
+        let Some(Source::Spam(sp)) = m.source.map(|s| &traffic[s]) else { return plan };
         // Ratware greets with the forged sender's domain (or its own name on a spammer's server).
         plan.ehlo = match &self.nodes[origin].kind {
             NodeKind::SpammerServer(_) => self.nodes[origin].hostname.clone(),
@@ -623,7 +651,9 @@ impl Simulation {
             transcript: Vec::new(),
         };
         let to_ip = hop.to_ip;
-        self.messages[id.0 as usize].hops.push(hop);
+        let hops = &mut self.messages[id.0 as usize].hops;
+        hops.reserve_exact(1); // most messages make one or two hops
+        hops.push(hop);
         let lines = [
             ('*', format!("connected to {to_ip}:110 from {ip}")),
             ('S', "+OK POP3 server ready".to_string()),
@@ -637,6 +667,15 @@ impl Simulation {
         for (who, text) in lines {
             self.line(id, t, who, text);
         }
+    }
+
+    /// The path a connection from node `a` to node `b` takes (the GUI draws
+    /// messages along it); `None` when the two are not connected.
+    pub fn route(&mut self, a: usize, b: usize) -> Option<crate::sim::topology::Route> {
+        if a >= self.nodes.len() || b >= self.nodes.len() {
+            return None;
+        }
+        self.topo.route(a, b).cloned()
     }
 
     /// The index of a node id (validated scenarios only name existing nodes).
@@ -659,6 +698,14 @@ impl Simulation {
         }
     }
 
+    /// [`Self::line`] that builds its text only when transcripts are kept:
+    /// statistical runs format nothing on the hot path.
+    fn line_with(&mut self, id: MsgId, t: SimTime, who: char, text: impl FnOnce() -> String) {
+        if self.keep_transcripts {
+            self.line(id, t, who, text());
+        }
+    }
+
     fn session_step(&mut self, sid: u32, t: SimTime) {
         let Some(mut s) = self.sessions.get_mut(sid as usize).and_then(Option::take) else {
             return;
@@ -667,17 +714,19 @@ impl Simulation {
         match pending {
             Pending::Connect => self.connect(sid, &mut s, t),
             Pending::Reply(reply) => {
-                for l in reply.lines() {
-                    self.line(s.msg, t, 'S', l);
+                if self.keep_transcripts {
+                    for l in reply.lines() {
+                        self.line(s.msg, t, 'S', l);
+                    }
                 }
                 if !reply.is_positive() {
                     let reason = server::refusal_reason(&reply);
                     let server = s.targets[s.target].0;
-                    *self.nodes[server].counters.refused.entry(reason.to_string()).or_default() += 1;
+                    bump(&mut self.nodes[server].counters.refused, reason);
                 }
                 match s.client.on_reply(&reply) {
                     Action::Send(cmd) => {
-                        self.line(s.msg, t, 'C', cmd.to_string());
+                        self.line_with(s.msg, t, 'C', || cmd.to_string());
                         let server_node = s.targets[s.target].0;
                         if matches!(cmd, Command::Content { .. }) {
                             s.queue_id = queue_id(s.msg, server_node, t);
@@ -689,8 +738,8 @@ impl Simulation {
                     }
                     Action::QuitWith(outcome) => {
                         if reply.code != 421 {
-                            self.line(s.msg, t, 'C', "QUIT".into());
-                            self.line(s.msg, t + s.rtt, 'S', Reply::bye().to_string());
+                            self.line_with(s.msg, t, 'C', || "QUIT".into());
+                            self.line_with(s.msg, t + s.rtt, 'S', || Reply::bye().to_string());
                         }
                         self.finish(sid, s, outcome, t);
                         return;
@@ -710,7 +759,9 @@ impl Simulation {
     fn connect(&mut self, sid: u32, s: &mut Session, t: SimTime) {
         let (server, ip) = s.targets[s.target];
         let from_ip = s.client_ip;
-        self.messages[s.msg.0 as usize].hops.push(Hop {
+        let hops = &mut self.messages[s.msg.0 as usize].hops;
+        hops.reserve_exact(1); // most messages make one or two hops
+        hops.push(Hop {
             from: s.client_node,
             to: server,
             from_ip,
@@ -723,42 +774,48 @@ impl Simulation {
             transcript: Vec::new(),
         });
         self.trace.push(t, TraceEvent::HopStarted { msg: s.msg, from: s.client_node, to: server });
-        let Some(route) = self.topo.route(s.client_node, server).cloned() else {
-            self.line(s.msg, t, '*', format!("connect to {ip}:{}: No route to host", s.port));
-            s.pending = Pending::Finish(Outcome::ConnectFailed { reason: "No route to host".into(), blocked_by: None });
-            self.queue.schedule_in(0, Event::Step(sid));
-            return;
-        };
-        s.rtt = (2 * route.one_way_ms).max(1);
-        for &r in &route.via {
-            if !matches!(self.nodes[r].kind, NodeKind::Router(_)) {
+        let mut via = std::mem::take(&mut self.via_scratch);
+        let found = self.topo.path(s.client_node, server, &mut via);
+        // Every router on the path inspects the SYN; the first to drop it wins.
+        let mut dropped_by = None;
+        for &r in &via {
+            if found.is_none() || !matches!(self.nodes[r].kind, NodeKind::Router(_)) {
                 continue;
             }
             let verdict = router::inspect(&self.nodes[r].filters, from_ip, ip, s.port);
             self.nodes[r].counters.connections_seen += 1;
             if verdict == Verdict::Drop {
                 self.nodes[r].counters.dropped += 1;
-                let name = self.nodes[r].id.clone();
-                self.line(s.msg, t, '*', format!("SYN to {ip}:{} dropped by router {name}", s.port));
-                self.line(
-                    s.msg,
-                    t + CONNECT_TIMEOUT_MS,
-                    '*',
-                    format!("connect to {ip}:{}: Connection timed out", s.port),
-                );
-                self.trace.push(t, TraceEvent::Dropped { msg: s.msg, router: r });
-                s.pending = Pending::Finish(Outcome::ConnectFailed {
-                    reason: format!("connection timed out (dropped by {name})"),
-                    blocked_by: Some(r),
-                });
-                self.queue.schedule_in(CONNECT_TIMEOUT_MS, Event::Step(sid));
-                return;
+                dropped_by = Some(r);
+                break;
             }
+        }
+        self.via_scratch = via;
+        let Some(one_way_ms) = found else {
+            self.line_with(s.msg, t, '*', || format!("connect to {ip}:{}: No route to host", s.port));
+            s.pending = Pending::Finish(Outcome::ConnectFailed { reason: "No route to host".into(), blocked_by: None });
+            self.queue.schedule_in(0, Event::Step(sid));
+            return;
+        };
+        s.rtt = (2 * one_way_ms).max(1);
+        if let Some(r) = dropped_by {
+            let name = self.nodes[r].id.clone();
+            self.line_with(s.msg, t, '*', || format!("SYN to {ip}:{} dropped by router {name}", s.port));
+            self.line_with(s.msg, t + CONNECT_TIMEOUT_MS, '*', || {
+                format!("connect to {ip}:{}: Connection timed out", s.port)
+            });
+            self.trace.push(t, TraceEvent::Dropped { msg: s.msg, router: r });
+            s.pending = Pending::Finish(Outcome::ConnectFailed {
+                reason: format!("connection timed out (dropped by {name})"),
+                blocked_by: Some(r),
+            });
+            self.queue.schedule_in(CONNECT_TIMEOUT_MS, Event::Step(sid));
+            return;
         }
         let node = &self.nodes[server];
         if !node.listens(s.port) {
             // Nothing listens there: the TCP RST comes back at once.
-            self.line(s.msg, t + s.rtt, '*', format!("connect to {ip}:{}: Connection refused", s.port));
+            self.line_with(s.msg, t + s.rtt, '*', || format!("connect to {ip}:{}: Connection refused", s.port));
             s.pending =
                 Pending::Finish(Outcome::ConnectFailed { reason: "Connection refused".into(), blocked_by: None });
             self.queue.schedule_in(s.rtt, Event::Step(sid));
@@ -772,9 +829,19 @@ impl Simulation {
         // A server with a submission port has TLS configured, so it offers STARTTLS.
         s.server.tls_available = node.ports.iter().any(|p| *p == 587 || *p == 465);
         self.nodes[server].counters.sessions_in += 1;
-        self.line(s.msg, t, '*', format!("connected to {ip}:{} from {from_ip}", s.port));
+        self.line_with(s.msg, t, '*', || format!("connected to {ip}:{} from {from_ip}", s.port));
         s.pending = Pending::Reply(s.server.greet());
         self.queue.schedule_in(s.rtt, Event::Step(sid));
+    }
+}
+
+/// Counts one more `key` in a report map, allocating the key only the first time.
+pub(crate) fn bump(map: &mut std::collections::BTreeMap<String, u64>, key: &str) {
+    match map.get_mut(key) {
+        Some(c) => *c += 1,
+        None => {
+            map.insert(key.to_string(), 1);
+        }
     }
 }
 

@@ -1,8 +1,13 @@
 //! The network graph: nodes joined by links with latency. A connection from
 //! one node to another follows the lowest-latency path and passes every
 //! router on it, each of which may inspect and drop it.
+//!
+//! Paths come from one shortest-path tree per source node (Dijkstra, built
+//! on first use and kept): a large world has ~10^4 nodes and ~10^6
+//! (client, server) pairs, but only ~10^2 distinct clients.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 
 use petgraph::graph::{NodeIndex, UnGraph};
 
@@ -15,9 +20,17 @@ pub struct Route {
     pub one_way_ms: u64,
 }
 
+/// Shortest paths from one source: distance and predecessor of every node.
+struct Tree {
+    dist: Vec<u64>,
+    /// `u32::MAX` for the source and for unreachable nodes.
+    pred: Vec<u32>,
+}
+
 pub struct Topology {
     graph: UnGraph<usize, u64>,
     index: Vec<NodeIndex>,
+    trees: HashMap<usize, Tree>,
     routes: HashMap<(usize, usize), Option<Route>>,
 }
 
@@ -29,22 +42,67 @@ impl Topology {
         for &(a, b, ms) in links {
             graph.add_edge(index[a], index[b], ms);
         }
-        Topology { graph, index, routes: HashMap::new() }
+        Topology { graph, index, trees: HashMap::new(), routes: HashMap::new() }
     }
 
-    /// The lowest-latency path from `a` to `b` (cached; ties broken by the
-    /// graph's insertion order, so the same file always gives the same path).
+    /// The lowest-latency path from `a` to `b` (cached; ties broken by node
+    /// and link order, so the same file always gives the same path).
     pub fn route(&mut self, a: usize, b: usize) -> Option<&Route> {
         if !self.routes.contains_key(&(a, b)) {
-            let found =
-                petgraph::algo::astar(&self.graph, self.index[a], |n| n == self.index[b], |e| *e.weight(), |_| 0);
-            let route = found.map(|(cost, path)| Route {
-                via: path.iter().skip(1).take(path.len().saturating_sub(2)).map(|ix| self.graph[*ix]).collect(),
-                one_way_ms: cost,
-            });
+            let mut via = Vec::new();
+            let route = self.path(a, b, &mut via).map(|one_way_ms| Route { via, one_way_ms });
             self.routes.insert((a, b), route);
         }
         self.routes.get(&(a, b)).and_then(|r| r.as_ref())
+    }
+
+    /// Like [`Self::route`] without allocating: fills `via` with the nodes
+    /// between `a` and `b` and returns the one-way latency.
+    pub fn path(&mut self, a: usize, b: usize, via: &mut Vec<usize>) -> Option<u64> {
+        via.clear();
+        if !self.trees.contains_key(&a) {
+            let tree = self.dijkstra(a);
+            self.trees.insert(a, tree);
+        }
+        let tree = &self.trees[&a];
+        if a == b {
+            return Some(0);
+        }
+        if tree.pred.get(b).is_none_or(|&p| p == u32::MAX) {
+            return None;
+        }
+        let mut n = tree.pred[b] as usize;
+        while n != a {
+            via.push(n);
+            n = tree.pred[n] as usize;
+        }
+        via.reverse();
+        Some(tree.dist[b])
+    }
+
+    fn dijkstra(&self, source: usize) -> Tree {
+        let n = self.index.len();
+        let mut dist = vec![u64::MAX; n];
+        let mut pred = vec![u32::MAX; n];
+        let mut heap = BinaryHeap::new();
+        dist[source] = 0;
+        heap.push(Reverse((0u64, source)));
+        while let Some(Reverse((d, u))) = heap.pop() {
+            if d > dist[u] {
+                continue;
+            }
+            for e in self.graph.edges(self.index[u]) {
+                use petgraph::visit::EdgeRef;
+                let v = self.graph[if e.source() == self.index[u] { e.target() } else { e.source() }];
+                let nd = d + *e.weight();
+                if nd < dist[v] {
+                    dist[v] = nd;
+                    pred[v] = u as u32;
+                    heap.push(Reverse((nd, v)));
+                }
+            }
+        }
+        Tree { dist, pred }
     }
 
     pub fn neighbours(&self, a: usize) -> Vec<usize> {

@@ -1,0 +1,56 @@
+//! The generated benchmark world (issue 7), scaled down: it runs to the end
+//! and every message is accounted for. Speed is measured by `relaysim bench`,
+//! never asserted here.
+
+mod common;
+
+use relaysim::perf;
+use relaysim::sim::{Fate, RunOptions};
+use relaysim::stats::Report;
+use relaysim::units::HOUR;
+
+fn small_world(hours: u64) -> relaysim::scenario::Scenario {
+    let mut s = perf::internet(0.001);
+    s.duration.0 = hours * HOUR;
+    s
+}
+
+#[test]
+fn a_scaled_down_benchmark_world_conserves_every_message() {
+    let sim = relaysim::run(small_world(3), RunOptions { seed: 7, transcripts: Some(false), trace: false }, None);
+    let r = Report::of(&sim);
+    common::assert_conserved(&r);
+    for class in ["legit", "spam"] {
+        let c = &r.mail[class].counts;
+        assert!(c.sent > 100, "{class}: the world sends mail ({c:?})");
+        assert_eq!(c.sent, c.delivered + c.rejected + c.lost + c.queued, "{class}");
+    }
+    // The defenses do something: spam is refused or lost, legit mostly arrives.
+    assert!(r.mail["spam"].counts.rejected + r.mail["spam"].counts.lost > 0);
+    assert!(r.mail["legit"].counts.delivered * 10 > r.mail["legit"].counts.sent * 8);
+    // The running count of messages on their way agrees with their fates.
+    let queued = sim.messages.iter().filter(|m| matches!(m.fate, Fate::Queued)).count() as u64;
+    assert_eq!(sim.in_flight(), queued);
+}
+
+#[test]
+fn transcripts_change_no_count() {
+    // Without transcripts the core skips dialogue, trace headers and content;
+    // the numbers must be exactly the same.
+    let run = |transcripts| {
+        let sim =
+            relaysim::run(small_world(2), RunOptions { seed: 3, transcripts: Some(transcripts), trace: false }, None);
+        serde_json::to_string(&Report::of(&sim)).unwrap()
+    };
+    assert_eq!(run(true), run(false));
+}
+
+#[test]
+fn the_committed_small_world_is_the_generator_output() {
+    // `relaysim generate-bench --scale 0.01 --out scenarios/bench/internet-small.ron`
+    let file = std::fs::read_to_string(common::path("scenarios/bench/internet-small.ron")).unwrap();
+    let body = file.lines().skip_while(|l| l.starts_with("//")).collect::<Vec<_>>().join("\n");
+    let generated = relaysim::scenario::to_ron(&perf::internet(0.01)).unwrap();
+    assert_eq!(body.trim_end(), generated.trim_end(), "regenerate scenarios/bench/internet-small.ron");
+    common::load("scenarios/bench/internet-small.ron");
+}
