@@ -32,11 +32,14 @@ for a in "$@"; do
     esac
 done
 
+# The book needs no GUI: build without the `gui` feature (no Bevy), in a
+# target folder of its own so that the GUI build in target/ is left alone.
+tools=target/book-tools
 if [[ -n ${RELAYSIM:-} ]]; then
     bin=$RELAYSIM
 else
-    cargo build --release -q
-    bin=$PWD/target/release/relaysim
+    cargo build --release -q --no-default-features --target-dir "$tools"
+    bin=$PWD/$tools/release/relaysim
 fi
 relaysim() { "$bin" "$@"; }
 
@@ -289,7 +292,7 @@ fi
 if [[ $quick == no ]]; then
     # The world of every era as SVG, with what every machine did in the run
     # (examples/world_figure; the test `figures` checks them in-process).
-    cargo build -q --example world_figure
+    cargo build -q --no-default-features --example world_figure
     for f in scenarios/history/*.ron; do
         target/debug/examples/world_figure "$f" | emit "history/$(basename "$f" .ron)/world.svg"
     done
@@ -309,14 +312,14 @@ fi
 
 # --- Benchmarks (only with --bench: they take minutes and need a quiet machine)
 if [[ $bench == yes ]]; then
-    cargo bench --benches -q -- --noplot >&2
+    cargo bench --no-default-features --target-dir "$tools" --benches -q -- --noplot >&2
     {
         echo "Measured by \`cargo bench\` on $(date -u +%Y-%m-%d), $(nproc) CPU core(s)" \
             "($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), $(rustc --version | cut -d' ' -f1-2)."
         echo
         echo "| benchmark | time per iteration | throughput |"
         echo "|---|---:|---:|"
-        for est in target/criterion/*/*/new/estimates.json; do
+        for est in "$tools"/criterion/*/*/new/estimates.json; do
             dir=$(dirname "$(dirname "$est")")
             jq -r -n --slurpfile e "$est" --slurpfile b "$dir/new/benchmark.json" '
                 ($e[0].mean.point_estimate) as $ns |
