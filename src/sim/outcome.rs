@@ -17,7 +17,7 @@ use crate::units::SimTime;
 use std::net::IpAddr;
 
 impl Simulation {
-    pub(crate) fn finish(&mut self, sid: u32, mut s: Session, outcome: Outcome, t: SimTime) {
+    pub(crate) fn finish(&mut self, sid: u32, mut s: Box<Session>, outcome: Outcome, t: SimTime) {
         let (server, _) = s.targets[s.target];
         let result = match &outcome {
             Outcome::Accepted => Reply::queued(&s.queue_id).to_string(),
