@@ -742,7 +742,9 @@ impl Simulation {
                     Action::Send(cmd) => {
                         self.line_with(s.msg, t, 'C', || cmd.to_string());
                         let server_node = s.targets[s.target].0;
-                        if matches!(cmd, Command::Content { .. }) {
+                        // Queue ids appear only in texts for readers (replies, `Received:`).
+                        let readers = self.keep_transcripts || self.trace.is_enabled();
+                        if readers && matches!(cmd, Command::Content { .. }) {
                             s.queue_id = queue_id(s.msg, server_node, t);
                         }
                         let mut env = Env { nodes: &mut self.nodes, n: server_node, dns: &mut self.dns, t };
