@@ -13,12 +13,6 @@ use relaysim::units::Duration;
 
 mod bench_cli;
 
-/// mimalloc instead of the system allocator: the core still allocates a few
-/// strings per SMTP session, and on the benchmark world it is measurably
-/// faster and leaner than glibc malloc (book: performance page).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "relaysim",

@@ -17,9 +17,12 @@ use crate::units::SimTime;
 use std::net::IpAddr;
 
 impl Simulation {
-    pub(crate) fn finish(&mut self, sid: u32, mut s: Session, outcome: Outcome, t: SimTime) {
+    pub(crate) fn finish(&mut self, sid: u32, mut s: Box<Session>, outcome: Outcome, t: SimTime) {
         let (server, _) = s.targets[s.target];
+        // The reply text is for readers (a story, an animation): statistical
+        // runs do not format it.
         let result = match &outcome {
+            _ if !self.keep_transcripts && !self.trace.is_enabled() => String::new(),
             Outcome::Accepted => Reply::queued(&s.queue_id).to_string(),
             Outcome::Transient(r) | Outcome::Permanent(r) => r.last_line(),
             Outcome::ConnectFailed { reason, .. } => reason.clone(),

@@ -46,8 +46,11 @@ impl Reply {
     }
     /// Does an EHLO reply list this keyword?
     pub fn offers(&self, keyword: &str) -> bool {
-        self.text.split('\n').any(|l| {
-            l.strip_prefix(keyword).is_some_and(|rest| rest.is_empty() || rest.starts_with(char::is_whitespace))
+        // A substring search, then the match must be a whole first word of a line.
+        self.text.match_indices(keyword).any(|(i, _)| {
+            let starts_line = i == 0 || self.text.as_bytes()[i - 1] == b'\n';
+            let rest = &self.text[i + keyword.len()..];
+            starts_line && (rest.is_empty() || rest.starts_with(char::is_whitespace))
         })
     }
     pub fn ready_for_tls() -> Self {
