@@ -312,7 +312,10 @@ fi
 
 # --- Benchmarks (only with --bench: they take minutes and need a quiet machine)
 if [[ $bench == yes ]]; then
-    cargo bench --no-default-features --target-dir "$tools" --benches -q -- --noplot >&2
+    benches=()
+    for b in benches/*.rs; do benches+=(--bench "$(basename "$b" .rs)"); done
+    # criterion writes its estimates under $CARGO_TARGET_DIR/criterion.
+    CARGO_TARGET_DIR="$tools" cargo bench --no-default-features -q "${benches[@]}" -- --noplot >&2
     {
         echo "Measured by \`cargo bench\` on $(date -u +%Y-%m-%d), $(nproc) CPU core(s)" \
             "($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), $(rustc --version | cut -d' ' -f1-2)."
