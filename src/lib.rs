@@ -4,6 +4,9 @@
 //! describe a world) and `stats` (what a run reports). The command line in
 //! `main.rs` is a thin layer over [`run`].
 
+#[cfg(feature = "gui")]
+pub mod gui;
+pub mod narrate;
 pub mod perf;
 pub mod scenario;
 pub mod sim;

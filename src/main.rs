@@ -1,4 +1,5 @@
-//! The command line: `relaysim run | check | show`.
+//! The command line: `relaysim` (the classroom GUI on the history tour),
+//! `relaysim gui FILE`, and `run | check | show | compare`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -19,8 +20,9 @@ mod bench_cli;
     about = "An educational SMTP network simulator: relays, spam, and the defenses that fought it"
 )]
 struct Cli {
+    /// Without a command: the classroom GUI on the history tour (era 1).
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -31,6 +33,44 @@ enum Format {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Open a scenario in the classroom GUI (watch mail hop; inspect any message).
+    #[cfg(feature = "gui")]
+    Gui {
+        /// The scenario file (default: era 1 of the history tour).
+        file: Option<PathBuf>,
+        /// Save a screenshot to this PNG file and exit.
+        #[arg(long)]
+        screenshot: Option<PathBuf>,
+        /// With --screenshot: advance the simulation this far first (e.g. "2h").
+        #[arg(long)]
+        after: Option<Duration>,
+        /// Measure frame time over this many frames with 2,000 messages in flight, print it and exit.
+        #[arg(long)]
+        bench_frames: Option<u32>,
+        /// Start in presenter mode (large fonts, high contrast).
+        #[arg(long)]
+        presenter: bool,
+        /// Start with the panels and the narration in Japanese.
+        #[arg(long)]
+        japanese: bool,
+        /// Open this message (number as `show --list` gives it) in the inspector.
+        #[arg(long)]
+        message: Option<u32>,
+    },
+    /// Compare a screenshot with a reference image (CI): fails when they differ
+    /// by more than the tolerances.
+    #[cfg(feature = "gui")]
+    #[command(hide = true)]
+    ImageDiff {
+        actual: PathBuf,
+        reference: PathBuf,
+        /// Largest mean difference per channel allowed (0..1).
+        #[arg(long, default_value = "0.01")]
+        max_mean: f64,
+        /// Largest share of clearly different pixels allowed (0..1).
+        #[arg(long, default_value = "0.01")]
+        max_pixels: f64,
+    },
     /// Run a scenario headless and print the results.
     Run {
         file: PathBuf,
@@ -45,6 +85,13 @@ enum Command {
         /// Drop SMTP transcripts (for large statistical runs).
         #[arg(long)]
         no_transcripts: bool,
+        /// Print the scenario's narration steps as they fire, then the results.
+        #[arg(long)]
+        narrate: bool,
+        /// Language of the narration: a code such as `en` or `ja` (English where a
+        /// text lacks it), or `all` for every language written.
+        #[arg(long, default_value = "en", requires = "narrate")]
+        lang: relaysim::narrate::Lang,
     },
     /// Check scenario files and report every problem with file:line:column.
     Check {
@@ -92,6 +139,10 @@ enum Command {
         seed: Option<u64>,
         #[arg(long)]
         until: Option<Duration>,
+        /// Apply the narration's actions (sent mails, switched defenses), as
+        /// `run --narrate` does, so message numbers match a narrated run.
+        #[arg(long)]
+        narrate: bool,
     },
     /// Write the generated benchmark world (issue 7) as a scenario file.
     GenerateBench(bench_cli::GenerateArgs),
@@ -121,20 +172,90 @@ fn load(file: &Path) -> Result<scenario::Scenario, ExitCode> {
     })
 }
 
+/// Era 1 of the history tour, wherever the program is started from.
+#[cfg(feature = "gui")]
+fn first_era() -> PathBuf {
+    relaysim::gui::panels::history_files()
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| PathBuf::from("scenarios/history/01-open-relay.ron"))
+}
+
+#[cfg(feature = "gui")]
+fn gui(opts: relaysim::gui::GuiOptions) -> ExitCode {
+    match relaysim::gui::run(opts) {
+        bevy::app::AppExit::Success => ExitCode::SUCCESS,
+        bevy::app::AppExit::Error(code) => ExitCode::from(code.get()),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Run { file, seed, until, format, no_transcripts } => {
+    let Some(command) = cli.command else {
+        #[cfg(feature = "gui")]
+        return gui(relaysim::gui::GuiOptions { file: first_era(), ..Default::default() });
+        #[cfg(not(feature = "gui"))]
+        {
+            eprintln!("this build has no GUI (feature `gui`); try `relaysim run FILE` or `relaysim --help`");
+            return ExitCode::from(2);
+        }
+    };
+    match command {
+        #[cfg(feature = "gui")]
+        Command::Gui { file, screenshot, after, bench_frames, presenter, japanese, message } => {
+            gui(relaysim::gui::GuiOptions {
+                file: file.unwrap_or_else(first_era),
+                screenshot,
+                after: after.map(|d| d.0),
+                bench_frames,
+                presenter,
+                japanese,
+                message,
+            })
+        }
+        #[cfg(feature = "gui")]
+        Command::ImageDiff { actual, reference, max_mean, max_pixels } => {
+            match relaysim::gui::imgdiff::compare_files(&actual, &reference) {
+                Ok(d) => {
+                    emit(&format!(
+                        "mean difference {:.4} (max {max_mean}), pixels differing {:.4} (max {max_pixels})\n",
+                        d.mean, d.pixels
+                    ));
+                    if d.mean <= max_mean && d.pixels <= max_pixels {
+                        ExitCode::SUCCESS
+                    } else {
+                        eprintln!("{} differs from {}", actual.display(), reference.display());
+                        ExitCode::from(1)
+                    }
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Command::Run { file, seed, until, format, no_transcripts, narrate, lang } => {
             let s = match load(&file) {
                 Ok(s) => s,
                 Err(code) => return code,
             };
             let opts =
                 RunOptions { seed: seed.unwrap_or(s.seed), transcripts: no_transcripts.then_some(false), trace: false };
-            // A large run shows a progress bar (on a terminal only).
-            let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
-            let sim = relaysim::perf::run_with_progress(s, opts, until.map(|d| d.0), terminal);
-            let report = Report::of(&sim);
+            let mut report;
+            if narrate {
+                let n = relaysim::narrate::run(s, opts, until.map(|d| d.0), &lang);
+                report = Report::of(&n.sim);
+                match format {
+                    Format::Table => emit(&format!("{}\n", n.text)),
+                    // JSON stays one object: the steps reached go in it.
+                    Format::Json => report.narration = n.fired,
+                }
+            } else {
+                // A large run shows a progress bar (on a terminal only).
+                let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+                let sim = relaysim::perf::run_with_progress(s, opts, until.map(|d| d.0), terminal);
+                report = Report::of(&sim);
+            }
             match format {
                 Format::Table => emit(&report.to_table()),
                 Format::Json => match serde_json::to_string_pretty(&report) {
@@ -165,13 +286,17 @@ fn main() -> ExitCode {
         }
         Command::GenerateBench(args) => bench_cli::generate(args),
         Command::Bench { what } => bench_cli::bench(what),
-        Command::Show { file, message, seed, until, list, source } => {
+        Command::Show { file, message, seed, until, list, source, narrate } => {
             let s = match load(&file) {
                 Ok(s) => s,
                 Err(code) => return code,
             };
             let opts = RunOptions { seed: seed.unwrap_or(s.seed), transcripts: Some(true), trace: false };
-            let sim = relaysim::run(s, opts, until.map(|d| d.0));
+            let sim = if narrate {
+                relaysim::narrate::run(s, opts, until.map(|d| d.0), &relaysim::narrate::Lang::One("en".into())).sim
+            } else {
+                relaysim::run(s, opts, until.map(|d| d.0))
+            };
             if list {
                 emit(&inspect::list(&sim, source.as_deref()));
                 return ExitCode::SUCCESS;

@@ -21,6 +21,10 @@ fn every_shipped_scenario_conserves_messages() {
         "scenarios/examples/relay-chain.ron",
         "scenarios/examples/backscatter.ron",
         "scenarios/examples/mx-outage.ron",
+        "scenarios/examples/greylisting-edge-cases.ron",
+        "scenarios/history/03-pop-before-smtp.ron",
+        "scenarios/history/05-op25b-submission.ron",
+        "scenarios/history/07-greylisting.ron",
     ] {
         let (_, r) = common::run_file(f, 11);
         common::assert_conserved(&r);

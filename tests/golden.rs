@@ -38,3 +38,13 @@ fn era1_summary_json() {
     common::assert_conserved(&r);
     golden("era1-seed1.json", &(serde_json::to_string_pretty(&r).unwrap() + "\n"));
 }
+
+#[test]
+fn era3_narration_in_english() {
+    use relaysim::narrate::{self, Lang};
+    use relaysim::sim::RunOptions;
+    let s = common::load("scenarios/history/03-pop-before-smtp.ron");
+    let opts = RunOptions { seed: 1, transcripts: Some(false), trace: true };
+    let n = narrate::run(s, opts, None, &Lang::One("en".into()));
+    golden("era3-narration-en.txt", &n.text);
+}

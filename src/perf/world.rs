@@ -296,6 +296,7 @@ pub fn internet(scale: f64) -> Scenario {
         links,
         dns,
         traffic,
+        narration: Vec::new(),
     }
 }
 

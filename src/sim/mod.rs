@@ -6,6 +6,7 @@ pub mod dns;
 pub mod engine;
 pub mod inspect;
 pub mod message;
+pub mod narration;
 mod outcome;
 pub mod rng;
 pub mod router;
@@ -14,7 +15,10 @@ pub mod smtp;
 pub mod spf;
 pub mod topology;
 pub mod trace;
+pub mod whatif;
 pub mod world;
 
 pub use message::{Fate, MailClass, Message, MsgId};
+pub use narration::{Fired, Narrator};
 pub use simulation::{RunOptions, Simulation};
+pub use whatif::WhatIfError;

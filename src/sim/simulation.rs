@@ -692,6 +692,15 @@ impl Simulation {
         }
     }
 
+    /// The path a connection from node `a` to node `b` takes (the GUI draws
+    /// messages along it); `None` when the two are not connected.
+    pub fn route(&mut self, a: usize, b: usize) -> Option<crate::sim::topology::Route> {
+        if a >= self.nodes.len() || b >= self.nodes.len() {
+            return None;
+        }
+        self.topo.route(a, b).cloned()
+    }
+
     /// The index of a node id (validated scenarios only name existing nodes).
     pub fn index_of(&self, id: &str) -> usize {
         self.node_by_id.get(id).copied().unwrap_or(0)

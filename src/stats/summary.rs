@@ -69,12 +69,32 @@ impl Delay {
     }
 }
 
+/// Where one origin's spam went. `delivered_direct`: delivered after the
+/// origin itself handed it to the recipient's own server (its MX), with no
+/// relay in between — what Outbound Port 25 Blocking stops.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct SpamOrigin {
+    pub sent: u64,
+    pub delivered: u64,
+    pub delivered_direct: u64,
+}
+
+/// A hop that an ISP's relay accepted for a domain that is not its own.
+fn is_isp_relaying(sim: &Simulation, hop: &Hop, rcpt: &str) -> bool {
+    let n = &sim.nodes[hop.to];
+    let domain = rcpt.rsplit_once('@').map_or("", |(_, d)| d);
+    matches!(n.kind, NodeKind::IspRelay(_)) && !n.is_local_domain(domain)
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ClassReport {
     #[serde(flatten)]
     pub counts: Counts,
     /// Delivered messages that passed through a third party's open relay.
     pub via_open_relay: u64,
+    /// Delivered messages that an ISP's relay accepted and relayed (for a
+    /// domain not its own): mail sent through an ISP's outgoing server.
+    pub via_isp_relay: u64,
     pub delay_s: Delay,
 }
 
@@ -87,12 +107,22 @@ pub struct Report {
     pub dns_queries: u64,
     pub mail: BTreeMap<String, ClassReport>,
     pub sources: BTreeMap<String, Counts>,
+    /// Delivery delay of each traffic source's delivered mail.
+    pub source_delay_s: BTreeMap<String, Delay>,
+    /// Spam by the node that sent it (a population, a bot, a spammer's server).
+    pub spam_origins: BTreeMap<String, SpamOrigin>,
     pub nodes: BTreeMap<String, NodeCounters>,
+    /// Narration steps reached (`run --narrate --format json` only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub narration: Vec<crate::sim::Fired>,
 }
 
 impl Report {
     pub fn of(sim: &Simulation) -> Self {
         let mut via: BTreeMap<MailClass, u64> = BTreeMap::new();
+        let mut via_isp: BTreeMap<MailClass, u64> = BTreeMap::new();
+        let mut source_delays: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+        let mut spam_origins: BTreeMap<String, SpamOrigin> = BTreeMap::new();
         let mut classes: BTreeMap<MailClass, (Counts, Vec<u64>)> =
             MailClass::ALL.iter().map(|c| (*c, Default::default())).collect();
         let mut sources: BTreeMap<String, Counts> =
@@ -105,6 +135,24 @@ impl Report {
                 if m.hops.iter().any(|h| h.accepted && is_third_party_open_relay(sim, h, &m.rcpt)) {
                     *via.entry(m.class).or_default() += 1;
                 }
+                if m.hops.iter().any(|h| h.accepted && is_isp_relaying(sim, h, &m.rcpt)) {
+                    *via_isp.entry(m.class).or_default() += 1;
+                }
+                if let Some(s) = m.source {
+                    source_delays.entry(sim.scenario.traffic[s].id().to_string()).or_default().push(at - m.created);
+                }
+            }
+            if m.class == MailClass::Spam {
+                let o = spam_origins.entry(sim.nodes[m.origin].id.clone()).or_default();
+                o.sent += 1;
+                if matches!(m.fate, Fate::Delivered { .. }) {
+                    o.delivered += 1;
+                    // The first server that took it was the recipient's own.
+                    let first = m.hops.iter().find(|h| h.accepted);
+                    if first.is_some_and(|h| h.from == m.origin && sim.nodes[h.to].is_local_domain(m.rcpt_domain())) {
+                        o.delivered_direct += 1;
+                    }
+                }
             }
             if let Some(s) = m.source {
                 sources.entry(sim.scenario.traffic[s].id().to_string()).or_default().add(&m.fate);
@@ -115,7 +163,12 @@ impl Report {
             .map(|(c, (counts, d))| {
                 (
                     c.name().to_string(),
-                    ClassReport { counts, via_open_relay: via.get(&c).copied().unwrap_or(0), delay_s: Delay::of(d) },
+                    ClassReport {
+                        counts,
+                        via_open_relay: via.get(&c).copied().unwrap_or(0),
+                        via_isp_relay: via_isp.get(&c).copied().unwrap_or(0),
+                        delay_s: Delay::of(d),
+                    },
                 )
             })
             .collect();
@@ -137,8 +190,14 @@ impl Report {
             events: sim.events(),
             dns_queries: sim.dns.queries,
             mail,
+            source_delay_s: sources
+                .keys()
+                .map(|k| (k.clone(), Delay::of(source_delays.remove(k).unwrap_or_default())))
+                .collect(),
             sources,
+            spam_origins,
             nodes,
+            narration: Vec::new(),
         }
     }
 

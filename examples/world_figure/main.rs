@@ -1,0 +1,38 @@
+//! `cargo run --example world_figure -- FILE [--seed N] > world.svg`: the
+//! world of a scenario as SVG, with what every machine did in one run (the
+//! book's figure of each history era; book/generate.sh runs it).
+
+mod render;
+
+use std::process::ExitCode;
+
+use relaysim::sim::RunOptions;
+use relaysim::stats::Report;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(file) = args.first() else {
+        eprintln!("usage: world_figure FILE [--seed N]");
+        return ExitCode::from(2);
+    };
+    let scenario = match relaysim::scenario::load(std::path::Path::new(file)) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(1);
+        }
+    };
+    let seed = match args.iter().position(|a| a == "--seed").and_then(|i| args.get(i + 1)) {
+        Some(s) => match s.parse() {
+            Ok(n) => n,
+            Err(_) => {
+                eprintln!("--seed {s}: not a number");
+                return ExitCode::from(2);
+            }
+        },
+        None => scenario.seed,
+    };
+    let sim = relaysim::run(scenario.clone(), RunOptions { seed, transcripts: Some(false), trace: false }, None);
+    print!("{}", render::world_svg(&scenario, &Report::of(&sim)));
+    ExitCode::SUCCESS
+}

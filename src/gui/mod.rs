@@ -1,0 +1,268 @@
+//! The classroom GUI: a Bevy app that drives the headless core and animates
+//! its trace. Nothing here decides what happens to a mail; the core does, and
+//! the GUI shows it (envelopes per hop, replies at the node, queues).
+//!
+//! [`LogicPlugin`] holds what runs without a window (the simulation, the
+//! flights, the entities and their places) and is what the headless test
+//! drives; [`ViewPlugin`] draws it, with egui panels on top.
+
+#![allow(clippy::too_many_arguments, clippy::type_complexity)] // Bevy systems take their data as arguments.
+
+pub mod bench;
+pub mod flights;
+pub mod fonts;
+pub mod icons;
+pub mod imgdiff;
+pub mod layout;
+pub mod overlay;
+pub mod panels;
+pub mod playback;
+pub mod scene;
+pub mod screenshot;
+pub mod stats;
+pub mod watch;
+
+use std::path::PathBuf;
+
+use bevy::prelude::*;
+
+use crate::sim::message::Holder;
+use crate::sim::{Fate, MailClass, MsgId};
+use crate::units::SimTime;
+use flights::Flights;
+use playback::{Playback, SimState};
+
+/// How the GUI was asked to start.
+#[derive(Debug, Clone, Default)]
+pub struct GuiOptions {
+    pub file: PathBuf,
+    /// Save a screenshot here and exit.
+    pub screenshot: Option<PathBuf>,
+    /// Advance the simulation this far before the screenshot.
+    pub after: Option<SimTime>,
+    /// Measure frame time over this many frames with 2,000 messages in flight.
+    pub bench_frames: Option<u32>,
+    /// Start in presenter mode.
+    pub presenter: bool,
+    /// Start in Japanese.
+    pub japanese: bool,
+    /// Open this message in the inspector (for screenshots of a story).
+    pub message: Option<u32>,
+}
+
+/// The node drawn for `scenario.nodes[index]`.
+#[derive(Component, Debug, Clone, Copy, PartialEq)]
+pub struct NodeIcon {
+    pub index: usize,
+    pub kind: icons::IconKind,
+}
+
+/// One envelope sprite of the pool; `slot` is its index in [`Flights::list`].
+#[derive(Component, Debug, Clone, Copy, PartialEq)]
+pub struct Envelope {
+    pub slot: usize,
+    /// The class drawn (`None` while hidden).
+    pub class: Option<MailClass>,
+    pub msg: Option<MsgId>,
+}
+
+/// What the teacher clicked.
+#[derive(Resource, Default, Debug, Clone, PartialEq)]
+pub struct Selection {
+    pub node: Option<usize>,
+    pub msg: Option<MsgId>,
+}
+
+/// Messages waiting per node: in a server's queue, or in a sender's outbox.
+#[derive(Resource, Default, Debug, Clone)]
+pub struct Queues {
+    pub at: Vec<u32>,
+    frame: u32,
+}
+
+/// The generation of the run whose nodes are spawned.
+#[derive(Resource, Default)]
+struct SpawnedGeneration(Option<u64>);
+
+/// Everything that runs without a window: usable under `MinimalPlugins`.
+pub struct LogicPlugin {
+    pub state: std::sync::Mutex<Option<SimState>>,
+}
+
+impl LogicPlugin {
+    pub fn new(state: SimState) -> Self {
+        LogicPlugin { state: std::sync::Mutex::new(Some(state)) }
+    }
+}
+
+impl Plugin for LogicPlugin {
+    fn build(&self, app: &mut App) {
+        if let Some(state) = self.state.lock().ok().and_then(|mut s| s.take()) {
+            app.insert_resource(state);
+        }
+        app.init_resource::<Playback>()
+            .init_resource::<Flights>()
+            .init_resource::<stats::Series>()
+            .init_resource::<Selection>()
+            .init_resource::<Queues>()
+            .init_resource::<SpawnedGeneration>()
+            .init_resource::<panels::NarrationState>()
+            .add_systems(Update, watch::poll_file.before(LogicSet))
+            .add_systems(
+                Update,
+                (
+                    playback::advance,
+                    flights::consume_trace,
+                    flights::update_flights,
+                    spawn_nodes,
+                    sync_envelopes,
+                    count_queues,
+                )
+                    .chain()
+                    .in_set(LogicSet),
+            );
+    }
+}
+
+/// The systems that move the simulation and the flights.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LogicSet;
+
+/// (Re)spawns the node entities when a run starts or the file is reloaded.
+fn spawn_nodes(
+    mut commands: Commands,
+    state: Res<SimState>,
+    flights: Res<Flights>,
+    mut spawned: ResMut<SpawnedGeneration>,
+    old: Query<Entity, With<NodeIcon>>,
+) {
+    if spawned.0 == Some(state.generation) && old.iter().count() == state.scenario.nodes.len() {
+        return;
+    }
+    for e in &old {
+        commands.entity(e).despawn();
+    }
+    for (i, node) in state.scenario.nodes.iter().enumerate() {
+        let p = flights.positions.get(i).copied().unwrap_or_default();
+        commands.spawn((
+            NodeIcon { index: i, kind: icons::IconKind::of(&node.kind) },
+            Transform::from_xyz(p.x, p.y, 1.0),
+            Visibility::default(),
+        ));
+    }
+    spawned.0 = Some(state.generation);
+}
+
+/// Keeps one envelope entity per flight (a pool: entities are reused, never
+/// despawned), placed where its flight is now.
+fn sync_envelopes(
+    mut commands: Commands,
+    flights: Res<Flights>,
+    mut pool: Query<(&mut Envelope, &mut Transform, &mut Visibility)>,
+) {
+    let mut have = 0;
+    for (mut env, mut tf, mut vis) in &mut pool {
+        have += 1;
+        match flights.list.get(env.slot) {
+            Some(f) => {
+                let p = f.position(flights.now);
+                tf.translation = Vec3::new(p.x, p.y, 5.0 + env.slot as f32 * 1e-5);
+                if env.class != Some(f.class) || env.msg != Some(f.msg) {
+                    env.class = Some(f.class);
+                    env.msg = Some(f.msg);
+                }
+                if *vis != Visibility::Inherited {
+                    *vis = Visibility::Inherited;
+                }
+            }
+            None => {
+                if *vis != Visibility::Hidden {
+                    *vis = Visibility::Hidden;
+                    env.class = None;
+                    env.msg = None;
+                }
+            }
+        }
+    }
+    for slot in have..flights.list.len() {
+        let f = &flights.list[slot];
+        let p = f.position(flights.now);
+        commands.spawn((
+            Envelope { slot, class: Some(f.class), msg: Some(f.msg) },
+            Transform::from_xyz(p.x, p.y, 5.0),
+            Visibility::Inherited,
+        ));
+    }
+}
+
+/// Counts queued messages per node (every few frames: it walks all messages).
+fn count_queues(state: Res<SimState>, mut queues: ResMut<Queues>) {
+    queues.frame = queues.frame.wrapping_add(1);
+    if queues.frame % 8 != 1 && queues.at.len() == state.sim.nodes.len() {
+        return;
+    }
+    let mut at = vec![0u32; state.sim.nodes.len()];
+    for m in &state.sim.messages {
+        if let Fate::Queued = m.fate {
+            let n = match m.holder {
+                Holder::Node(n) => n,
+                Holder::Sender => m.origin,
+            };
+            if let Some(c) = at.get_mut(n) {
+                *c += 1;
+            }
+        }
+    }
+    queues.at = at;
+}
+
+/// Opens the window and runs until it is closed (or the screenshot is saved).
+pub fn run(opts: GuiOptions) -> AppExit {
+    let state = match SimState::load(&opts.file) {
+        Ok(s) => s,
+        Err(e) => {
+            // Still open the window: the error is shown there, and the file is
+            // watched so fixing it brings the scenario up.
+            eprintln!("{e}");
+            let fallback =
+                crate::scenario::parse(scene::EMPTY_SCENARIO, "(empty)").expect("built-in scenario is valid");
+            let mut s = SimState::from_scenario(opts.file.clone(), fallback);
+            s.error = Some(e);
+            s
+        }
+    };
+    let mut app = App::new();
+    // Screenshots are taken at exactly 1280x720 pixels whatever the screen;
+    // on a real screen the window follows the system's scale factor.
+    let mut resolution = bevy::window::WindowResolution::new(1280, 720);
+    if opts.screenshot.is_some() {
+        resolution = resolution.with_scale_factor_override(1.0);
+    }
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin {
+                primary_window: Some(Window {
+                    title: format!("relaysim — {}", opts.file.display()),
+                    resolution,
+                    ..default()
+                }),
+                ..default()
+            })
+            .set(bevy::log::LogPlugin { filter: "warn,wgpu=error,naga=warn".into(), ..default() }),
+    );
+    app.add_plugins(LogicPlugin::new(state));
+    app.add_plugins(scene::ViewPlugin { presenter: opts.presenter });
+    if opts.japanese {
+        app.world_mut().resource_mut::<scene::UiState>().lang = scene::Lang::Ja;
+    }
+    if let Some(m) = opts.message {
+        app.world_mut().resource_mut::<Selection>().msg = Some(MsgId(m));
+    }
+    if opts.screenshot.is_some() || opts.bench_frames.is_some() {
+        screenshot::add(&mut app, &opts);
+    }
+    if let Some(frames) = opts.bench_frames {
+        bench::add(&mut app, frames);
+    }
+    app.run()
+}

@@ -1,0 +1,341 @@
+//! The running simulation and the controls that move it: play, pause, speed,
+//! step to the next SMTP event, and going back by deterministic replay (a run
+//! is a pure function of its file and seed, so "back to T" is "again to T").
+
+use std::path::{Path, PathBuf};
+
+use bevy::prelude::*;
+
+use crate::scenario::{self, Defense, Scenario, Trigger};
+use crate::sim::{Fired, Narrator, RunOptions, Simulation};
+use crate::units::{DAY, SimTime};
+
+/// Speeds offered, in simulated seconds per real second, with their names.
+pub const SPEEDS: [(f64, &str); 9] = [
+    (1.0, "real time"),
+    (10.0, "10 s/s"),
+    (60.0, "1 min/s"),
+    (300.0, "5 min/s"),
+    (1_440.0, "1 day/min"),
+    (4_320.0, "3 days/min"),
+    (10_080.0, "1 week/min"),
+    (43_200.0, "30 days/min"),
+    (144_000.0, "100 days/min"),
+];
+
+/// At most this many core events per frame, so a frame stays short even at
+/// the highest speed (the clock then runs slower than asked).
+pub const EVENT_BUDGET: usize = 20_000;
+
+/// The simulation shown, with the file it came from.
+#[derive(Resource)]
+pub struct SimState {
+    pub path: PathBuf,
+    /// The last scenario that loaded without errors.
+    pub scenario: Scenario,
+    pub sim: Simulation,
+    /// Simulated time shown (ms); the core has handled every event up to it.
+    pub clock: SimTime,
+    /// Trace events already turned into animation.
+    pub cursor: usize,
+    /// The checker's messages when the file on disk has errors.
+    pub error: Option<String>,
+    /// Bumped whenever the run restarts (reload, replay): views start afresh.
+    pub generation: u64,
+    /// What-if switches flipped during this run, replayed when going back.
+    pub what_ifs: Vec<WhatIf>,
+    /// How many of `what_ifs` the current run has applied.
+    what_ifs_applied: usize,
+    /// The lesson runner (the scenario's `narration`), fed the same events.
+    pub narrator: Narrator,
+    /// A step asked to pause (action `Pause`); the playback picks it up.
+    pub pause_requested: bool,
+    /// Steps fired since the panel last looked (camera focus, reveal).
+    pub new_steps: Vec<Fired>,
+}
+
+/// A defense turned on or off on a node at a simulated time by the teacher.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WhatIf {
+    pub at: SimTime,
+    pub node: String,
+    pub defense: Defense,
+    pub on: bool,
+}
+
+/// The playback controls.
+#[derive(Resource, Debug, Clone)]
+pub struct Playback {
+    pub playing: bool,
+    /// Index into [`SPEEDS`].
+    pub speed: usize,
+    /// Jump over quiet periods instead of waiting through them.
+    pub skip_idle: bool,
+    /// Animation frozen (screenshots): nothing moves.
+    pub frozen: bool,
+    /// Pause when the clock reaches this time (screenshots).
+    pub stop_at: Option<SimTime>,
+}
+
+impl Default for Playback {
+    fn default() -> Self {
+        Playback { playing: true, speed: 2, skip_idle: true, frozen: false, stop_at: None }
+    }
+}
+
+impl Playback {
+    /// Simulated milliseconds per real second.
+    pub fn ms_per_s(&self) -> f64 {
+        SPEEDS[self.speed.min(SPEEDS.len() - 1)].0 * 1000.0
+    }
+    pub fn faster(&mut self) {
+        self.speed = (self.speed + 1).min(SPEEDS.len() - 1);
+    }
+    pub fn slower(&mut self) {
+        self.speed = self.speed.saturating_sub(1);
+    }
+}
+
+fn new_sim(scenario: &Scenario) -> Simulation {
+    let opts = RunOptions { seed: scenario.seed, transcripts: Some(true), trace: true };
+    Simulation::new(scenario.clone(), opts)
+}
+
+impl SimState {
+    /// Loads a scenario file; the error is the checker's report.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let scenario = scenario::load(path).map_err(|e| e.to_string())?;
+        Ok(Self::from_scenario(path.to_path_buf(), scenario))
+    }
+
+    pub fn from_scenario(path: PathBuf, scenario: Scenario) -> Self {
+        let sim = new_sim(&scenario);
+        let narrator = Narrator::new(&scenario);
+        SimState {
+            path,
+            scenario,
+            sim,
+            clock: 0,
+            cursor: 0,
+            error: None,
+            generation: 0,
+            what_ifs: Vec::new(),
+            what_ifs_applied: 0,
+            narrator,
+            pause_requested: false,
+            new_steps: Vec::new(),
+        }
+    }
+
+    /// The end of the run as the file sets it.
+    pub fn end(&self) -> SimTime {
+        self.scenario.duration.0
+    }
+
+    /// When the next narration step or replayed what-if is due by the clock
+    /// alone (time triggers), if any.
+    fn timed_due(&self) -> Option<SimTime> {
+        let last = self.narrator.fired().last().map_or(0, |f| f.at);
+        let step = self.narrator.next_step().and_then(|s| match s.trigger {
+            Trigger::At(t) => Some(t.0.max(last)),
+            Trigger::After(d) => Some(last.saturating_add(d.0)),
+            _ => None,
+        });
+        let what_if = self.what_ifs.get(self.what_ifs_applied).map(|w| w.at);
+        match (step, what_if) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Runs the core up to `target` (at most `budget` events), firing
+    /// narration steps and replaying what-ifs on the way; stops early when a
+    /// step asks to pause. Returns the clock reached.
+    pub fn advance_to(&mut self, target: SimTime, budget: usize) -> SimTime {
+        self.advance_inner(target, budget, false)
+    }
+
+    fn advance_inner(&mut self, target: SimTime, budget: usize, stop_on_step: bool) -> SimTime {
+        let target = target.min(self.end());
+        let mut n = 0;
+        let steps_before = self.narrator.fired().len();
+        // A time trigger that did not fire when due is not retried at that time.
+        let mut tried: Option<SimTime> = None;
+        loop {
+            if self.pause_requested || (stop_on_step && self.narrator.fired().len() > steps_before) {
+                return self.clock;
+            }
+            let next = self.sim.next_event_time();
+            if let Some(d) = self.timed_due()
+                && d <= target
+                && next.is_none_or(|e| d < e)
+                && tried != Some(d)
+            {
+                self.sim.run_until(d);
+                self.clock = self.clock.max(d);
+                self.apply_what_ifs_due();
+                self.poll_narration();
+                if self.timed_due() == Some(d) {
+                    tried = Some(d);
+                }
+                continue;
+            }
+            match next {
+                Some(t) if t <= target => {
+                    if n >= budget {
+                        self.clock = self.clock.max(t);
+                        return self.clock;
+                    }
+                    self.sim.step_one();
+                    self.clock = self.clock.max(t);
+                    self.poll_narration();
+                    n += 1;
+                }
+                _ => break,
+            }
+        }
+        self.clock = self.clock.max(target);
+        self.clock
+    }
+
+    /// Switches the teacher flipped, due by now (replays only).
+    fn apply_what_ifs_due(&mut self) {
+        while let Some(w) = self.what_ifs.get(self.what_ifs_applied).filter(|w| w.at <= self.clock) {
+            let _ = self.sim.set_defense(&w.node, w.defense, w.on);
+            self.what_ifs_applied += 1;
+        }
+    }
+
+    fn poll_narration(&mut self) {
+        while let Some(f) = self.narrator.poll(&mut self.sim) {
+            self.pause_requested |= f.pause;
+            self.new_steps.push(f);
+        }
+    }
+
+    /// Runs until the next narration step fires (or the end); false if none did.
+    pub fn advance_to_next_step(&mut self) -> bool {
+        let before = self.narrator.fired().len();
+        self.pause_requested = false;
+        self.advance_inner(self.end(), usize::MAX, true);
+        // Do not animate the whole stretch jumped over.
+        self.cursor = self.sim.trace.events.len();
+        self.narrator.fired().len() > before
+    }
+
+    /// Turns a defense on or off from now on (a what-if: the run changes).
+    pub fn switch(&mut self, node: &str, defense: Defense, on: bool) -> Result<(), String> {
+        self.sim.set_defense(node, defense, on).map_err(|e| e.to_string())?;
+        self.what_ifs.push(WhatIf { at: self.clock, node: node.to_string(), defense, on });
+        self.what_ifs_applied = self.what_ifs.len();
+        Ok(())
+    }
+
+    /// Handles one core event and fires what it triggers.
+    fn step_event(&mut self) -> bool {
+        let more = self.sim.step_one();
+        self.poll_narration();
+        more
+    }
+
+    /// Runs until the core records the next thing worth seeing (a hop, a
+    /// drop, a delivery); returns false when nothing is left before the end.
+    pub fn step_to_next_smtp_event(&mut self) -> bool {
+        let before = self.sim.trace.events.len();
+        while let Some(t) = self.sim.next_event_time() {
+            if t > self.end() {
+                break;
+            }
+            self.step_event();
+            self.clock = self.clock.max(t);
+            if self.sim.trace.events.len() > before {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Starts the run again and replays it to `t` (deterministic: same file,
+    /// same seed, same what-if switches at the same times).
+    pub fn replay_to(&mut self, t: SimTime) {
+        self.sim = new_sim(&self.scenario);
+        self.narrator = Narrator::new(&self.scenario);
+        self.clock = 0;
+        self.generation += 1;
+        // Switches made later than `t` are undone by going back before them.
+        self.what_ifs.retain(|w| w.at <= t);
+        self.what_ifs_applied = 0;
+        // What was flipped at time 0 applies before anything happens.
+        self.apply_what_ifs_due();
+        loop {
+            self.pause_requested = false;
+            self.advance_to(t, usize::MAX);
+            if self.clock >= t.min(self.end()) {
+                break;
+            }
+        }
+        self.pause_requested = false;
+        self.new_steps.clear();
+        // Nothing before `t` is animated after a jump.
+        self.cursor = self.sim.trace.events.len();
+    }
+
+    /// The time of the trace event before the clock (for "step back").
+    pub fn previous_event_time(&self) -> SimTime {
+        self.sim.trace.events.iter().rev().map(|(t, _)| *t).find(|&t| t < self.clock).unwrap_or(0)
+    }
+
+    /// Swaps in a new scenario (file reloaded) and replays it to the same time.
+    pub fn replace_scenario(&mut self, scenario: Scenario) {
+        let t = self.clock;
+        self.scenario = scenario;
+        self.error = None;
+        self.what_ifs.clear();
+        self.what_ifs_applied = 0;
+        self.replay_to(t);
+    }
+}
+
+/// Moves the simulation forward by the frame's share of simulated time.
+pub fn advance(
+    time: Res<Time>,
+    mut state: ResMut<SimState>,
+    mut playback: ResMut<Playback>,
+    flights: Res<crate::gui::flights::Flights>,
+) {
+    if !playback.playing || playback.frozen {
+        return;
+    }
+    let dt = time.delta_secs_f64();
+    let mut target = state.clock + (dt * playback.ms_per_s()).round() as SimTime;
+    // Quiet period: nothing in flight and the next event more than two real
+    // seconds away at this speed: go straight to it.
+    if playback.skip_idle
+        && flights.in_flight() == 0
+        && let Some(next) = state.sim.next_event_time()
+        && next > target
+        && (next - target) as f64 > 2.0 * playback.ms_per_s()
+    {
+        target = next;
+    }
+    if let Some(stop) = playback.stop_at {
+        target = target.min(stop);
+    }
+    let end = state.end();
+    state.advance_to(target, EVENT_BUDGET);
+    if state.pause_requested {
+        // A narration step asked the teacher to take over.
+        state.pause_requested = false;
+        playback.playing = false;
+    }
+    if state.clock >= end || playback.stop_at.is_some_and(|s| state.clock >= s) {
+        playback.playing = false;
+    }
+}
+
+/// Formats a duration for the clock: `1d 02:03:04`.
+pub fn clock_text(ms: SimTime) -> String {
+    let d = ms / DAY;
+    let s = (ms % DAY) / 1000;
+    format!("day {} {:02}:{:02}:{:02}", d + 1, s / 3600, (s / 60) % 60, s % 60)
+}

@@ -1,0 +1,39 @@
+//! Reload the scenario when its file changes (polling its modification time
+//! twice a second: no extra dependency, works on every filesystem). A file
+//! with errors leaves the last good scenario running and shows the checker's
+//! messages in the window.
+
+use std::time::SystemTime;
+
+use bevy::prelude::*;
+
+use crate::gui::playback::SimState;
+use crate::scenario;
+
+/// Seconds between two looks at the file.
+const EVERY: f32 = 0.5;
+
+pub fn poll_file(
+    time: Res<Time<Real>>,
+    mut state: ResMut<SimState>,
+    mut last: Local<Option<(std::path::PathBuf, SystemTime)>>,
+    mut since: Local<f32>,
+) {
+    *since += time.delta_secs();
+    if *since < EVERY {
+        return;
+    }
+    *since = 0.0;
+    let Ok(modified) = std::fs::metadata(&state.path).and_then(|m| m.modified()) else { return };
+    match &*last {
+        Some((p, t)) if *p == state.path && *t == modified => {}
+        Some((p, _)) if *p == state.path => {
+            *last = Some((state.path.clone(), modified));
+            match scenario::load(&state.path) {
+                Ok(s) => state.replace_scenario(s),
+                Err(e) => state.error = Some(e.to_string()),
+            }
+        }
+        _ => *last = Some((state.path.clone(), modified)),
+    }
+}

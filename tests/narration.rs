@@ -1,0 +1,234 @@
+//! Narration steps in scenario files (checked with positions like every other
+//! field), the runner that fires them, and the what-ifs their actions use.
+
+mod common;
+
+use relaysim::scenario::{self, Defense, SendMail, SendSpam};
+use relaysim::sim::{Fate, MailClass, Narrator, RunOptions, Simulation, WhatIfError};
+use relaysim::units::{HOUR, MINUTE};
+
+fn world(narration: &str) -> String {
+    let base = common::small_world(
+        "IspNetworks",
+        "",
+        "",
+        r#"Once(id: "m", from: "alice", to: "bob@company.example", at: "1m"),
+           Spam(id: "bot", senders: ["bot"], rate: "20/h", strategy: DirectToMx,
+                forged_from: ["x@isp-a.example"], to: ["bob@company.example", "nobody@company.example"]),"#,
+    );
+    let end = base.rfind(')').unwrap();
+    format!("{}    narration: [{narration}],\n)", &base[..end])
+}
+
+fn problems(narration: &str) -> Vec<String> {
+    match scenario::parse(&world(narration), "n.ron") {
+        Ok(_) => panic!("should not load"),
+        Err(e) => e.problems().iter().map(|p| p.to_string()).collect(),
+    }
+}
+
+const STEP: &str =
+    r#"Step(id: "s", trigger: At("1m"), title: {"en": "T", "ja": "題"}, text: {"en": "x", "ja": "本文"})"#;
+
+#[test]
+fn a_narrated_world_loads() {
+    let s = common::parse(&world(STEP));
+    assert_eq!(s.narration.len(), 1);
+    assert_eq!(s.narration[0].title.get("ja"), "題");
+    assert_eq!(s.narration[0].title.get("fr"), "T", "English is the fallback");
+}
+
+#[test]
+fn english_is_required_and_language_codes_are_checked() {
+    let p = problems(r#"Step(id: "s", trigger: At("1m"), title: {"ja": "題"}, text: {"en": "x", "JA!": "y"})"#);
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert!(p[0].contains("title") && p[0].contains("English"), "{}", p[0]);
+    assert!(p[1].contains("language `JA!`: is not a language code"), "{}", p[1]);
+    assert!(p.iter().all(|m| m.starts_with("n.ron:")));
+}
+
+#[test]
+fn references_answers_and_times_are_checked_where_they_are_written() {
+    let p = problems(
+        r#"
+        Step(id: "a", trigger: At("7h"), title: {"en": "T"}, text: {"en": "x"},
+             focus: Focus(nodes: ["nowhere"])),
+        Step(id: "a", trigger: Delivered(source: "nosuch"), title: {"en": "T"}, text: {"en": "x"},
+             predict: Predict(question: {"en": "?"}, choices: [{"en": "y"}, {"en": "n"}], answer: 2, explanation: {"en": "."})),
+        Step(id: "c", trigger: MessageFinal(source: "m", index: 1), title: {"en": "T"}, text: {"en": "x"},
+             action: Switch(node: "mx-co", defense: Op25b, on: true)),
+        Step(id: "d", trigger: At("1h"), title: {"en": "T"}, text: {"en": "x"},
+             action: SendSpam(campaign: "m", to: "bob@company.example")),"#,
+    );
+    let all = p.join("\n");
+    for want in [
+        "7h is after the end of the scenario",
+        "unknown node `nowhere`",
+        "duplicate step id `a`",
+        "unknown message source `nosuch`",
+        "2 is not the index of a choice",
+        "`m` sends a single mail: use index 0",
+        "`mx-co` is a Mx node, but a Router is expected",
+        "unknown spam campaign `m`",
+    ] {
+        assert!(all.contains(want), "missing {want:?} in:\n{all}");
+    }
+    // Each at its own line, in file order.
+    let lines: Vec<usize> = p.iter().map(|m| m.split(':').nth(1).unwrap().parse().unwrap()).collect();
+    assert!(lines.windows(2).all(|w| w[0] <= w[1]), "{lines:?}");
+    assert!(lines[0] > 30, "positions point into the narration, not the top: {lines:?}");
+}
+
+#[test]
+fn a_step_can_wait_only_for_mail_sent_by_an_earlier_step() {
+    let p = problems(
+        r#"
+        Step(id: "wait", trigger: MessageDelivered(source: "send"), title: {"en": "T"}, text: {"en": "x"}),
+        Step(id: "send", trigger: At("1h"), title: {"en": "T"}, text: {"en": "x"},
+             action: SendMail(from: "alice", to: "bob@company.example")),"#,
+    );
+    assert!(p[0].contains("is a later step"), "{p:?}");
+    common::parse(&world(
+        r#"
+        Step(id: "send", trigger: At("1h"), title: {"en": "T"}, text: {"en": "x"},
+             action: SendMail(from: "alice", to: "bob@company.example")),
+        Step(id: "wait", trigger: MessageDelivered(source: "send"), title: {"en": "T"}, text: {"en": "x"}),"#,
+    ));
+}
+
+fn sim_of(narration: &str) -> Simulation {
+    let s = common::parse(&world(narration));
+    Simulation::new(s, RunOptions { seed: 2, transcripts: Some(true), trace: true })
+}
+
+#[test]
+fn steps_fire_in_order_at_their_times_and_events_and_actions_run() {
+    let mut sim = sim_of(
+        r#"
+        Step(id: "start", trigger: At("30s"), title: {"en": "T"}, text: {"en": "x"}),
+        Step(id: "alice-in", trigger: MessageDelivered(source: "m"), title: {"en": "T"}, text: {"en": "x"}),
+        Step(id: "later", trigger: After("10m"), title: {"en": "T"}, text: {"en": "x"},
+             action: SendMail(from: "alice", to: "bob@company.example", subject: "What if?")),
+        Step(id: "sent-in", trigger: MessageDelivered(source: "later"), title: {"en": "T"}, text: {"en": "x"}),
+        Step(id: "spam-in", trigger: Delivered(class: Spam, node: "mx-co"), title: {"en": "T"}, text: {"en": "x"}),
+        Step(id: "pause", trigger: After("1m"), title: {"en": "T"}, text: {"en": "x"}, action: Pause),"#,
+    );
+    let mut n = Narrator::new(&sim.scenario);
+    let fired = n.run_to(&mut sim, 6 * HOUR);
+    let ids: Vec<&str> = fired.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(ids, ["start", "alice-in", "later", "sent-in", "spam-in", "pause"]);
+    assert_eq!(fired[0].at, 30_000, "a time trigger fires at its exact time");
+    let alice = &sim.messages[0];
+    assert!(matches!(alice.fate, Fate::Delivered { at, .. } if at == fired[1].at));
+    assert_eq!(fired[2].at, fired[1].at + 10 * MINUTE, "After counts from the previous step");
+    let sent = fired[2].sent.expect("the action sent a mail");
+    let m = &sim.messages[sent.0 as usize];
+    assert_eq!((m.subject.as_str(), m.created), ("What if?", fired[2].at));
+    assert!(matches!(m.fate, Fate::Delivered { at, .. } if at == fired[3].at));
+    assert!(fired.windows(2).all(|w| w[0].at <= w[1].at));
+    assert!(fired[5].pause && !fired[4].pause);
+    assert!(n.is_done());
+    assert_eq!(n.fired().len(), 6);
+    assert_eq!(sim.now(), 6 * HOUR, "the run goes on to the end after the last step");
+}
+
+#[test]
+fn the_same_narrated_run_twice_is_identical() {
+    let go = || {
+        let mut sim = sim_of(STEP);
+        let mut n = Narrator::new(&sim.scenario);
+        let f = n.run_to(&mut sim, 6 * HOUR);
+        (f, relaysim::stats::Report::of(&sim))
+    };
+    assert_eq!(go(), go());
+}
+
+#[test]
+fn switching_recipient_verification_on_ends_backscatter_from_then_on() {
+    let s = common::load("scenarios/examples/backscatter.ron");
+    let mut sim = Simulation::new(s, RunOptions { seed: 0, transcripts: Some(false), trace: true });
+    let mut n = Narrator::new(&sim.scenario);
+    let fired = n.run_to(&mut sim, 2 * HOUR);
+    let switch = fired.iter().find(|f| f.id == "verify-on").expect("the switch step fires").at;
+    let bounces: Vec<_> = sim.messages.iter().filter(|m| m.class == MailClass::Backscatter).collect();
+    assert!(bounces.iter().any(|b| b.created < switch), "backscatter before the switch");
+    assert!(bounces.iter().all(|b| b.created < switch + MINUTE), "none after (but mail already in flight)");
+    assert_eq!(sim.defense_on("mx-co", Defense::VerifyRecipients), Some(true));
+}
+
+#[test]
+fn what_ifs_switch_defenses_and_refuse_what_cannot_apply() {
+    let mut sim = sim_of(STEP);
+    assert_eq!(sim.defense_on("mx-co", Defense::Greylist), Some(false));
+    sim.set_defense("mx-co", Defense::Greylist, true).unwrap();
+    assert_eq!(sim.defense_on("mx-co", Defense::Greylist), Some(true));
+    sim.set_defense("edge-a", Defense::Op25b, true).unwrap();
+    assert_eq!(sim.defense_on("edge-a", Defense::Op25b), Some(true));
+    sim.set_defense("relay-a", Defense::RelayRestriction, false).unwrap();
+    assert_eq!(sim.defense_on("relay-a", Defense::RelayRestriction), Some(false));
+    assert!(matches!(sim.set_defense("edge-a", Defense::Spf, true), Err(WhatIfError::NotApplicable { .. })));
+    assert!(matches!(sim.set_defense("relay-a", Defense::PopBeforeSmtp, true), Err(WhatIfError::NoSettings { .. })));
+    assert_eq!(sim.set_defense("nope", Defense::Spf, true), Err(WhatIfError::UnknownNode("nope".into())));
+    // With greylisting on, a spam that never retries is lost; OP25B keeps
+    // the bot from the MX altogether.
+    sim.set_defense("edge-a", Defense::Op25b, false).unwrap();
+    let spam =
+        sim.send_spam(&SendSpam { campaign: "bot".into(), to: "bob@company.example".into(), forged_from: None }, 0);
+    let legit = sim.send_mail(
+        &SendMail { from: "alice".into(), to: "bob@company.example".into(), sender: None, subject: None },
+        MINUTE,
+    );
+    sim.run_until(HOUR);
+    let (spam, legit) = (spam.unwrap(), legit.unwrap());
+    assert!(
+        matches!(sim.messages[spam.0 as usize].fate, Fate::Lost { .. }),
+        "{:?}",
+        sim.messages[spam.0 as usize].fate
+    );
+    assert!(matches!(sim.messages[legit.0 as usize].fate, Fate::Delivered { .. }), "the relay retries after 5 minutes");
+    assert!(sim.messages[legit.0 as usize].headers.iter().any(|h| h.starts_with("X-Greylist")));
+    assert!(matches!(
+        sim.send_mail(
+            &SendMail { from: "alice".into(), to: "bob@company.example".into(), sender: None, subject: None },
+            0
+        ),
+        Err(WhatIfError::InPast { .. })
+    ));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+    /// Time triggers fire at exactly their times, in order, whatever the mix
+    /// of `At` (absolute; at once when already past) and `After` (relative).
+    #[test]
+    fn time_triggers_fire_at_their_exact_times(
+        steps in proptest::collection::vec((proptest::bool::ANY, 0u64..120), 1..8),
+        seed in 0u64..1000,
+    ) {
+        let text: Vec<String> = steps
+            .iter()
+            .enumerate()
+            .map(|(i, (abs, m))| {
+                let trig = if *abs { format!(r#"At("{m}m")"#) } else { format!(r#"After("{m}m")"#) };
+                format!(r#"Step(id: "s{i}", trigger: {trig}, title: {{"en": "T"}}, text: {{"en": "x"}}),"#)
+            })
+            .collect();
+        let s = common::parse(&world(&text.join("\n")));
+        let mut sim = Simulation::new(s, RunOptions { seed, transcripts: Some(false), trace: true });
+        let mut n = Narrator::new(&sim.scenario);
+        let fired = n.run_to(&mut sim, 6 * HOUR);
+        let mut last = 0;
+        // Steps due after the end of the run (6 h) are not reached.
+        let expected: Vec<u64> = steps
+            .iter()
+            .map(|(abs, m)| {
+                last = if *abs { (m * MINUTE).max(last) } else { last + m * MINUTE };
+                last
+            })
+            .take_while(|t| *t <= 6 * HOUR)
+            .collect();
+        let got: Vec<u64> = fired.iter().map(|f| f.at).collect();
+        proptest::prop_assert_eq!(got, expected);
+    }
+}
