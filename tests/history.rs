@@ -78,10 +78,10 @@ fn eras() -> &'static [Era] {
             .map(|f| {
                 let scenario = common::load(f);
                 let opts = RunOptions { seed: SEED, transcripts: Some(false), trace: true };
-                let n = narrate::run(scenario.clone(), opts, None, &Lang::One("en".into()));
+                let n = narrate::run(scenario.clone(), opts, None, &Lang::One("en".into())).unwrap();
                 let report = Report::of(&n.sim);
                 common::assert_conserved(&report);
-                let text_ja = narrate::render(&n.sim, &scenario.narration, &n.fired, &Lang::One("ja".into()));
+                let text_ja = narrate::render(&n.sim, &scenario.narration, &n.fired, &Lang::One("ja".into())).unwrap();
                 let fired = n.fired.iter().map(|f| f.id.clone()).collect();
                 let fired_msgs = n.fired.iter().map(|f| (f.id.clone(), f.msg)).collect();
                 let dialup_relayed = dialup_relayed(&n.sim);
@@ -291,7 +291,7 @@ fn every_step_of_every_example_fires() {
         let s = common::load(f);
         assert!(!s.narration.is_empty(), "{f} is narrated");
         let opts = RunOptions { seed: s.seed, transcripts: Some(false), trace: true };
-        let n = narrate::run(s.clone(), opts, None, &Lang::All);
+        let n = narrate::run(s.clone(), opts, None, &Lang::All).unwrap();
         let ids: Vec<&str> = n.fired.iter().map(|f| f.id.as_str()).collect();
         let all: Vec<&str> = s.narration.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(ids, all, "{f}");

@@ -232,3 +232,49 @@ proptest::proptest! {
         proptest::prop_assert_eq!(got, expected);
     }
 }
+
+// ----- languages ---------------------------------------------------------------
+
+#[test]
+fn a_language_no_text_has_is_an_error_naming_those_written() {
+    use relaysim::narrate::{self, Lang, NarrateError};
+    let s = common::parse(&world(
+        r#"Step(id: "a", trigger: At("1m"), title: {"en": "One", "ja": "一"}, text: {"en": "x", "ja": "エックス"}),"#,
+    ));
+    let opts = RunOptions { seed: 0, transcripts: Some(false), trace: true };
+    let err = narrate::run(s.clone(), opts, None, &Lang::One("fr".into())).err().expect("no step is in French");
+    assert_eq!(err, NarrateError::UnknownLanguage { lang: "fr".into(), available: vec!["en".into(), "ja".into()] });
+    assert_eq!(err.to_string(), "no narration text is written in `fr`: the narration has en, ja");
+    assert!(narrate::run(s, opts, None, &Lang::One("ja".into())).is_ok());
+
+    // Through the binary: exit status 1, the error on stderr, nothing on stdout.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_relaysim"))
+        .args(["run", "scenarios/examples/backscatter.ron", "--narrate", "--lang", "xx"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("scenarios/examples/backscatter.ron: no narration text is written in `xx`"), "{err}");
+    assert!(err.contains("en, ja"), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_single_text_missing_the_language_is_shown_in_english_and_marked() {
+    use relaysim::narrate::{self, FALLBACK_MARK, Lang};
+    // The title is translated, the text is not.
+    let s = common::parse(&world(
+        r#"Step(id: "a", trigger: At("1m"), title: {"en": "One", "ja": "一"}, text: {"en": "Only in English"}),"#,
+    ));
+    let opts = RunOptions { seed: 0, transcripts: Some(false), trace: true };
+    let n = narrate::run(s.clone(), opts, None, &Lang::One("ja".into())).unwrap();
+    assert!(n.text.contains("    # 一\n"), "{}", n.text);
+    assert!(n.text.contains(&format!("    {FALLBACK_MARK}Only in English\n")), "{}", n.text);
+    assert!(n.text.contains("1 text(s) have no ja version and are shown in English, marked (en*)"), "{}", n.text);
+    // English itself is never marked, and `all` marks the missing Japanese.
+    let en = narrate::run(s.clone(), opts, None, &Lang::One("en".into())).unwrap().text;
+    assert!(!en.contains(FALLBACK_MARK) && !en.contains("shown in English"), "{en}");
+    let all = narrate::run(s, opts, None, &Lang::All).unwrap().text;
+    assert!(all.contains(&format!("[ja] {FALLBACK_MARK}Only in English")), "{all}");
+}
