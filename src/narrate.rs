@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use crate::scenario::{Action, Localized, Scenario, Step, Trigger};
-use crate::sim::{Fired, Narrator, RunOptions, Simulation};
+use crate::sim::{Fired, NarrationError, Narrator, RunOptions, Simulation};
 use crate::units::{DAY, HOUR, MINUTE, SECOND, SimTime};
 
 /// Which languages to print.
@@ -25,6 +25,8 @@ pub enum NarrateError {
     /// all in English instead would hide a typo or a missing translation.
     #[error("no narration text is written in `{lang}`: the narration has {}", available.join(", "))]
     UnknownLanguage { lang: String, available: Vec<String> },
+    #[error(transparent)]
+    Narration(#[from] NarrationError),
 }
 
 impl std::str::FromStr for Lang {
@@ -81,9 +83,10 @@ pub fn run(
 ) -> Result<Narrated, NarrateError> {
     lang.codes(&scenario.narration)?;
     let end = until.unwrap_or(scenario.duration.0);
-    let mut narrator = Narrator::new(&scenario);
+    // Event triggers read the trace: a narrated run always records it.
     let mut sim = Simulation::new(scenario, RunOptions { trace: true, ..opts });
-    let fired = narrator.run_to(&mut sim, end);
+    let mut narrator = Narrator::new(&sim)?;
+    let fired = narrator.run_to(&mut sim, end)?;
     let text = render(&sim, narrator.steps(), &fired, lang)?;
     Ok(Narrated { sim, fired, text })
 }

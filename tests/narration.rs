@@ -113,8 +113,8 @@ fn steps_fire_in_order_at_their_times_and_events_and_actions_run() {
         Step(id: "spam-in", trigger: Delivered(class: Spam, node: "mx-co"), title: {"en": "T"}, text: {"en": "x"}),
         Step(id: "pause", trigger: After("1m"), title: {"en": "T"}, text: {"en": "x"}, action: Pause),"#,
     );
-    let mut n = Narrator::new(&sim.scenario);
-    let fired = n.run_to(&mut sim, 6 * HOUR);
+    let mut n = Narrator::new(&sim).unwrap();
+    let fired = n.run_to(&mut sim, 6 * HOUR).unwrap();
     let ids: Vec<&str> = fired.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(ids, ["start", "alice-in", "later", "sent-in", "spam-in", "pause"]);
     assert_eq!(fired[0].at, 30_000, "a time trigger fires at its exact time");
@@ -136,8 +136,8 @@ fn steps_fire_in_order_at_their_times_and_events_and_actions_run() {
 fn the_same_narrated_run_twice_is_identical() {
     let go = || {
         let mut sim = sim_of(STEP);
-        let mut n = Narrator::new(&sim.scenario);
-        let f = n.run_to(&mut sim, 6 * HOUR);
+        let mut n = Narrator::new(&sim).unwrap();
+        let f = n.run_to(&mut sim, 6 * HOUR).unwrap();
         (f, relaysim::stats::Report::of(&sim))
     };
     assert_eq!(go(), go());
@@ -147,8 +147,8 @@ fn the_same_narrated_run_twice_is_identical() {
 fn switching_recipient_verification_on_ends_backscatter_from_then_on() {
     let s = common::load("scenarios/examples/backscatter.ron");
     let mut sim = Simulation::new(s, RunOptions { seed: 0, transcripts: Some(false), trace: true });
-    let mut n = Narrator::new(&sim.scenario);
-    let fired = n.run_to(&mut sim, 2 * HOUR);
+    let mut n = Narrator::new(&sim).unwrap();
+    let fired = n.run_to(&mut sim, 2 * HOUR).unwrap();
     let switch = fired.iter().find(|f| f.id == "verify-on").expect("the switch step fires").at;
     let bounces: Vec<_> = sim.messages.iter().filter(|m| m.class == MailClass::Backscatter).collect();
     assert!(bounces.iter().any(|b| b.created < switch), "backscatter before the switch");
@@ -216,8 +216,8 @@ proptest::proptest! {
             .collect();
         let s = common::parse(&world(&text.join("\n")));
         let mut sim = Simulation::new(s, RunOptions { seed, transcripts: Some(false), trace: true });
-        let mut n = Narrator::new(&sim.scenario);
-        let fired = n.run_to(&mut sim, 6 * HOUR);
+        let mut n = Narrator::new(&sim).unwrap();
+        let fired = n.run_to(&mut sim, 6 * HOUR).unwrap();
         let mut last = 0;
         // Steps due after the end of the run (6 h) are not reached.
         let expected: Vec<u64> = steps
@@ -277,4 +277,39 @@ fn a_single_text_missing_the_language_is_shown_in_english_and_marked() {
     assert!(!en.contains(FALLBACK_MARK) && !en.contains("shown in English"), "{en}");
     let all = narrate::run(s, opts, None, &Lang::All).unwrap().text;
     assert!(all.contains(&format!("[ja] {FALLBACK_MARK}Only in English")), "{all}");
+}
+
+// ----- the trace ---------------------------------------------------------------
+
+#[test]
+fn event_triggers_without_a_trace_are_an_error_not_a_silent_never() {
+    use relaysim::sim::NarrationError;
+    let s = common::parse(&world(
+        r#"
+        Step(id: "start", trigger: At("30s"), title: {"en": "T"}, text: {"en": "x"}),
+        Step(id: "spam-in", trigger: Delivered(class: Spam), title: {"en": "T"}, text: {"en": "x"}),"#,
+    ));
+    let untraced = || Simulation::new(s.clone(), RunOptions { seed: 2, transcripts: Some(false), trace: false });
+    let no_trace = NarrationError::NoTrace { step: "spam-in".into() };
+    assert_eq!(Narrator::new(&untraced()).err(), Some(no_trace.clone()));
+    assert!(no_trace.to_string().contains("trace: true"), "{no_trace}");
+
+    // A narrator made for a traced run cannot be driven on an untraced one.
+    let traced = Simulation::new(s.clone(), RunOptions { seed: 2, transcripts: Some(false), trace: true });
+    let mut n = Narrator::new(&traced).unwrap();
+    let mut sim = untraced();
+    assert_eq!(n.poll(&mut sim), Err(no_trace.clone()));
+    assert_eq!(n.advance(&mut sim, HOUR), Err(no_trace.clone()));
+    assert_eq!(n.run_to(&mut sim, HOUR), Err(no_trace));
+    assert!(n.fired().is_empty(), "nothing fired, nothing silently skipped");
+
+    // Time and message triggers need no trace.
+    let timed = common::parse(&world(
+        r#"
+        Step(id: "start", trigger: At("30s"), title: {"en": "T"}, text: {"en": "x"}),
+        Step(id: "in", trigger: MessageDelivered(source: "m"), title: {"en": "T"}, text: {"en": "x"}),"#,
+    ));
+    let mut sim = Simulation::new(timed, RunOptions { seed: 2, transcripts: Some(false), trace: false });
+    let fired = Narrator::new(&sim).unwrap().run_to(&mut sim, HOUR).unwrap();
+    assert_eq!(fired.len(), 2);
 }

@@ -28,6 +28,10 @@ impl Trace {
     pub fn new(enabled: bool) -> Self {
         Trace { enabled, events: Vec::new() }
     }
+    /// Whether events are recorded (`RunOptions::trace`).
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
     pub fn push(&mut self, t: SimTime, e: TraceEvent) {
         if self.enabled {
             self.events.push((t, e));
