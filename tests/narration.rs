@@ -313,3 +313,50 @@ fn event_triggers_without_a_trace_are_an_error_not_a_silent_never() {
     let fired = Narrator::new(&sim).unwrap().run_to(&mut sim, HOUR).unwrap();
     assert_eq!(fired.len(), 2);
 }
+
+// ----- steps that could never fire ----------------------------------------------
+
+#[test]
+fn steps_that_could_never_fire_are_errors_at_their_position() {
+    let t = |trigger: &str| format!(r#"Step(id: "s", trigger: {trigger}, title: {{"en": "T"}}, text: {{"en": "x"}}),"#);
+    let cases = [
+        (t(r#"Dropped(node: "mx-co")"#), "`mx-co` is not a Router: only routers drop connections"),
+        (t(r#"Delivered(node: "edge-a")"#), "`edge-a` is not a mail server or mailbox server"),
+        (t(r#"Accepted(origin: "internet")"#), "`internet` cannot write mail"),
+        (t(r#"Bounced(source: "bot")"#), "a bounce has no traffic source"),
+        (t(r#"Bounced(class: Spam)"#), "a bounce is of class Bounce or Backscatter, not Spam"),
+        (t(r#"Delivered(source: "m", class: Spam)"#), "`m` sends Legit mail, not Spam"),
+        (t(r#"Refused(source: "bot", origin: "alice")"#), "`bot` sends from bot, not `alice`"),
+        (t(r#"Greylisted(node: "mx-co")"#), "`mx-co` does not greylist"),
+        (t(r#"Greylisted(class: Spam)"#), "no node greylists"),
+        (
+            r#"Step(id: "s", trigger: At("1m"), title: {"en": "T"}, text: {"en": "x"},
+                    action: Switch(node: "mx-co", defense: Spf, on: false)),"#
+                .to_string(),
+            "switching Spf off: does nothing: it is not on at `mx-co`",
+        ),
+    ];
+    for (step, want) in cases {
+        let p = problems(&step);
+        assert_eq!(p.len(), 1, "{step}\n{p:?}");
+        assert!(p[0].contains(want), "{step}\nwanted {want:?} in {}", p[0]);
+        // The position is the step's own line (the narration starts after line 30).
+        let line: usize = p[0].split(':').nth(1).unwrap().parse().unwrap();
+        assert!(line > 30, "{}", p[0]);
+        if !want.contains("no node greylists") && !want.contains("switching") {
+            assert!(p[0].contains("the step would never fire"), "{}", p[0]);
+        }
+    }
+    // The same triggers are fine where they can happen: greylisting switched
+    // on by an earlier step, then off again; a bounce by class and node.
+    common::parse(&world(
+        r#"
+        Step(id: "on", trigger: At("1m"), title: {"en": "T"}, text: {"en": "x"},
+             action: Switch(node: "mx-co", defense: Greylist, on: true)),
+        Step(id: "grey", trigger: Greylisted(node: "mx-co", source: "bot", class: Spam, origin: "bot"), title: {"en": "T"}, text: {"en": "x"}),
+        Step(id: "off", trigger: After("1m"), title: {"en": "T"}, text: {"en": "x"},
+             action: Switch(node: "mx-co", defense: Greylist, on: false)),
+        Step(id: "bs", trigger: Bounced(class: Backscatter, node: "mx-co"), title: {"en": "T"}, text: {"en": "x"}),
+        Step(id: "drop", trigger: Dropped(node: "edge-a"), title: {"en": "T"}, text: {"en": "x"}),"#,
+    ));
+}
