@@ -349,20 +349,25 @@ fn legend(ui: &mut egui::Ui, lang: Lang) {
 }
 
 fn node_inspector(ui: &mut egui::Ui, state: &mut SimState, n: usize, queues: &Queues, sel: &mut Selection, lang: Lang) {
+    {
+        let (Some(node), Some(rt)) = (state.scenario.nodes.get(n), state.sim.nodes.get(n)) else {
+            return;
+        };
+        let kind = icons::IconKind::of(&node.kind);
+        ui.heading(node.label.as_deref().unwrap_or(&node.id));
+        ui.label(format!("{} · id {}", kind.name(), node.id));
+        if let Some(ip) = rt.ip {
+            ui.label(format!("{} {}", ip, rt.hostname));
+        }
+        if let Some(isp) = &node.isp {
+            ui.label(format!("ISP: {isp}"));
+        }
+    }
     what_if_switches(ui, state, n, lang);
     let state = &*state;
     let (Some(node), Some(rt)) = (state.scenario.nodes.get(n), state.sim.nodes.get(n)) else {
         return;
     };
-    let kind = icons::IconKind::of(&node.kind);
-    ui.heading(node.label.as_deref().unwrap_or(&node.id));
-    ui.label(format!("{} · id {}", kind.name(), node.id));
-    if let Some(ip) = rt.ip {
-        ui.label(format!("{} {}", ip, rt.hostname));
-    }
-    if let Some(isp) = &node.isp {
-        ui.label(format!("ISP: {isp}"));
-    }
     ui.add_space(6.0);
     egui::CollapsingHeader::new(tr(lang, "Configuration", "設定")).default_open(true).show(ui, |ui| {
         ui.monospace(config_text(&node.kind));
