@@ -586,11 +586,14 @@ fn what_if_switches(ui: &mut egui::Ui, state: &mut SimState, n: usize, lang: Lan
         ));
         for (d, on) in switches {
             let mut v = on;
-            if ui.checkbox(&mut v, d.name()).changed()
-                && let Err(e) = state.switch(&id, d, v)
-            {
-                state.error = Some(e);
+            if ui.checkbox(&mut v, d.name()).changed() {
+                let done = state.switch(&id, d, v);
+                ui.ctx().data_mut(|m| m.insert_temp(egui::Id::new(("what-if-error", &id)), done.err()));
             }
+        }
+        let failed: Option<Option<String>> = ui.ctx().data(|m| m.get_temp(egui::Id::new(("what-if-error", &id))));
+        if let Some(Some(e)) = failed {
+            ui.colored_label(reply_colour("5"), e);
         }
         if !state.what_ifs.is_empty() {
             ui.small(format!(
