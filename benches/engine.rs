@@ -64,5 +64,10 @@ fn reference_binary_heap(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, radix, reference_binary_heap);
+criterion_group! {
+    name = benches;
+    // No plots: criterion's plotters backend fails here without system fonts.
+    config = Criterion::default().without_plots();
+    targets = radix, reference_binary_heap
+}
 criterion_main!(benches);

@@ -5,33 +5,41 @@
 # simulator or a scenario, and commit the result.
 #
 #   book/generate.sh            build relaysim (release) and rewrite everything
-#   book/generate.sh --quick    only the single runs (seconds), not the 20-replication comparisons
+#   book/generate.sh --quick    only the single runs (a minute), not the figures and comparisons
+#   book/generate.sh --cheap    only getting started and the tutorial (seconds): what
+#                               `cargo test` checks; CI checks --quick too
 #   book/generate.sh --check    write nothing; list the files that differ and exit 1 if any
 #   book/generate.sh --bench    also run `cargo bench` (minutes) and write the
 #                               benchmark table of the developer chapter
 #
 # RELAYSIM=/path/to/relaysim uses that binary instead of building one (the
-# test `cargo test --test book generated` runs `--check --quick` this way).
+# test `cargo test --test book generated` runs `--check --cheap` this way,
+# and .ci/run `--check --quick` with the debug build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mode=write
 quick=no
+cheap=no
 bench=no
 for a in "$@"; do
     case $a in
         --check) mode=check ;;
         --quick) quick=yes ;;
+        --cheap) quick=yes; cheap=yes ;;
         --bench) bench=yes ;;
-        *) echo "usage: book/generate.sh [--check] [--quick] [--bench]" >&2; exit 2 ;;
+        *) echo "usage: book/generate.sh [--check] [--quick|--cheap] [--bench]" >&2; exit 2 ;;
     esac
 done
 
+# The book needs no GUI: build without the `gui` feature (no Bevy), in a
+# target folder of its own so that the GUI build in target/ is left alone.
+tools=target/book-tools
 if [[ -n ${RELAYSIM:-} ]]; then
     bin=$RELAYSIM
 else
-    cargo build --release -q
-    bin=$PWD/target/release/relaysim
+    cargo build --release -q --no-default-features --target-dir "$tools"
+    bin=$PWD/$tools/release/relaysim
 fi
 relaysim() { "$bin" "$@"; }
 
@@ -80,7 +88,11 @@ first_hop() { sed -n '/^Hop 1 /,/^$/p' | sed '/^$/d'; }
 # which address to which port, and the last reply of the dialogue.
 path_diagram() {
     sed -n 's/^Hop [0-9]* \[\(.*\) -> \(.*\)\] \([0-9.]*\) -> \([0-9.]*:[0-9]*\) .*=> \(.*\)$/\1 [\3]|\2 [\4]|\5/p' \
-        | awk -F'|' '{ printf "%-24s ──▶  %-26s %s\n", $1, $2, $3 }'
+        | awk -F'|' '
+            # Repeated identical attempts (a mail client retrying) are folded into one line.
+            function flush() { if (n) printf "%-24s ──▶  %-26s %s%s\n", a, b, c, (n > 1 ? "   (×" n ")" : "") }
+            { if ($1 == a && $2 == b && $3 == c) { n++; next } flush(); a = $1; b = $2; c = $3; n = 1 }
+            END { flush() }'
 }
 
 # versus A.json B.json NAME_A NAME_B: a Markdown table of two runs side by
@@ -148,6 +160,7 @@ shown "relaysim run $t/4-narrated.ron --narrate" | sed '/end of the narration/q'
 shown "relaysim run $t/4-narrated.ron --narrate --lang ja" | sed '/end of the narration/q' | emit tutorial/4-narrate-ja.txt
 
 # --- The history: one run of every era with its own seed -------------------
+if [[ $cheap == no ]]; then
 overview="$tmp/overview.md"
 echo "| era | legit sent | legit delivered | legit rejected | legit lost | legit median delay (s) | spam sent | spam delivered | spam via open relays | backscatter delivered | connections dropped by routers |" > "$overview"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" >> "$overview"
@@ -164,7 +177,11 @@ for f in scenarios/history/*.ron; do
     if [[ -n $prev ]]; then
         # What the era changed, as `diff -u` against the era before, and
         # what that did to the numbers.
-        { diff -u "$prev" "$f" || true; } | tail -n +3 | emit "history/$era/diff-from-previous.txt"
+        # The lesson (`narration`, from its comment to the end of the list)
+        # is left out: the chapters show it as `--narrate` prints it.
+        sed '/^    \/\/ The lesson/,/^    \],$/d' "$prev" > "$tmp/prev.ron"
+        sed '/^    \/\/ The lesson/,/^    \],$/d' "$f" > "$tmp/this.ron"
+        { diff -u "$tmp/prev.ron" "$tmp/this.ron" || true; } | tail -n +3 | emit "history/$era/diff-from-previous.txt"
         versus "$tmp/$(basename "$prev" .ron).json" "$tmp/$era.json" \
             "$(basename "$prev" .ron)" "$era" | emit "history/$era/versus-previous.md"
     fi
@@ -233,11 +250,49 @@ done
 } | emit history/02-relay-restriction/next-relay.txt
 path_diagram < "$tmp/next.txt" | emit history/02-relay-restriction/next-relay-path.txt
 
+fi # cheap
+
+# example ERA SOURCE PATTERN NAME [HEADER_REGEX]: the first message of
+# SOURCE in ERA whose `show --list` line matches PATTERN: its summary (and
+# the header lines matching HEADER_REGEX) as NAME.txt, its hops as
+# NAME-path.txt. The chapters of eras 3 to 7 show these.
+example() {
+    local f=scenarios/history/$1.ron n
+    n=$(relaysim show "$f" --list --source "$2" | first_id "$3")
+    [[ -n $n ]] || { echo "no message of $2 matches '$3' in $1" >&2; exit 1; }
+    relaysim show "$f" --message "$n" > "$tmp/example.txt"
+    {
+        echo "\$ relaysim show $f --message $n"
+        sed -n '1,/^  fate:/p' "$tmp/example.txt"
+        if [[ -n ${5:-} ]]; then
+            echo "…"
+            sed '/^Hop 1 /,$d' "$tmp/example.txt" | grep -E "$5" || true
+        fi
+    } | emit "history/$1/$4.txt"
+    path_diagram < "$tmp/example.txt" | emit "history/$1/$4-path.txt"
+}
+if [[ $cheap == no ]]; then
+    example 03-pop-before-smtp ken-roaming delivered ken
+    example 03-pop-before-smtp spam-hotel delivered nat-leak '^Received: from'
+    example 03-pop-before-smtp mika-roaming delivered mika
+    example 04-smtp-auth spam-stolen-auth delivered stolen-password '^Received: from|with ESMTPS?A'
+    example 04-smtp-auth spam-hotel rejected hotel-refused
+    example 05-op25b-submission spam-direct . bot-blocked
+    example 05-op25b-submission hiro-home . hiro-blocked
+    example 05-op25b-submission spam-isp-c delivered displaced
+    example 06-spf spam-isp-c '5\\.7\\.23' spf-fail
+    example 06-spf spam-own-domain delivered own-domain '^Received-SPF:|^Authentication-Results:'
+    example 06-spf to-prof . forwarded
+    example 07-greylisting alice delivered greylisted '^X-Greylist:'
+    example 07-greylisting spam-isp-c . no-retry
+    example 07-greylisting bigmail-users delivered pool '^X-Greylist:'
+fi
+
 # --- Slow: figures and comparisons over 20 replications -----------------------
 if [[ $quick == no ]]; then
     # The world of every era as SVG, with what every machine did in the run
     # (examples/world_figure; the test `figures` checks them in-process).
-    cargo build -q --example world_figure
+    cargo build -q --no-default-features --example world_figure
     for f in scenarios/history/*.ron; do
         target/debug/examples/world_figure "$f" | emit "history/$(basename "$f" .ron)/world.svg"
     done
@@ -257,14 +312,14 @@ fi
 
 # --- Benchmarks (only with --bench: they take minutes and need a quiet machine)
 if [[ $bench == yes ]]; then
-    cargo bench --benches -q -- --noplot >&2
+    cargo bench --no-default-features --target-dir "$tools" --benches -q -- --noplot >&2
     {
         echo "Measured by \`cargo bench\` on $(date -u +%Y-%m-%d), $(nproc) CPU core(s)" \
             "($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), $(rustc --version | cut -d' ' -f1-2)."
         echo
         echo "| benchmark | time per iteration | throughput |"
         echo "|---|---:|---:|"
-        for est in target/criterion/*/*/new/estimates.json; do
+        for est in "$tools"/criterion/*/*/new/estimates.json; do
             dir=$(dirname "$(dirname "$est")")
             jq -r -n --slurpfile e "$est" --slurpfile b "$dir/new/benchmark.json" '
                 ($e[0].mean.point_estimate) as $ns |

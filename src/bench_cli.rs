@@ -123,7 +123,12 @@ pub fn bench(what: BenchCommand) -> ExitCode {
             println!("simulated       {}", relaysim::units::format_ms(r.simulated_ms));
             println!("load + check    {load_s:.2} s (resident after loading: {})", mib(rss_loaded));
             println!("setup           {:.2} s", r.setup_s);
-            println!("event loop      {:.2} s", r.run_s);
+            match r.run_cpu_s {
+                Some(cpu) => {
+                    println!("event loop      {:.2} s wall, {cpu:.2} s CPU (rates below per CPU second)", r.run_s)
+                }
+                None => println!("event loop      {:.2} s wall", r.run_s),
+            }
             println!("events          {} ({:.2} M/s)", r.events, r.events_per_s() / 1e6);
             println!("SMTP sessions   {} ({:.0}/s)", r.sessions, r.sessions_per_s());
             println!("messages        {} ({:.0}/s)", r.messages, r.messages_per_s());
@@ -132,6 +137,8 @@ pub fn bench(what: BenchCommand) -> ExitCode {
             if let Some(b) = r.bytes_per_message() {
                 println!("memory/message  {b:.0} bytes (growth during the run / messages kept)");
             }
+            let sizes: Vec<String> = perf::record_sizes().iter().map(|(n, b)| format!("{n} {b} B")).collect();
+            println!("record sizes    {}", sizes.join(", "));
             ExitCode::SUCCESS
         }
         BenchCommand::Compare { file, replications } => {
@@ -146,7 +153,12 @@ pub fn bench(what: BenchCommand) -> ExitCode {
             println!("compare, {replications} replications of {}", file.display());
             println!("1 job   {:.2} s  ({:.2} runs/s)", c.one_job_s, replications as f64 / c.one_job_s);
             println!("2 jobs  {:.2} s  ({:.2} runs/s)", c.two_jobs_s, replications as f64 / c.two_jobs_s);
-            println!("speedup {:.2}x", c.speedup());
+            println!("speedup {:.2}x (wall)", c.speedup());
+            if let (Some(a), Some(b), Some(k)) = (c.one_job_cpu_s, c.two_jobs_cpu_s, c.cpu_bound_speedup()) {
+                println!(
+                    "CPU     {a:.2} s with 1 job, {b:.2} s with 2: {k:.2}x on two idle cores (2 x CPU(1) / CPU(2))"
+                );
+            }
             ExitCode::SUCCESS
         }
     }

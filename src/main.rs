@@ -142,6 +142,10 @@ enum Command {
         seed: Option<u64>,
         #[arg(long)]
         until: Option<Duration>,
+        /// Apply the narration's actions (sent mails, switched defenses), as
+        /// `run --narrate` does, so message numbers match a narrated run.
+        #[arg(long)]
+        narrate: bool,
     },
     /// Write the generated benchmark world (issue 7) as a scenario file.
     GenerateBench(bench_cli::GenerateArgs),
@@ -251,7 +255,9 @@ fn main() -> ExitCode {
                     Format::Json => report.narration = n.fired,
                 }
             } else {
-                let sim = relaysim::run(s, opts, until.map(|d| d.0));
+                // A large run shows a progress bar (on a terminal only).
+                let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+                let sim = relaysim::perf::run_with_progress(s, opts, until.map(|d| d.0), terminal);
                 report = Report::of(&sim);
             }
             match format {
@@ -284,13 +290,17 @@ fn main() -> ExitCode {
         }
         Command::GenerateBench(args) => bench_cli::generate(args),
         Command::Bench { what } => bench_cli::bench(what),
-        Command::Show { file, message, seed, until, list, source } => {
+        Command::Show { file, message, seed, until, list, source, narrate } => {
             let s = match load(&file) {
                 Ok(s) => s,
                 Err(code) => return code,
             };
             let opts = RunOptions { seed: seed.unwrap_or(s.seed), transcripts: Some(true), trace: false };
-            let sim = relaysim::run(s, opts, until.map(|d| d.0));
+            let sim = if narrate {
+                relaysim::narrate::run(s, opts, until.map(|d| d.0), &relaysim::narrate::Lang::One("en".into())).sim
+            } else {
+                relaysim::run(s, opts, until.map(|d| d.0))
+            };
             if list {
                 emit(&inspect::list(&sim, source.as_deref()));
                 return ExitCode::SUCCESS;

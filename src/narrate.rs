@@ -120,6 +120,9 @@ pub fn render(sim: &Simulation, steps: &[Step], fired: &[Fired], lang: &Lang) ->
         }
         say(&mut o, "    ", &langs, &step.title, "# ");
         say(&mut o, "    ", &langs, &step.text, "");
+        if let Some(m) = f.msg {
+            let _ = writeln!(o, "    Message: #{} (relaysim show FILE --narrate --message {})", m.0, m.0);
+        }
         let mut focus: Vec<String> = step.focus.nodes.clone();
         if let Some(m) = &step.focus.message {
             focus.push(format!("message {} #{}", m.source, m.index));

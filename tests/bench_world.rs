@@ -54,3 +54,15 @@ fn the_committed_small_world_is_the_generator_output() {
     assert_eq!(body.trim_end(), generated.trim_end(), "regenerate scenarios/bench/internet-small.ron");
     common::load("scenarios/bench/internet-small.ron");
 }
+
+#[test]
+fn running_in_slices_for_a_progress_bar_changes_nothing() {
+    let opts = RunOptions { seed: 5, transcripts: Some(false), trace: false };
+    let whole = relaysim::run(small_world(2), opts, None);
+    let sliced = perf::run_with_progress(small_world(2), opts, None, false);
+    assert_eq!(whole.events(), sliced.events());
+    assert_eq!(
+        serde_json::to_string(&Report::of(&whole)).unwrap(),
+        serde_json::to_string(&Report::of(&sliced)).unwrap()
+    );
+}

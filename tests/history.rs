@@ -276,6 +276,11 @@ fn the_cli_narrates_in_japanese_and_puts_steps_in_the_json() {
     assert_eq!(headers, common::load("scenarios/history/07-greylisting.ron").narration.len());
     assert!(!text.contains("Not reached"));
     assert!(text.contains("[en] # Come back in five minutes") && text.contains("[ja] # 5分後にまた来てください"));
+    // The message a step names is the same message in `show --narrate`.
+    let id = v["narration"][4]["msg"].as_u64().expect("the refused spam");
+    let shown = run(&["show", "scenarios/examples/backscatter.ron", "--narrate", "--message", &id.to_string()]);
+    let shown = String::from_utf8(shown.stdout).unwrap();
+    assert!(shown.contains("(spam)") && shown.contains("User unknown"), "{shown}");
     let plain = run(&["run", "scenarios/examples/backscatter.ron", "--format", "json"]);
     let p: serde_json::Value = serde_json::from_slice(&plain.stdout).unwrap();
     assert!(p.get("narration").is_none(), "plain runs keep their JSON shape");

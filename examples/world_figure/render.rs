@@ -95,6 +95,10 @@ fn lines(s: &Scenario, r: &Report, id: &str, k: &NodeKind) -> [String; 4] {
             if c.bounces_sent > 0 {
                 ends.push(format!("bounces {}", c.bounces_sent));
             }
+            if c.sessions_out > 0 && c.accepted == 0 {
+                // A server that only sends (a provider, a shop, a spammer's server).
+                ends.push(format!("sessions out {}", c.sessions_out));
+            }
             if c.greylisted > 0 {
                 ends.push(format!("greylisted {}", c.greylisted));
             }

@@ -15,7 +15,7 @@ use crate::sim::{RunOptions, Simulation, rng};
 use crate::stats::compare::{self, Options, Variant};
 use crate::units::SimTime;
 
-/// The hold model at one queue size.
+/// The hold model at one queue size (`seconds` is CPU time on Linux).
 #[derive(Debug, Clone, Serialize)]
 pub struct EngineSpeed {
     pub pending: usize,
@@ -47,8 +47,10 @@ pub fn engine_hold(pending: usize, ops: u64) -> EngineSpeed {
     };
     hold(ops.min(pending as u64 * 2));
     let start = Instant::now();
+    let cpu = super::cpu_seconds();
     hold(ops);
-    let seconds = start.elapsed().as_secs_f64();
+    // CPU time where known: other programs on the machine then cost nothing.
+    let seconds = super::cpu_seconds().zip(cpu).map_or(start.elapsed().as_secs_f64(), |(b, a)| b - a);
     EngineSpeed { pending, ops, seconds, events_per_s: ops as f64 / seconds }
 }
 
@@ -59,8 +61,10 @@ pub struct RunSpeed {
     pub simulated_ms: SimTime,
     /// Building the runtime world (nodes, DNS, routes are lazy).
     pub setup_s: f64,
-    /// The event loop alone.
+    /// The event loop alone: wall time, and CPU time (which leaves out
+    /// waiting for a core on a busy machine).
     pub run_s: f64,
+    pub run_cpu_s: Option<f64>,
     pub events: u64,
     /// SMTP sessions opened (every delivery attempt, refused or not).
     pub sessions: u64,
@@ -75,14 +79,18 @@ pub struct RunSpeed {
 }
 
 impl RunSpeed {
+    /// Seconds the rates are computed over: CPU time where known, else wall time.
+    pub fn seconds(&self) -> f64 {
+        self.run_cpu_s.unwrap_or(self.run_s)
+    }
     pub fn events_per_s(&self) -> f64 {
-        self.events as f64 / self.run_s
+        self.events as f64 / self.seconds()
     }
     pub fn sessions_per_s(&self) -> f64 {
-        self.sessions as f64 / self.run_s
+        self.sessions as f64 / self.seconds()
     }
     pub fn messages_per_s(&self) -> f64 {
-        self.messages as f64 / self.run_s
+        self.messages as f64 / self.seconds()
     }
     /// Memory the run added, per message it kept (every message is kept
     /// until the end, so this bounds the cost of one in flight).
@@ -103,35 +111,19 @@ pub fn run_speed(scenario: Scenario, seed: u64, until: Option<SimTime>, progress
     let mut sim = Simulation::new(scenario, RunOptions { seed, transcripts: Some(false), trace: false });
     let setup_s = t0.elapsed().as_secs_f64();
 
-    let bar = ProgressBar::new(end / 1000);
-    if progress {
-        bar.set_draw_target(ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template(
-            "{bar:40} {msg} simulated  {elapsed} elapsed, ~{eta} left  ({per_sec} simulated s)",
-        ) {
-            bar.set_style(style);
-        }
-    } else {
-        bar.set_draw_target(ProgressDrawTarget::hidden());
-    }
     let t1 = Instant::now();
-    let slices = 100u64;
+    let cpu1 = super::cpu_seconds();
     let mut peak_in_flight = 0;
-    for k in 1..=slices {
-        let to = end / slices * k + if k == slices { end % slices } else { 0 };
-        sim.run_until(to);
-        peak_in_flight = peak_in_flight.max(sim.in_flight());
-        bar.set_position(to / 1000);
-        bar.set_message(crate::units::format_ms(to));
-    }
+    run_in_slices(&mut sim, end, progress, |sim| peak_in_flight = peak_in_flight.max(sim.in_flight()));
     let run_s = t1.elapsed().as_secs_f64();
-    bar.finish_and_clear();
+    let run_cpu_s = super::cpu_seconds().zip(cpu1).map(|(b, a)| b - a);
     let sessions = sim.nodes.iter().map(|n| n.counters.sessions_out).sum();
     RunSpeed {
         scenario: name,
         simulated_ms: end,
         setup_s,
         run_s,
+        run_cpu_s,
         events: sim.events(),
         sessions,
         messages: sim.messages.len() as u64,
@@ -141,6 +133,73 @@ pub fn run_speed(scenario: Scenario, seed: u64, until: Option<SimTime>, progress
     }
 }
 
+/// Runs `sim` to `end` in hundredths, calling `each` after every slice; with
+/// `progress`, a bar on stderr shows the simulated time reached and an
+/// estimate of the time left. The result is the same as `sim.run_until(end)`.
+pub fn run_in_slices(sim: &mut Simulation, end: SimTime, progress: bool, mut each: impl FnMut(&Simulation)) {
+    let bar = ProgressBar::new(end / 1000);
+    if progress {
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template("{bar:40} {msg} simulated  {elapsed} elapsed, ~{eta} left") {
+            bar.set_style(style);
+        }
+    } else {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    let start = sim.now();
+    let slices = 100u64;
+    for k in 1..=slices {
+        if k == slices {
+            sim.run_until(end);
+        } else {
+            sim.run_events_until(start + end.saturating_sub(start) / slices * k);
+        }
+        each(sim);
+        bar.set_position(sim.now() / 1000);
+        bar.set_message(crate::units::format_ms(sim.now()));
+    }
+    bar.finish_and_clear();
+}
+
+/// Mail a scenario is expected to inject up to `end` (the sum of its
+/// sources' rates): how `relaysim run` decides a run is large enough for a
+/// progress bar.
+pub fn expected_messages(s: &Scenario, end: SimTime) -> f64 {
+    use crate::scenario::Source;
+    s.traffic
+        .iter()
+        .map(|src| match src {
+            Source::Legit(l) => l.rate.per_ms * end as f64,
+            Source::Spam(sp) => sp.rate.per_ms * end as f64,
+            Source::Once(_) => 1.0,
+        })
+        .sum()
+}
+
+/// `relaysim run`: a plain run, with a progress bar when it is large (over
+/// 100,000 expected messages) and stderr is a terminal.
+pub fn run_with_progress(scenario: Scenario, opts: RunOptions, until: Option<SimTime>, terminal: bool) -> Simulation {
+    let end = until.unwrap_or(scenario.duration.0);
+    let progress = terminal && expected_messages(&scenario, end) > 100_000.0;
+    let mut sim = Simulation::new(scenario, opts);
+    run_in_slices(&mut sim, end, progress, |_| {});
+    sim
+}
+
+/// Sizes of the records a run keeps, in bytes (without the heap memory
+/// their strings and lists own): what one message costs while it is in
+/// flight (message, SMTP session, pending events) and after it ended.
+pub fn record_sizes() -> Vec<(&'static str, usize)> {
+    use crate::sim::message::{Hop, Message};
+    use std::mem::size_of;
+    vec![
+        ("Message", size_of::<Message>()),
+        ("Hop", size_of::<Hop>()),
+        ("Session (in flight only)", size_of::<crate::sim::simulation::Session>()),
+        ("pending event", size_of::<crate::sim::simulation::Event>() + 16),
+    ]
+}
+
 /// `compare` on one scenario with 1 and with 2 jobs.
 #[derive(Debug, Clone, Serialize)]
 pub struct CompareScaling {
@@ -148,11 +207,21 @@ pub struct CompareScaling {
     /// Wall seconds with 1 job and with 2.
     pub one_job_s: f64,
     pub two_jobs_s: f64,
+    /// CPU seconds of the process (all threads) with 1 job and with 2.
+    pub one_job_cpu_s: Option<f64>,
+    pub two_jobs_cpu_s: Option<f64>,
 }
 
 impl CompareScaling {
     pub fn speedup(&self) -> f64 {
         self.one_job_s / self.two_jobs_s
+    }
+    /// The speed-up two idle cores would give if the work per run stays
+    /// the same: 2 x (CPU with 1 job) / (CPU with 2 jobs). On a busy
+    /// machine wall time cannot show scaling; this shows whether the jobs
+    /// slow each other down (shared state, locks, memory bandwidth).
+    pub fn cpu_bound_speedup(&self) -> Option<f64> {
+        Some(2.0 * self.one_job_cpu_s? / self.two_jobs_cpu_s?)
     }
 }
 
@@ -168,11 +237,13 @@ pub fn compare_scaling(scenario: &Scenario, file: &str, replications: usize) -> 
     }];
     let time = |jobs: usize| {
         let t = Instant::now();
+        let cpu = super::process_cpu_seconds();
         let r = compare::run(&variants, Options { replications, seed: 1, jobs, progress: false });
         std::hint::black_box(r);
-        t.elapsed().as_secs_f64()
+        let cpu = super::process_cpu_seconds().zip(cpu).map(|(b, a)| b - a);
+        (t.elapsed().as_secs_f64(), cpu)
     };
-    let one_job_s = time(1);
-    let two_jobs_s = time(2);
-    CompareScaling { replications, one_job_s, two_jobs_s }
+    let (one_job_s, one_job_cpu_s) = time(1);
+    let (two_jobs_s, two_jobs_cpu_s) = time(2);
+    CompareScaling { replications, one_job_s, two_jobs_s, one_job_cpu_s, two_jobs_cpu_s }
 }

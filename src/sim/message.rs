@@ -81,7 +81,8 @@ pub struct Hop {
     pub port: u16,
     pub started: SimTime,
     pub ended: SimTime,
-    /// The decisive reply (or `connect timed out`), also kept without transcripts.
+    /// The decisive reply (or `connect timed out`), kept with transcripts or
+    /// a trace (empty in statistical runs, which never read it).
     pub result: String,
     pub accepted: bool,
     pub transcript: Vec<Line>,

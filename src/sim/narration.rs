@@ -38,6 +38,9 @@ pub struct Fired {
     pub id: String,
     /// Simulated time (ms from the start) at which it fired.
     pub at: SimTime,
+    /// The message whose event fired it (event and message triggers): what
+    /// to show the class (`relaysim show --message N`).
+    pub msg: Option<MsgId>,
     /// The mail its action sent, if any.
     pub sent: Option<MsgId>,
     /// The step asks to pause (action `Pause`).
@@ -160,6 +163,7 @@ impl Narrator {
         let step = self.steps.get(self.next)?.clone();
         let now = sim.now();
         let events = sim.trace.events.len();
+        let mut msg = None;
         let at = match &step.trigger {
             Trigger::At(t) => (t.0 <= now).then(|| t.0.max(self.last_at)),
             Trigger::After(d) => {
@@ -168,6 +172,7 @@ impl Narrator {
             }
             Trigger::MessageDelivered(r) | Trigger::MessageFailed(r) | Trigger::MessageFinal(r) => {
                 let id = self.resolve(sim, r)?;
+                msg = Some(id);
                 let fate = &sim.messages[id.0 as usize].fate;
                 let (ok, at) = match fate {
                     Fate::Queued => return None,
@@ -182,8 +187,9 @@ impl Narrator {
             _ => {
                 let found = self.find_event(sim, &step.trigger);
                 match found {
-                    Some((pos, t)) => {
+                    Some((pos, t, m)) => {
                         self.cursor = pos + 1;
+                        msg = Some(m);
                         Some(t.max(self.last_at))
                     }
                     None => {
@@ -196,12 +202,12 @@ impl Narrator {
         if step.trigger.filter().is_none() {
             self.cursor = events;
         }
-        Some(self.fire(sim, step, at))
+        Some(self.fire(sim, step, at, msg))
     }
 
-    fn fire(&mut self, sim: &mut Simulation, step: Step, at: SimTime) -> Fired {
+    fn fire(&mut self, sim: &mut Simulation, step: Step, at: SimTime, msg: Option<MsgId>) -> Fired {
         let mut fired =
-            Fired { step: self.next, id: step.id.clone(), at, sent: None, pause: false, action_error: None };
+            Fired { step: self.next, id: step.id.clone(), at, msg, sent: None, pause: false, action_error: None };
         let when = at.max(sim.now());
         match &step.action {
             Some(Action::SendMail(m)) => match sim.send_mail(m, when) {
@@ -230,7 +236,7 @@ impl Narrator {
     }
 
     /// The first trace event from the cursor on that the trigger matches.
-    fn find_event(&mut self, sim: &Simulation, trigger: &Trigger) -> Option<(usize, SimTime)> {
+    fn find_event(&mut self, sim: &Simulation, trigger: &Trigger) -> Option<(usize, SimTime, MsgId)> {
         let want = trigger.filter()?;
         for (pos, (t, ev)) in sim.trace.events.iter().enumerate().skip(self.cursor) {
             // (the message the event is about, the node where it happened)
@@ -265,7 +271,7 @@ impl Narrator {
             if let Some((msg, node)) = hit
                 && self.matches(sim, want, msg, node)
             {
-                return Some((pos, *t));
+                return Some((pos, *t, msg));
             }
         }
         None

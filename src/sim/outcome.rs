@@ -17,11 +17,14 @@ use crate::units::SimTime;
 use std::net::IpAddr;
 
 impl Simulation {
-    pub(crate) fn finish(&mut self, sid: u32, mut s: Session, outcome: Outcome, t: SimTime) {
+    pub(crate) fn finish(&mut self, sid: u32, mut s: Box<Session>, outcome: Outcome, t: SimTime) {
         let (server, _) = s.targets[s.target];
+        // The reply text is for readers (a story, an animation): statistical
+        // runs do not format it.
         let result = match &outcome {
+            _ if !self.keep_transcripts && !self.trace.is_enabled() => String::new(),
             Outcome::Accepted => Reply::queued(&s.queue_id).to_string(),
-            Outcome::Transient(r) | Outcome::Permanent(r) => r.lines().last().cloned().unwrap_or_default(),
+            Outcome::Transient(r) | Outcome::Permanent(r) => r.last_line(),
             Outcome::ConnectFailed { reason, .. } => reason.clone(),
         };
         let accepted = outcome == Outcome::Accepted;
@@ -244,8 +247,10 @@ impl Simulation {
 
     /// Compact storage of a message that reached its final state in a run
     /// without transcripts: only what reports read is kept (class, source,
-    /// recipient, fate, hops without dialogue). A large run holds millions of
-    /// finished messages and only a few thousand in flight.
+    /// recipient, the fate without its reason text, hops without replies).
+    /// A large run holds millions of finished messages and only a few
+    /// thousand in flight. A message's story (`show`, the GUI) runs with
+    /// transcripts and keeps everything.
     fn compact(&mut self, id: MsgId) {
         if self.keep_transcripts {
             return;
@@ -256,6 +261,12 @@ impl Simulation {
         }
         m.headers = Vec::new();
         m.hops.shrink_to_fit();
+        for h in &mut m.hops {
+            h.result = String::new();
+        }
+        if let Fate::Rejected { reason, .. } | Fate::Lost { reason, .. } = &mut m.fate {
+            *reason = String::new();
+        }
     }
 
     /// The originator's own handling: a mail client's outbox, or spam software.
@@ -345,7 +356,7 @@ impl Simulation {
 fn describe(o: &Outcome) -> String {
     match o {
         Outcome::Accepted => "accepted".into(),
-        Outcome::Transient(r) | Outcome::Permanent(r) => r.lines().last().cloned().unwrap_or_default(),
+        Outcome::Transient(r) | Outcome::Permanent(r) => r.last_line(),
         Outcome::ConnectFailed { reason, .. } => reason.clone(),
     }
 }

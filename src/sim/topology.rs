@@ -30,7 +30,8 @@ struct Tree {
 pub struct Topology {
     graph: UnGraph<usize, u64>,
     index: Vec<NodeIndex>,
-    trees: HashMap<usize, Tree>,
+    /// Shortest-path trees by source node, built on first use.
+    trees: Vec<Option<Tree>>,
     routes: HashMap<(usize, usize), Option<Route>>,
 }
 
@@ -42,7 +43,7 @@ impl Topology {
         for &(a, b, ms) in links {
             graph.add_edge(index[a], index[b], ms);
         }
-        Topology { graph, index, trees: HashMap::new(), routes: HashMap::new() }
+        Topology { graph, index, trees: (0..n).map(|_| None).collect(), routes: HashMap::new() }
     }
 
     /// The lowest-latency path from `a` to `b` (cached; ties broken by node
@@ -60,11 +61,10 @@ impl Topology {
     /// between `a` and `b` and returns the one-way latency.
     pub fn path(&mut self, a: usize, b: usize, via: &mut Vec<usize>) -> Option<u64> {
         via.clear();
-        if !self.trees.contains_key(&a) {
-            let tree = self.dijkstra(a);
-            self.trees.insert(a, tree);
+        if self.trees[a].is_none() {
+            self.trees[a] = Some(self.dijkstra(a));
         }
-        let tree = &self.trees[&a];
+        let Some(tree) = &self.trees[a] else { return None };
         if a == b {
             return Some(0);
         }

@@ -28,6 +28,9 @@ impl Trace {
     pub fn new(enabled: bool) -> Self {
         Trace { enabled, events: Vec::new() }
     }
+    pub fn is_enabled(&self) -> bool {
+        self.enabled
+    }
     pub fn push(&mut self, t: SimTime, e: TraceEvent) {
         if self.enabled {
             self.events.push((t, e));
