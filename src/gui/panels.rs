@@ -179,7 +179,11 @@ pub fn ui(
         });
     });
     // What is left is the picture; the words painted on it stay inside.
-    ui_state.free_rect = Some(root.available_rect_before_wrap());
+    // In window pixels (egui points times its zoom), for the camera fit.
+    let free = root.available_rect_before_wrap();
+    let z = ctx.zoom_factor();
+    ui_state.free_rect =
+        Some(egui::Rect::from_min_max((free.min.to_vec2() * z).to_pos2(), (free.max.to_vec2() * z).to_pos2()));
     if let Some(err) = state.error.clone() {
         egui::Window::new(tr(lang, "The scenario file has errors", "シナリオファイルにエラーがあります"))
             .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
