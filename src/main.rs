@@ -56,6 +56,9 @@ enum Command {
         /// Open this message (number as `show --list` gives it) in the inspector.
         #[arg(long)]
         message: Option<u32>,
+        /// Open this node (its id) in the inspector.
+        #[arg(long)]
+        node: Option<String>,
     },
     /// Compare a screenshot with a reference image (CI): fails when they differ
     /// by more than the tolerances.
@@ -203,7 +206,7 @@ fn main() -> ExitCode {
     };
     match command {
         #[cfg(feature = "gui")]
-        Command::Gui { file, screenshot, after, bench_frames, presenter, japanese, message } => {
+        Command::Gui { file, screenshot, after, bench_frames, presenter, japanese, message, node } => {
             gui(relaysim::gui::GuiOptions {
                 file: file.unwrap_or_else(first_era),
                 screenshot,
@@ -212,6 +215,7 @@ fn main() -> ExitCode {
                 presenter,
                 japanese,
                 message,
+                node,
             })
         }
         #[cfg(feature = "gui")]
