@@ -347,6 +347,28 @@ fn steps_that_could_never_fire_are_errors_at_their_position() {
             assert!(p[0].contains("the step would never fire"), "{}", p[0]);
         }
     }
+    // A source that starts after the end of the scenario (6h) sends nothing.
+    let late = common::small_world(
+        "IspNetworks",
+        "",
+        "",
+        r#"Once(id: "m", from: "alice", to: "bob@company.example", at: "7h"),
+           Spam(id: "bot", senders: ["bot"], rate: "20/h", strategy: DirectToMx, start: "6h",
+                forged_from: ["x@isp-a.example"], to: ["bob@company.example"]),"#,
+    );
+    let late = format!(
+        "{}    narration: [{}\n{}],\n)",
+        &late[..late.rfind(')').unwrap()],
+        t(r#"MessageDelivered(source: "m")"#),
+        t(r#"Delivered(source: "bot")"#)
+    );
+    let p: Vec<String> =
+        scenario::parse(&late, "late.ron").unwrap_err().problems().iter().map(|p| p.to_string()).collect();
+    let all = p.join("\n");
+    assert!(all.contains("source `m`: starts at 7h, not before the end of the scenario (6h)"), "{all}");
+    assert!(all.contains("source `bot`: starts at 6h, not before the end of the scenario (6h)"), "{all}");
+    assert_eq!(p.iter().filter(|m| m.contains("the step would never fire")).count(), 2, "{all}");
+
     // The same triggers are fine where they can happen: greylisting switched
     // on by an earlier step, then off again; a bounce by class and node.
     common::parse(&world(

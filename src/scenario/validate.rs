@@ -806,6 +806,25 @@ fn check_narration(
         if st.trigger.filter().is_some() {
             check_can_fire(c, &tp, s, i, nodes, sources, &senders);
         }
+        // A source that starts sending only after the end never sends.
+        let named = st.trigger.message().map(|m| &m.source).or(st.trigger.filter().and_then(|m| m.source.as_ref()));
+        let start = named.and_then(|src| sources.get(src.as_str())).map(|&k| match &s.traffic[k] {
+            Source::Legit(l) => l.start,
+            Source::Spam(sp) => sp.start,
+            Source::Once(o) => o.at,
+        });
+        if let (Some(src), Some(start)) = (named, start)
+            && start >= s.duration
+        {
+            c.invalid(
+                &format!("{tp}[0].source"),
+                format!("source `{src}`"),
+                format!(
+                    "starts at {start}, not before the end of the scenario ({}): it sends nothing, so the step would never fire",
+                    s.duration
+                ),
+            );
+        }
 
         // What to look at.
         for (j, id) in st.focus.nodes.iter().enumerate() {
