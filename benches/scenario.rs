@@ -16,5 +16,10 @@ fn whole_run(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, whole_run);
+criterion_group! {
+    name = benches;
+    // No plots: criterion's plotters backend fails here without system fonts.
+    config = Criterion::default().without_plots();
+    targets = whole_run
+}
 criterion_main!(benches);

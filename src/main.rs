@@ -56,6 +56,9 @@ enum Command {
         /// Open this message (number as `show --list` gives it) in the inspector.
         #[arg(long)]
         message: Option<u32>,
+        /// Open this node (its id) in the inspector.
+        #[arg(long)]
+        node: Option<String>,
     },
     /// Compare a screenshot with a reference image (CI): fails when they differ
     /// by more than the tolerances.
@@ -88,8 +91,9 @@ enum Command {
         /// Print the scenario's narration steps as they fire, then the results.
         #[arg(long)]
         narrate: bool,
-        /// Language of the narration: a code such as `en` or `ja` (English where a
-        /// text lacks it), or `all` for every language written.
+        /// Language of the narration: a code such as `en` or `ja`, or `all` for
+        /// every language written. A language no text has is an error; a single
+        /// text that lacks it is shown in English, marked `(en*)`.
         #[arg(long, default_value = "en", requires = "narrate")]
         lang: relaysim::narrate::Lang,
     },
@@ -202,7 +206,7 @@ fn main() -> ExitCode {
     };
     match command {
         #[cfg(feature = "gui")]
-        Command::Gui { file, screenshot, after, bench_frames, presenter, japanese, message } => {
+        Command::Gui { file, screenshot, after, bench_frames, presenter, japanese, message, node } => {
             gui(relaysim::gui::GuiOptions {
                 file: file.unwrap_or_else(first_era),
                 screenshot,
@@ -211,6 +215,7 @@ fn main() -> ExitCode {
                 presenter,
                 japanese,
                 message,
+                node,
             })
         }
         #[cfg(feature = "gui")]
@@ -243,7 +248,13 @@ fn main() -> ExitCode {
                 RunOptions { seed: seed.unwrap_or(s.seed), transcripts: no_transcripts.then_some(false), trace: false };
             let mut report;
             if narrate {
-                let n = relaysim::narrate::run(s, opts, until.map(|d| d.0), &lang);
+                let n = match relaysim::narrate::run(s, opts, until.map(|d| d.0), &lang) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        eprintln!("{}: {e}", file.display());
+                        return ExitCode::from(1);
+                    }
+                };
                 report = Report::of(&n.sim);
                 match format {
                     Format::Table => emit(&format!("{}\n", n.text)),
@@ -293,7 +304,13 @@ fn main() -> ExitCode {
             };
             let opts = RunOptions { seed: seed.unwrap_or(s.seed), transcripts: Some(true), trace: false };
             let sim = if narrate {
-                relaysim::narrate::run(s, opts, until.map(|d| d.0), &relaysim::narrate::Lang::One("en".into())).sim
+                match relaysim::narrate::run(s, opts, until.map(|d| d.0), &relaysim::narrate::Lang::One("en".into())) {
+                    Ok(n) => n.sim,
+                    Err(e) => {
+                        eprintln!("{}: {e}", file.display());
+                        return ExitCode::from(1);
+                    }
+                }
             } else {
                 relaysim::run(s, opts, until.map(|d| d.0))
             };

@@ -5,16 +5,28 @@
 use std::fmt::Write;
 
 use crate::scenario::{Action, Localized, Scenario, Step, Trigger};
-use crate::sim::{Fired, Narrator, RunOptions, Simulation};
+use crate::sim::{Fired, NarrationError, Narrator, RunOptions, Simulation};
 use crate::units::{DAY, HOUR, MINUTE, SECOND, SimTime};
 
 /// Which languages to print.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lang {
-    /// One language (English where a text lacks it).
+    /// One language. It must be written in at least one text of the
+    /// narration; a single text that lacks it is shown in English, marked.
     One(String),
     /// Every language the steps are written in, English first.
     All,
+}
+
+/// Why a narration cannot be told.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NarrateError {
+    /// `--lang xx` where no text of any step is written in `xx`: printing it
+    /// all in English instead would hide a typo or a missing translation.
+    #[error("no narration text is written in `{lang}`: the narration has {}", available.join(", "))]
+    UnknownLanguage { lang: String, available: Vec<String> },
+    #[error(transparent)]
+    Narration(#[from] NarrationError),
 }
 
 impl std::str::FromStr for Lang {
@@ -24,20 +36,32 @@ impl std::str::FromStr for Lang {
     }
 }
 
+/// Every text of a step: title, text, and the prediction's question, choices and explanation.
+fn texts(step: &Step) -> impl Iterator<Item = &Localized> {
+    let predict = step
+        .predict
+        .iter()
+        .flat_map(|p| std::iter::once(&p.question).chain(p.choices.iter()).chain(std::iter::once(&p.explanation)));
+    [&step.title, &step.text].into_iter().chain(predict)
+}
+
+/// The languages the steps are written in, English first.
+pub fn languages(steps: &[Step]) -> Vec<String> {
+    let mut v: Vec<String> = steps.iter().flat_map(texts).flat_map(Localized::languages).map(str::to_string).collect();
+    v.sort_by_key(|l| (l != "en", l.clone()));
+    v.dedup();
+    v
+}
+
 impl Lang {
-    fn codes(&self, steps: &[Step]) -> Vec<String> {
+    /// The language codes to print; an error for a language no text has
+    /// (a narration without steps has nothing to translate: any is fine).
+    pub fn codes(&self, steps: &[Step]) -> Result<Vec<String>, NarrateError> {
+        let available = languages(steps);
         match self {
-            Lang::One(l) => vec![l.clone()],
-            Lang::All => {
-                let mut v: Vec<String> = steps
-                    .iter()
-                    .flat_map(|s| s.title.languages().chain(s.text.languages()))
-                    .map(str::to_string)
-                    .collect();
-                v.sort_by_key(|l| (l != "en", l.clone()));
-                v.dedup();
-                v
-            }
+            Lang::One(l) if steps.is_empty() || available.contains(l) => Ok(vec![l.clone()]),
+            Lang::One(l) => Err(NarrateError::UnknownLanguage { lang: l.clone(), available }),
+            Lang::All => Ok(available),
         }
     }
 }
@@ -50,13 +74,21 @@ pub struct Narrated {
 }
 
 /// Runs `scenario` to `until` (default: its duration) with its narration.
-pub fn run(scenario: Scenario, opts: RunOptions, until: Option<SimTime>, lang: &Lang) -> Narrated {
+/// The language is checked before anything runs.
+pub fn run(
+    scenario: Scenario,
+    opts: RunOptions,
+    until: Option<SimTime>,
+    lang: &Lang,
+) -> Result<Narrated, NarrateError> {
+    lang.codes(&scenario.narration)?;
     let end = until.unwrap_or(scenario.duration.0);
-    let mut narrator = Narrator::new(&scenario);
+    // Event triggers read the trace: a narrated run always records it.
     let mut sim = Simulation::new(scenario, RunOptions { trace: true, ..opts });
-    let fired = narrator.run_to(&mut sim, end);
-    let text = render(&sim, narrator.steps(), &fired, lang);
-    Narrated { sim, fired, text }
+    let mut narrator = Narrator::new(&sim)?;
+    let fired = narrator.run_to(&mut sim, end)?;
+    let text = render(&sim, narrator.steps(), &fired, lang)?;
+    Ok(Narrated { sim, fired, text })
 }
 
 /// `+HH:MM:SS` from the start (`+1d 02:00:00` past a day; milliseconds when not whole).
@@ -76,31 +108,55 @@ fn letter(i: usize) -> char {
     (b'a' + (i % 26) as u8) as char
 }
 
-fn say(o: &mut String, indent: &str, langs: &[String], text: &Localized, prefix: &str) {
+/// Texts shown in English because they lack the language asked for.
+#[derive(Default)]
+struct Fallbacks(usize);
+
+impl Fallbacks {
+    /// The text in `lang`, with a mark when it is the English fallback.
+    fn get<'a>(&mut self, text: &'a Localized, lang: &str) -> (&'a str, &'static str) {
+        if text.0.contains_key(lang) || lang == "en" {
+            (text.get(lang), "")
+        } else {
+            self.0 += 1;
+            (text.get(lang), FALLBACK_MARK)
+        }
+    }
+}
+
+/// Marks a text printed in English because it lacks the language asked for.
+pub const FALLBACK_MARK: &str = "(en*) ";
+
+fn say(o: &mut String, fb: &mut Fallbacks, indent: &str, langs: &[String], text: &Localized, prefix: &str) {
     for l in langs {
         let tag = if langs.len() > 1 { format!("[{l}] ") } else { String::new() };
-        let mut lines = text.get(l).lines();
-        let _ = writeln!(o, "{indent}{tag}{prefix}{}", lines.next().unwrap_or(""));
+        let (t, mark) = fb.get(text, l);
+        let mut lines = t.lines();
+        let _ = writeln!(o, "{indent}{tag}{prefix}{mark}{}", lines.next().unwrap_or(""));
         for line in lines {
             let _ = writeln!(o, "{indent}{tag}{line}");
         }
     }
 }
 
-fn answer(o: &mut String, langs: &[String], step_no: usize, step: &Step) {
+fn answer(o: &mut String, fb: &mut Fallbacks, langs: &[String], step_no: usize, step: &Step) {
     let Some(p) = &step.predict else { return };
     let _ = writeln!(o, "    Answer to step {step_no}:");
     for l in langs {
         let tag = if langs.len() > 1 { format!("[{l}] ") } else { String::new() };
-        let choice = p.choices.get(p.answer).map_or("", |c| c.get(l));
-        let _ = writeln!(o, "      {tag}{}) {choice}", letter(p.answer));
-        let _ = writeln!(o, "      {tag}{}", p.explanation.get(l));
+        let (choice, mark) = p.choices.get(p.answer).map_or(("", ""), |c| fb.get(c, l));
+        let _ = writeln!(o, "      {tag}{}) {mark}{choice}", letter(p.answer));
+        let (why, mark) = fb.get(&p.explanation, l);
+        let _ = writeln!(o, "      {tag}{mark}{why}");
     }
 }
 
 /// The lesson as text: steps in the order they fired, then those not reached.
-pub fn render(sim: &Simulation, steps: &[Step], fired: &[Fired], lang: &Lang) -> String {
-    let langs = lang.codes(steps);
+/// A text missing the language asked for is shown in English, marked
+/// [`FALLBACK_MARK`], and a last line counts them.
+pub fn render(sim: &Simulation, steps: &[Step], fired: &[Fired], lang: &Lang) -> Result<String, NarrateError> {
+    let langs = lang.codes(steps)?;
+    let mut fb = Fallbacks::default();
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -116,10 +172,10 @@ pub fn render(sim: &Simulation, steps: &[Step], fired: &[Fired], lang: &Lang) ->
         let step = &steps[f.step];
         let _ = writeln!(o, "[{}] step {}/{total} · {}", clock(f.at), f.step + 1, step.id);
         if let Some(p) = prev {
-            answer(&mut o, &langs, f.step, p);
+            answer(&mut o, &mut fb, &langs, f.step, p);
         }
-        say(&mut o, "    ", &langs, &step.title, "# ");
-        say(&mut o, "    ", &langs, &step.text, "");
+        say(&mut o, &mut fb, "    ", &langs, &step.title, "# ");
+        say(&mut o, &mut fb, "    ", &langs, &step.text, "");
         if let Some(m) = f.msg {
             let _ = writeln!(o, "    Message: #{} (relaysim show FILE --narrate --message {})", m.0, m.0);
         }
@@ -131,9 +187,9 @@ pub fn render(sim: &Simulation, steps: &[Step], fired: &[Fired], lang: &Lang) ->
             let _ = writeln!(o, "    Focus: {}", focus.join(", "));
         }
         if let Some(p) = &step.predict {
-            say(&mut o, "    ", &langs, &p.question, "Predict: ");
+            say(&mut o, &mut fb, "    ", &langs, &p.question, "Predict: ");
             for (i, c) in p.choices.iter().enumerate() {
-                say(&mut o, "      ", &langs, c, &format!("{}) ", letter(i)));
+                say(&mut o, &mut fb, "      ", &langs, c, &format!("{}) ", letter(i)));
             }
         }
         if let Some(a) = &step.action {
@@ -153,7 +209,7 @@ pub fn render(sim: &Simulation, steps: &[Step], fired: &[Fired], lang: &Lang) ->
     }
     if let (Some(p), Some(f)) = (prev, fired.last()) {
         let _ = writeln!(o, "[{}] end of the narration", clock(sim.now()));
-        answer(&mut o, &langs, f.step + 1, p);
+        answer(&mut o, &mut fb, &langs, f.step + 1, p);
     }
     let reached = fired.len();
     if reached < total {
@@ -162,7 +218,17 @@ pub fn render(sim: &Simulation, steps: &[Step], fired: &[Fired], lang: &Lang) ->
             let _ = writeln!(o, "  step {}/{total} · {} (trigger {})", i + 1, s.id, describe(&s.trigger));
         }
     }
-    o
+    if fb.0 > 0 {
+        let missing: Vec<&str> = langs.iter().map(String::as_str).filter(|l| *l != "en").collect();
+        let _ = writeln!(
+            o,
+            "\n{} text(s) have no {} version and are shown in English, marked {}",
+            fb.0,
+            missing.join("/"),
+            FALLBACK_MARK.trim_end()
+        );
+    }
+    Ok(o)
 }
 
 fn describe(t: &Trigger) -> String {

@@ -45,6 +45,6 @@ fn era3_narration_in_english() {
     use relaysim::sim::RunOptions;
     let s = common::load("scenarios/history/03-pop-before-smtp.ron");
     let opts = RunOptions { seed: 1, transcripts: Some(false), trace: true };
-    let n = narrate::run(s, opts, None, &Lang::One("en".into()));
+    let n = narrate::run(s, opts, None, &Lang::One("en".into())).unwrap();
     golden("era3-narration-en.txt", &n.text);
 }

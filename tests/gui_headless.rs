@@ -187,3 +187,19 @@ fn a_what_if_switch_changes_the_run_and_is_replayed_when_going_back() {
     switched.replay_to(hour / 2);
     assert!(switched.what_ifs.is_empty(), "going back before the switch undoes it");
 }
+
+#[test]
+fn the_highest_speed_runs_to_the_end_and_stops() {
+    let mut app = app("scenarios/history/07-greylisting.ron", relaysim::gui::playback::SPEEDS.len() - 1);
+    for _ in 0..400 {
+        app.update();
+        if !app.world().resource::<Playback>().playing {
+            break;
+        }
+    }
+    let state = app.world().resource::<SimState>();
+    assert_eq!(state.clock, state.end(), "the run reached its end");
+    assert!(!app.world().resource::<Playback>().playing, "and paused there");
+    let flights = app.world().resource::<Flights>();
+    assert!(flights.in_flight() <= relaysim::gui::flights::MAX_FLIGHTS);
+}

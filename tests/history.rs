@@ -9,8 +9,9 @@ use std::sync::OnceLock;
 
 use relaysim::narrate::{self, Lang};
 use relaysim::scenario::{self, Scenario};
-use relaysim::sim::RunOptions;
+use relaysim::sim::{MsgId, RunOptions, Simulation};
 use relaysim::stats::Report;
+use relaysim::units::MINUTE;
 
 const ERAS: [&str; 7] = [
     "scenarios/history/01-open-relay.ron",
@@ -28,8 +29,44 @@ struct Era {
     scenario: Scenario,
     report: Report,
     fired: Vec<String>,
+    /// The message each fired step names (`Fired::msg`), by step id.
+    fired_msgs: Vec<(String, Option<MsgId>)>,
     text_en: String,
     text_ja: String,
+    /// The dial-up bot's spam that ISP A's relay relayed, each with whether
+    /// the POP login that permitted it was made by another customer.
+    dialup_relayed: Vec<(MsgId, bool)>,
+}
+
+/// Spam of `spam-dialup` relayed by `relay-a`, each with whether the last POP
+/// login from its address within DRAC's 30 minutes (what the relay checks)
+/// was made by another dial-up customer, the address's previous holder.
+fn dialup_relayed(sim: &Simulation) -> Vec<(MsgId, bool)> {
+    let relay = sim.index_of("relay-a");
+    let src = sim.scenario.traffic.iter().position(|t| t.id() == "spam-dialup").expect("spam-dialup in the base world");
+    // Every POP3 login at relay-a: (address, time, who).
+    let logins: Vec<_> = sim
+        .messages
+        .iter()
+        .flat_map(|m| {
+            m.hops
+                .iter()
+                .filter(move |h| h.port == 110 && h.to == relay)
+                .map(move |h| (h.from_ip, h.started, (m.origin, m.origin_host)))
+        })
+        .collect();
+    sim.messages
+        .iter()
+        .filter(|m| m.source == Some(src))
+        .filter_map(|m| {
+            let hop = m.hops.iter().find(|h| h.to == relay && h.port == 25 && h.accepted)?;
+            let last = logins
+                .iter()
+                .filter(|(ip, at, _)| *ip == hop.from_ip && *at <= hop.started && hop.started - at <= 30 * MINUTE)
+                .max_by_key(|(_, at, _)| *at);
+            Some((m.id, last.is_some_and(|(_, _, who)| *who != (m.origin, m.origin_host))))
+        })
+        .collect()
 }
 
 /// Each era is run once (narrated, which also gives the plain results: the
@@ -41,12 +78,14 @@ fn eras() -> &'static [Era] {
             .map(|f| {
                 let scenario = common::load(f);
                 let opts = RunOptions { seed: SEED, transcripts: Some(false), trace: true };
-                let n = narrate::run(scenario.clone(), opts, None, &Lang::One("en".into()));
+                let n = narrate::run(scenario.clone(), opts, None, &Lang::One("en".into())).unwrap();
                 let report = Report::of(&n.sim);
                 common::assert_conserved(&report);
-                let text_ja = narrate::render(&n.sim, &scenario.narration, &n.fired, &Lang::One("ja".into()));
+                let text_ja = narrate::render(&n.sim, &scenario.narration, &n.fired, &Lang::One("ja".into())).unwrap();
                 let fired = n.fired.iter().map(|f| f.id.clone()).collect();
-                Era { scenario, report, fired, text_en: n.text, text_ja }
+                let fired_msgs = n.fired.iter().map(|f| (f.id.clone(), f.msg)).collect();
+                let dialup_relayed = dialup_relayed(&n.sim);
+                Era { scenario, report, fired, fired_msgs, text_en: n.text, text_ja, dialup_relayed }
             })
             .collect()
     })
@@ -128,6 +167,27 @@ fn era3_pop_before_smtp_lets_roaming_users_and_their_nat_neighbours_relay() {
     assert_eq!(e2.sources["spam-hotel"].delivered, 0);
     assert!(e3.sources["spam-hotel"].delivered > 0);
     assert!(e3.nodes["relay-a"].pop_logins > 0);
+}
+
+#[test]
+fn era3_the_next_holder_of_a_reassigned_dynamic_address_relays_on_the_previous_ones_login() {
+    let e3 = &eras()[2];
+    let inherited: Vec<MsgId> = e3.dialup_relayed.iter().filter(|(_, other)| *other).map(|(m, _)| *m).collect();
+    assert!(!inherited.is_empty(), "the dial-up bot relays on another customer's POP login");
+    // Locked out before POP-before-SMTP (its address is not ISP A's)...
+    assert_eq!(era(2).sources["spam-dialup"].delivered, 0);
+    assert!(e3.report.sources["spam-dialup"].delivered > 0);
+    // ...and again from SMTP-AUTH on: each session must log in itself.
+    for n in 4..=7 {
+        assert_eq!(era(n).sources["spam-dialup"].delivered, 0, "era {n}");
+        assert!(eras()[n - 1].dialup_relayed.is_empty(), "era {n}");
+    }
+    // The dial-up customers themselves send in eras 3 and 4, not in era 2.
+    assert_eq!(era(2).sources["dialup-users"].delivered, 0);
+    assert!(e3.report.sources["dialup-users"].delivered > 0 && era(4).sources["dialup-users"].delivered > 0);
+    // The narration points at one such message.
+    let (_, msg) = e3.fired_msgs.iter().find(|(id, _)| id == "reassigned-leak").expect("the step fires");
+    assert!(inherited.contains(&msg.expect("an Accepted step names its message")), "{msg:?} of {inherited:?}");
 }
 
 #[test]
@@ -231,7 +291,7 @@ fn every_step_of_every_example_fires() {
         let s = common::load(f);
         assert!(!s.narration.is_empty(), "{f} is narrated");
         let opts = RunOptions { seed: s.seed, transcripts: Some(false), trace: true };
-        let n = narrate::run(s.clone(), opts, None, &Lang::All);
+        let n = narrate::run(s.clone(), opts, None, &Lang::All).unwrap();
         let ids: Vec<&str> = n.fired.iter().map(|f| f.id.as_str()).collect();
         let all: Vec<&str> = s.narration.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(ids, all, "{f}");

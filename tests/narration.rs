@@ -113,8 +113,8 @@ fn steps_fire_in_order_at_their_times_and_events_and_actions_run() {
         Step(id: "spam-in", trigger: Delivered(class: Spam, node: "mx-co"), title: {"en": "T"}, text: {"en": "x"}),
         Step(id: "pause", trigger: After("1m"), title: {"en": "T"}, text: {"en": "x"}, action: Pause),"#,
     );
-    let mut n = Narrator::new(&sim.scenario);
-    let fired = n.run_to(&mut sim, 6 * HOUR);
+    let mut n = Narrator::new(&sim).unwrap();
+    let fired = n.run_to(&mut sim, 6 * HOUR).unwrap();
     let ids: Vec<&str> = fired.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(ids, ["start", "alice-in", "later", "sent-in", "spam-in", "pause"]);
     assert_eq!(fired[0].at, 30_000, "a time trigger fires at its exact time");
@@ -136,8 +136,8 @@ fn steps_fire_in_order_at_their_times_and_events_and_actions_run() {
 fn the_same_narrated_run_twice_is_identical() {
     let go = || {
         let mut sim = sim_of(STEP);
-        let mut n = Narrator::new(&sim.scenario);
-        let f = n.run_to(&mut sim, 6 * HOUR);
+        let mut n = Narrator::new(&sim).unwrap();
+        let f = n.run_to(&mut sim, 6 * HOUR).unwrap();
         (f, relaysim::stats::Report::of(&sim))
     };
     assert_eq!(go(), go());
@@ -147,8 +147,8 @@ fn the_same_narrated_run_twice_is_identical() {
 fn switching_recipient_verification_on_ends_backscatter_from_then_on() {
     let s = common::load("scenarios/examples/backscatter.ron");
     let mut sim = Simulation::new(s, RunOptions { seed: 0, transcripts: Some(false), trace: true });
-    let mut n = Narrator::new(&sim.scenario);
-    let fired = n.run_to(&mut sim, 2 * HOUR);
+    let mut n = Narrator::new(&sim).unwrap();
+    let fired = n.run_to(&mut sim, 2 * HOUR).unwrap();
     let switch = fired.iter().find(|f| f.id == "verify-on").expect("the switch step fires").at;
     let bounces: Vec<_> = sim.messages.iter().filter(|m| m.class == MailClass::Backscatter).collect();
     assert!(bounces.iter().any(|b| b.created < switch), "backscatter before the switch");
@@ -216,8 +216,8 @@ proptest::proptest! {
             .collect();
         let s = common::parse(&world(&text.join("\n")));
         let mut sim = Simulation::new(s, RunOptions { seed, transcripts: Some(false), trace: true });
-        let mut n = Narrator::new(&sim.scenario);
-        let fired = n.run_to(&mut sim, 6 * HOUR);
+        let mut n = Narrator::new(&sim).unwrap();
+        let fired = n.run_to(&mut sim, 6 * HOUR).unwrap();
         let mut last = 0;
         // Steps due after the end of the run (6 h) are not reached.
         let expected: Vec<u64> = steps
@@ -231,4 +231,154 @@ proptest::proptest! {
         let got: Vec<u64> = fired.iter().map(|f| f.at).collect();
         proptest::prop_assert_eq!(got, expected);
     }
+}
+
+// ----- languages ---------------------------------------------------------------
+
+#[test]
+fn a_language_no_text_has_is_an_error_naming_those_written() {
+    use relaysim::narrate::{self, Lang, NarrateError};
+    let s = common::parse(&world(
+        r#"Step(id: "a", trigger: At("1m"), title: {"en": "One", "ja": "一"}, text: {"en": "x", "ja": "エックス"}),"#,
+    ));
+    let opts = RunOptions { seed: 0, transcripts: Some(false), trace: true };
+    let err = narrate::run(s.clone(), opts, None, &Lang::One("fr".into())).err().expect("no step is in French");
+    assert_eq!(err, NarrateError::UnknownLanguage { lang: "fr".into(), available: vec!["en".into(), "ja".into()] });
+    assert_eq!(err.to_string(), "no narration text is written in `fr`: the narration has en, ja");
+    assert!(narrate::run(s, opts, None, &Lang::One("ja".into())).is_ok());
+
+    // Through the binary: exit status 1, the error on stderr, nothing on stdout.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_relaysim"))
+        .args(["run", "scenarios/examples/backscatter.ron", "--narrate", "--lang", "xx"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("scenarios/examples/backscatter.ron: no narration text is written in `xx`"), "{err}");
+    assert!(err.contains("en, ja"), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_single_text_missing_the_language_is_shown_in_english_and_marked() {
+    use relaysim::narrate::{self, FALLBACK_MARK, Lang};
+    // The title is translated, the text is not.
+    let s = common::parse(&world(
+        r#"Step(id: "a", trigger: At("1m"), title: {"en": "One", "ja": "一"}, text: {"en": "Only in English"}),"#,
+    ));
+    let opts = RunOptions { seed: 0, transcripts: Some(false), trace: true };
+    let n = narrate::run(s.clone(), opts, None, &Lang::One("ja".into())).unwrap();
+    assert!(n.text.contains("    # 一\n"), "{}", n.text);
+    assert!(n.text.contains(&format!("    {FALLBACK_MARK}Only in English\n")), "{}", n.text);
+    assert!(n.text.contains("1 text(s) have no ja version and are shown in English, marked (en*)"), "{}", n.text);
+    // English itself is never marked, and `all` marks the missing Japanese.
+    let en = narrate::run(s.clone(), opts, None, &Lang::One("en".into())).unwrap().text;
+    assert!(!en.contains(FALLBACK_MARK) && !en.contains("shown in English"), "{en}");
+    let all = narrate::run(s, opts, None, &Lang::All).unwrap().text;
+    assert!(all.contains(&format!("[ja] {FALLBACK_MARK}Only in English")), "{all}");
+}
+
+// ----- the trace ---------------------------------------------------------------
+
+#[test]
+fn event_triggers_without_a_trace_are_an_error_not_a_silent_never() {
+    use relaysim::sim::NarrationError;
+    let s = common::parse(&world(
+        r#"
+        Step(id: "start", trigger: At("30s"), title: {"en": "T"}, text: {"en": "x"}),
+        Step(id: "spam-in", trigger: Delivered(class: Spam), title: {"en": "T"}, text: {"en": "x"}),"#,
+    ));
+    let untraced = || Simulation::new(s.clone(), RunOptions { seed: 2, transcripts: Some(false), trace: false });
+    let no_trace = NarrationError::NoTrace { step: "spam-in".into() };
+    assert_eq!(Narrator::new(&untraced()).err(), Some(no_trace.clone()));
+    assert!(no_trace.to_string().contains("trace: true"), "{no_trace}");
+
+    // A narrator made for a traced run cannot be driven on an untraced one.
+    let traced = Simulation::new(s.clone(), RunOptions { seed: 2, transcripts: Some(false), trace: true });
+    let mut n = Narrator::new(&traced).unwrap();
+    let mut sim = untraced();
+    assert_eq!(n.poll(&mut sim), Err(no_trace.clone()));
+    assert_eq!(n.advance(&mut sim, HOUR), Err(no_trace.clone()));
+    assert_eq!(n.run_to(&mut sim, HOUR), Err(no_trace));
+    assert!(n.fired().is_empty(), "nothing fired, nothing silently skipped");
+
+    // Time and message triggers need no trace.
+    let timed = common::parse(&world(
+        r#"
+        Step(id: "start", trigger: At("30s"), title: {"en": "T"}, text: {"en": "x"}),
+        Step(id: "in", trigger: MessageDelivered(source: "m"), title: {"en": "T"}, text: {"en": "x"}),"#,
+    ));
+    let mut sim = Simulation::new(timed, RunOptions { seed: 2, transcripts: Some(false), trace: false });
+    let fired = Narrator::new(&sim).unwrap().run_to(&mut sim, HOUR).unwrap();
+    assert_eq!(fired.len(), 2);
+}
+
+// ----- steps that could never fire ----------------------------------------------
+
+#[test]
+fn steps_that_could_never_fire_are_errors_at_their_position() {
+    let t = |trigger: &str| format!(r#"Step(id: "s", trigger: {trigger}, title: {{"en": "T"}}, text: {{"en": "x"}}),"#);
+    let cases = [
+        (t(r#"Dropped(node: "mx-co")"#), "`mx-co` is not a Router: only routers drop connections"),
+        (t(r#"Delivered(node: "edge-a")"#), "`edge-a` is not a mail server or mailbox server"),
+        (t(r#"Accepted(origin: "internet")"#), "`internet` cannot write mail"),
+        (t(r#"Bounced(source: "bot")"#), "a bounce has no traffic source"),
+        (t(r#"Bounced(class: Spam)"#), "a bounce is of class Bounce or Backscatter, not Spam"),
+        (t(r#"Delivered(source: "m", class: Spam)"#), "`m` sends Legit mail, not Spam"),
+        (t(r#"Refused(source: "bot", origin: "alice")"#), "`bot` sends from bot, not `alice`"),
+        (t(r#"Greylisted(node: "mx-co")"#), "`mx-co` does not greylist"),
+        (t(r#"Greylisted(class: Spam)"#), "no node greylists"),
+        (
+            r#"Step(id: "s", trigger: At("1m"), title: {"en": "T"}, text: {"en": "x"},
+                    action: Switch(node: "mx-co", defense: Spf, on: false)),"#
+                .to_string(),
+            "switching Spf off: does nothing: it is not on at `mx-co`",
+        ),
+    ];
+    for (step, want) in cases {
+        let p = problems(&step);
+        assert_eq!(p.len(), 1, "{step}\n{p:?}");
+        assert!(p[0].contains(want), "{step}\nwanted {want:?} in {}", p[0]);
+        // The position is the step's own line (the narration starts after line 30).
+        let line: usize = p[0].split(':').nth(1).unwrap().parse().unwrap();
+        assert!(line > 30, "{}", p[0]);
+        if !want.contains("no node greylists") && !want.contains("switching") {
+            assert!(p[0].contains("the step would never fire"), "{}", p[0]);
+        }
+    }
+    // A source that starts after the end of the scenario (6h) sends nothing.
+    let late = common::small_world(
+        "IspNetworks",
+        "",
+        "",
+        r#"Once(id: "m", from: "alice", to: "bob@company.example", at: "7h"),
+           Spam(id: "bot", senders: ["bot"], rate: "20/h", strategy: DirectToMx, start: "6h",
+                forged_from: ["x@isp-a.example"], to: ["bob@company.example"]),"#,
+    );
+    let late = format!(
+        "{}    narration: [{}\n{}],\n)",
+        &late[..late.rfind(')').unwrap()],
+        t(r#"MessageDelivered(source: "m")"#),
+        t(r#"Delivered(source: "bot")"#)
+    );
+    let p: Vec<String> =
+        scenario::parse(&late, "late.ron").unwrap_err().problems().iter().map(|p| p.to_string()).collect();
+    let all = p.join("\n");
+    assert!(all.contains("source `m`: starts at 7h, not before the end of the scenario (6h)"), "{all}");
+    assert!(all.contains("source `bot`: starts at 6h, not before the end of the scenario (6h)"), "{all}");
+    assert_eq!(p.iter().filter(|m| m.contains("the step would never fire")).count(), 2, "{all}");
+
+    // The same triggers are fine where they can happen: greylisting switched
+    // on by an earlier step, then off again; a bounce by class and node.
+    common::parse(&world(
+        r#"
+        Step(id: "on", trigger: At("1m"), title: {"en": "T"}, text: {"en": "x"},
+             action: Switch(node: "mx-co", defense: Greylist, on: true)),
+        Step(id: "grey", trigger: Greylisted(node: "mx-co", source: "bot", class: Spam, origin: "bot"), title: {"en": "T"}, text: {"en": "x"}),
+        Step(id: "off", trigger: After("1m"), title: {"en": "T"}, text: {"en": "x"},
+             action: Switch(node: "mx-co", defense: Greylist, on: false)),
+        Step(id: "bs", trigger: Bounced(class: Backscatter, node: "mx-co"), title: {"en": "T"}, text: {"en": "x"}),
+        Step(id: "drop", trigger: Dropped(node: "edge-a"), title: {"en": "T"}, text: {"en": "x"}),"#,
+    ));
 }

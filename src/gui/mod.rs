@@ -48,6 +48,8 @@ pub struct GuiOptions {
     pub japanese: bool,
     /// Open this message in the inspector (for screenshots of a story).
     pub message: Option<u32>,
+    /// Open this node (its id) in the inspector.
+    pub node: Option<String>,
 }
 
 /// The node drawn for `scenario.nodes[index]`.
@@ -254,6 +256,10 @@ pub fn run(opts: GuiOptions) -> AppExit {
     app.add_plugins(scene::ViewPlugin { presenter: opts.presenter });
     if opts.japanese {
         app.world_mut().resource_mut::<scene::UiState>().lang = scene::Lang::Ja;
+    }
+    if let Some(id) = &opts.node {
+        let index = app.world().resource::<SimState>().scenario.nodes.iter().position(|n| n.id == *id);
+        app.world_mut().resource_mut::<Selection>().node = index;
     }
     if let Some(m) = opts.message {
         app.world_mut().resource_mut::<Selection>().msg = Some(MsgId(m));

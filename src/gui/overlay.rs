@@ -31,13 +31,16 @@ pub fn draw(
     let zoom = ctx.zoom_factor();
     let mut painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Background, egui::Id::new("scene-words")));
     if let Some(free) = ui.free_rect {
-        painter.set_clip_rect(free);
+        painter.set_clip_rect(egui::Rect::from_min_max(
+            (free.min.to_vec2() / zoom).to_pos2(),
+            (free.max.to_vec2() / zoom).to_pos2(),
+        ));
     }
     let pos = &flights.positions;
     if pos.len() != state.scenario.nodes.len() {
         return Ok(());
     }
-    let big = if ui.presenter { 1.35 } else { 1.0 };
+    let big = if ui.presenter { 1.1 } else { 1.0 };
     let text = if ui.presenter { egui::Color32::WHITE } else { egui::Color32::from_gray(225) };
     let font = egui::FontId::proportional(13.0 * big);
     let small = egui::FontId::proportional(11.5 * big);

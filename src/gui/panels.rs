@@ -179,7 +179,11 @@ pub fn ui(
         });
     });
     // What is left is the picture; the words painted on it stay inside.
-    ui_state.free_rect = Some(root.available_rect_before_wrap());
+    // In window pixels (egui points times its zoom), for the camera fit.
+    let free = root.available_rect_before_wrap();
+    let z = ctx.zoom_factor();
+    ui_state.free_rect =
+        Some(egui::Rect::from_min_max((free.min.to_vec2() * z).to_pos2(), (free.max.to_vec2() * z).to_pos2()));
     if let Some(err) = state.error.clone() {
         egui::Window::new(tr(lang, "The scenario file has errors", "シナリオファイルにエラーがあります"))
             .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
@@ -349,20 +353,25 @@ fn legend(ui: &mut egui::Ui, lang: Lang) {
 }
 
 fn node_inspector(ui: &mut egui::Ui, state: &mut SimState, n: usize, queues: &Queues, sel: &mut Selection, lang: Lang) {
+    {
+        let (Some(node), Some(rt)) = (state.scenario.nodes.get(n), state.sim.nodes.get(n)) else {
+            return;
+        };
+        let kind = icons::IconKind::of(&node.kind);
+        ui.heading(node.label.as_deref().unwrap_or(&node.id));
+        ui.label(format!("{} · id {}", kind.name(), node.id));
+        if let Some(ip) = rt.ip {
+            ui.label(format!("{} {}", ip, rt.hostname));
+        }
+        if let Some(isp) = &node.isp {
+            ui.label(format!("ISP: {isp}"));
+        }
+    }
     what_if_switches(ui, state, n, lang);
     let state = &*state;
     let (Some(node), Some(rt)) = (state.scenario.nodes.get(n), state.sim.nodes.get(n)) else {
         return;
     };
-    let kind = icons::IconKind::of(&node.kind);
-    ui.heading(node.label.as_deref().unwrap_or(&node.id));
-    ui.label(format!("{} · id {}", kind.name(), node.id));
-    if let Some(ip) = rt.ip {
-        ui.label(format!("{} {}", ip, rt.hostname));
-    }
-    if let Some(isp) = &node.isp {
-        ui.label(format!("ISP: {isp}"));
-    }
     ui.add_space(6.0);
     egui::CollapsingHeader::new(tr(lang, "Configuration", "設定")).default_open(true).show(ui, |ui| {
         ui.monospace(config_text(&node.kind));
@@ -581,11 +590,14 @@ fn what_if_switches(ui: &mut egui::Ui, state: &mut SimState, n: usize, lang: Lan
         ));
         for (d, on) in switches {
             let mut v = on;
-            if ui.checkbox(&mut v, d.name()).changed()
-                && let Err(e) = state.switch(&id, d, v)
-            {
-                state.error = Some(e);
+            if ui.checkbox(&mut v, d.name()).changed() {
+                let done = state.switch(&id, d, v);
+                ui.ctx().data_mut(|m| m.insert_temp(egui::Id::new(("what-if-error", &id)), done.err()));
             }
+        }
+        let failed: Option<Option<String>> = ui.ctx().data(|m| m.get_temp(egui::Id::new(("what-if-error", &id))));
+        if let Some(Some(e)) = failed {
+            ui.colored_label(reply_colour("5"), e);
         }
         if !state.what_ifs.is_empty() {
             ui.small(format!(

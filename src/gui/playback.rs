@@ -110,14 +110,19 @@ impl SimState {
 
     pub fn from_scenario(path: PathBuf, scenario: Scenario) -> Self {
         let sim = new_sim(&scenario);
-        let narrator = Narrator::new(&scenario);
+        // `new_sim` records the trace, so this cannot fail; if it ever did,
+        // the lesson is shown as an error rather than steps that never fire.
+        let (narrator, error) = match Narrator::new(&sim) {
+            Ok(n) => (n, None),
+            Err(e) => (Narrator::default(), Some(e.to_string())),
+        };
         SimState {
             path,
             scenario,
             sim,
             clock: 0,
             cursor: 0,
-            error: None,
+            error,
             generation: 0,
             what_ifs: Vec::new(),
             what_ifs_applied: 0,
@@ -207,9 +212,18 @@ impl SimState {
     }
 
     fn poll_narration(&mut self) {
-        while let Some(f) = self.narrator.poll(&mut self.sim) {
-            self.pause_requested |= f.pause;
-            self.new_steps.push(f);
+        loop {
+            match self.narrator.poll(&mut self.sim) {
+                Ok(Some(f)) => {
+                    self.pause_requested |= f.pause;
+                    self.new_steps.push(f);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    self.error = Some(e.to_string());
+                    break;
+                }
+            }
         }
     }
 
@@ -259,7 +273,13 @@ impl SimState {
     /// same seed, same what-if switches at the same times).
     pub fn replay_to(&mut self, t: SimTime) {
         self.sim = new_sim(&self.scenario);
-        self.narrator = Narrator::new(&self.scenario);
+        self.narrator = match Narrator::new(&self.sim) {
+            Ok(n) => n,
+            Err(e) => {
+                self.error = Some(e.to_string());
+                Narrator::default()
+            }
+        };
         self.clock = 0;
         self.generation += 1;
         // Switches made later than `t` are undone by going back before them.

@@ -26,8 +26,8 @@ pub struct MainCamera;
 pub struct CameraView {
     pub centre: Vec2,
     pub scale: f32,
-    /// Fitted to the nodes of this generation.
-    fitted: Option<u64>,
+    /// Fitted to the nodes of this generation, in presenter mode or not.
+    fitted: Option<(u64, bool)>,
     /// Smoothly moving to this point (narration focus).
     pub focus: Option<Vec2>,
     drag_from: Option<Vec2>,
@@ -69,7 +69,7 @@ pub struct UiState {
     /// Move the camera to what a narration step names (off for screenshots,
     /// which show the whole world).
     pub follow_focus: bool,
-    /// The part of the window not covered by panels (egui points).
+    /// The part of the window not covered by panels (window pixels).
     pub free_rect: Option<bevy_egui::egui::Rect>,
 }
 
@@ -208,21 +208,19 @@ fn fit_camera(
 ) {
     let Ok(window) = windows.single() else { return };
     // Fit once the panels are laid out, so the picture fills what they leave.
-    if let (true, Some(free)) = (view.fitted != Some(state.generation), ui.free_rect)
+    // (Again when presenter mode changes the panels' size.)
+    let key = (state.generation, ui.presenter);
+    if let (true, Some(free)) = (view.fitted != Some(key), ui.free_rect)
         && flights.positions.len() == state.scenario.nodes.len()
     {
         if let Some(b) = bounds(flights.positions.iter().copied(), 70.0) {
-            let zoom = if ui.presenter { 1.4 } else { 1.0 };
-            let (w, h) = ((free.width() * zoom).max(100.0), (free.height() * zoom).max(100.0));
+            let (w, h) = (free.width().max(100.0), free.height().max(100.0));
             view.scale = (b.width() / w).max(b.height() / h).max(0.3);
             // The free area's centre, in logical pixels from the window's centre (y down).
-            let offset = Vec2::new(
-                free.center().x * zoom - window.width() / 2.0,
-                free.center().y * zoom - window.height() / 2.0,
-            );
+            let offset = Vec2::new(free.center().x - window.width() / 2.0, free.center().y - window.height() / 2.0);
             view.centre = b.center() - Vec2::new(offset.x, -offset.y) * view.scale;
         }
-        view.fitted = Some(state.generation);
+        view.fitted = Some(key);
     }
     if let Some(f) = view.focus {
         let k = (time.delta_secs() * 4.0).min(1.0);

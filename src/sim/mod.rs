@@ -19,6 +19,6 @@ pub mod whatif;
 pub mod world;
 
 pub use message::{Fate, MailClass, Message, MsgId};
-pub use narration::{Fired, Narrator};
+pub use narration::{Fired, NarrationError, Narrator};
 pub use simulation::{RunOptions, Simulation};
 pub use whatif::WhatIfError;

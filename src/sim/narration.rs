@@ -4,10 +4,14 @@
 //! lesson the class sees.
 //!
 //! Steps fire strictly in order. Time triggers fire at their exact time;
-//! event triggers read the simulation's trace (so the simulation must be
-//! built with `RunOptions { trace: true, .. }`) from where the previous step
+//! event triggers read the simulation's trace from where the previous step
 //! fired; message triggers look at the named message's fate. Nothing here
 //! draws a random number: a narrated run is as reproducible as any other.
+//!
+//! Event triggers need the simulation built with `RunOptions { trace: true,
+//! .. }`: without a trace such a step could never fire, so [`Narrator::new`]
+//! and every call that moves the lesson on return
+//! [`NarrationError::NoTrace`] instead of waiting silently forever.
 //!
 //! Two ways to drive it:
 //! - headless, to the end: `narrator.run_to(&mut sim, end)` returns every
@@ -30,6 +34,17 @@ use super::trace::TraceEvent;
 use crate::scenario::{Action, Class, Match, MsgRef, Scenario, Step, Trigger};
 use crate::units::SimTime;
 
+/// Why a lesson cannot go on with a simulation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NarrationError {
+    /// A step waits for an event, but the simulation records no trace.
+    #[error(
+        "narration step `{step}` waits for an event, but the simulation records no trace \
+         (build it with `RunOptions {{ trace: true, .. }}`): the step could never fire"
+    )]
+    NoTrace { step: String },
+}
+
 /// A step that fired: the record the CLI prints and the GUI shows.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Fired {
@@ -50,8 +65,8 @@ pub struct Fired {
     pub action_error: Option<String>,
 }
 
-/// Drives the narration of one run.
-#[derive(Debug, Clone)]
+/// Drives the narration of one run. ([`Default`]: a lesson without steps.)
+#[derive(Debug, Clone, Default)]
 pub struct Narrator {
     steps: Vec<Step>,
     source_ids: Vec<String>,
@@ -69,7 +84,15 @@ pub struct Narrator {
 }
 
 impl Narrator {
-    pub fn new(scenario: &Scenario) -> Self {
+    /// The lesson of the simulation's scenario. An error when a step waits
+    /// for an event and the simulation records no trace.
+    pub fn new(sim: &Simulation) -> Result<Self, NarrationError> {
+        let n = Self::of(&sim.scenario);
+        n.check_trace(sim)?;
+        Ok(n)
+    }
+
+    fn of(scenario: &Scenario) -> Self {
         Narrator {
             steps: scenario.narration.clone(),
             source_ids: scenario.traffic.iter().map(|s| s.id().to_string()).collect(),
@@ -85,6 +108,17 @@ impl Narrator {
 
     pub fn steps(&self) -> &[Step] {
         &self.steps
+    }
+
+    /// Without a trace, no step still to come may wait for an event.
+    fn check_trace(&self, sim: &Simulation) -> Result<(), NarrationError> {
+        if sim.trace.is_enabled() {
+            return Ok(());
+        }
+        match self.steps.iter().skip(self.next).find(|s| s.trigger.filter().is_some()) {
+            Some(s) => Err(NarrationError::NoTrace { step: s.id.clone() }),
+            None => Ok(()),
+        }
     }
 
     /// The step waiting to fire.
@@ -113,14 +147,14 @@ impl Narrator {
 
     /// Runs the simulation until the next step fires, or to `limit` if none
     /// does by then. Returns the step fired (its action already applied).
-    pub fn advance(&mut self, sim: &mut Simulation, limit: SimTime) -> Option<Fired> {
+    pub fn advance(&mut self, sim: &mut Simulation, limit: SimTime) -> Result<Option<Fired>, NarrationError> {
         loop {
-            if let Some(f) = self.poll(sim) {
-                return Some(f);
+            if let Some(f) = self.poll(sim)? {
+                return Ok(Some(f));
             }
             let Some(step) = self.steps.get(self.next) else {
                 sim.run_until(limit);
-                return None;
+                return Ok(None);
             };
             let due = match step.trigger {
                 Trigger::At(t) => Some(t.0),
@@ -149,17 +183,22 @@ impl Narrator {
     }
 
     /// Runs to `end`, firing every step it can; returns the steps fired.
-    pub fn run_to(&mut self, sim: &mut Simulation, end: SimTime) -> Vec<Fired> {
+    pub fn run_to(&mut self, sim: &mut Simulation, end: SimTime) -> Result<Vec<Fired>, NarrationError> {
         let mut out = Vec::new();
-        while let Some(f) = self.advance(sim, end) {
+        while let Some(f) = self.advance(sim, end)? {
             out.push(f);
         }
-        out
+        Ok(out)
     }
 
     /// Fires the next step if what the simulation has done so far triggers
     /// it, without running the simulation (for a GUI that steps it itself).
-    pub fn poll(&mut self, sim: &mut Simulation) -> Option<Fired> {
+    pub fn poll(&mut self, sim: &mut Simulation) -> Result<Option<Fired>, NarrationError> {
+        self.check_trace(sim)?;
+        Ok(self.poll_traced(sim))
+    }
+
+    fn poll_traced(&mut self, sim: &mut Simulation) -> Option<Fired> {
         let step = self.steps.get(self.next)?.clone();
         let now = sim.now();
         let events = sim.trace.events.len();
