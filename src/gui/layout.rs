@@ -53,9 +53,10 @@ pub fn positions(s: &Scenario) -> Vec<Vec2> {
     // made long enough for all of them, and each gets an arc of its width.
     let widths: Vec<f32> = used.iter().map(|&g| widest_row(s, &groups[g]) as f32 * SPREAD + GAP).collect();
     let total: f32 = widths.iter().sum();
-    // Perimeter of an ellipse with radii (1.6 b, b) is about 8.2 b.
-    let b = (total / 8.2).max(RING_Y);
-    let (rx, ry) = ((1.6 * b).max(RING_X), b);
+    // A wide ellipse, like the space the panels leave (about 2:1 at
+    // 1280x720): radii (2 b, b), perimeter about 9.7 b.
+    let b = (total / 9.7).max(RING_Y);
+    let (rx, ry) = ((2.0 * b).max(RING_X), b);
     let mut along = 0.0;
     for (k, &g) in used.iter().enumerate() {
         let mid = (along + widths[k] / 2.0) / total.max(1.0);

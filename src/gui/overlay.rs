@@ -45,7 +45,8 @@ pub fn draw(
     let font = egui::FontId::proportional(13.0 * big);
     let small = egui::FontId::proportional(11.5 * big);
 
-    // Group names above their outlines.
+    // Group names just above their outlines (inside, they ran over the
+    // names of the group's own nodes).
     for (g, isp) in state.scenario.isps.iter().enumerate() {
         let members = (0..pos.len()).filter(|&i| layout::group_of(&state.scenario, i) == Some(g)).map(|i| pos[i]);
         if let Some(b) = bounds(members, 48.0)
@@ -53,8 +54,8 @@ pub fn draw(
         {
             let name = isp.name.as_deref().unwrap_or(&isp.id);
             painter.text(
-                p + egui::vec2(4.0, 2.0),
-                egui::Align2::LEFT_TOP,
+                p + egui::vec2(2.0, -1.0),
+                egui::Align2::LEFT_BOTTOM,
                 name,
                 font.clone(),
                 egui::Color32::from_rgb(150, 175, 230),

@@ -213,7 +213,9 @@ fn fit_camera(
     if let (true, Some(free)) = (view.fitted != Some(key), ui.free_rect)
         && flights.positions.len() == state.scenario.nodes.len()
     {
-        if let Some(b) = bounds(flights.positions.iter().copied(), 70.0) {
+        // The margin leaves room for the group names above their outlines
+        // and for two lines of label under the lowest nodes.
+        if let Some(b) = bounds(flights.positions.iter().copied(), 100.0) {
             let (w, h) = (free.width().max(100.0), free.height().max(100.0));
             view.scale = (b.width() / w).max(b.height() / h).max(0.3);
             // The free area's centre, in logical pixels from the window's centre (y down).
