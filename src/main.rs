@@ -1,6 +1,9 @@
 //! The command line: `relaysim` (the classroom GUI on the history tour),
 //! `relaysim gui FILE`, and `run | check | show | compare`.
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 

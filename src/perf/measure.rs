@@ -165,15 +165,7 @@ pub fn run_in_slices(sim: &mut Simulation, end: SimTime, progress: bool, mut eac
 /// sources' rates): how `relaysim run` decides a run is large enough for a
 /// progress bar.
 pub fn expected_messages(s: &Scenario, end: SimTime) -> f64 {
-    use crate::scenario::Source;
-    s.traffic
-        .iter()
-        .map(|src| match src {
-            Source::Legit(l) => l.rate.per_ms * end as f64,
-            Source::Spam(sp) => sp.rate.per_ms * end as f64,
-            Source::Once(_) => 1.0,
-        })
-        .sum()
+    s.expected_messages(end)
 }
 
 /// `relaysim run`: a plain run, with a progress bar when it is large (over

@@ -58,6 +58,21 @@ pub struct Scenario {
     pub narration: Vec<Step>,
 }
 
+impl Scenario {
+    /// Mail the traffic sources are expected to inject up to `end` (the sum
+    /// of their rates), for sizing a run's storage and its progress bar.
+    pub fn expected_messages(&self, end: crate::units::SimTime) -> f64 {
+        self.traffic
+            .iter()
+            .map(|src| match src {
+                Source::Legit(l) => l.rate.per_ms * end as f64,
+                Source::Spam(sp) => sp.rate.per_ms * end as f64,
+                Source::Once(_) => 1.0,
+            })
+            .sum()
+    }
+}
+
 /// An Internet service provider: who owns which addresses.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

@@ -2,7 +2,7 @@
 //! A record for every server's host name. Lookups are answered at once; they
 //! are counted so that DNS load can be reported.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::net::Ipv4Addr;
 
 #[derive(Debug, Default, Clone)]

@@ -27,7 +27,8 @@
 //! Entries hold their payload inline (no side table, no allocation per event
 //! once the buckets have grown).
 
-use std::collections::{HashSet, VecDeque};
+use rustc_hash::FxHashSet as HashSet;
+use std::collections::VecDeque;
 
 use crate::units::SimTime;
 
@@ -92,8 +93,8 @@ impl<P> EventQueue<P> {
             buckets: (0..64).map(|_| Vec::new()).collect(),
             occupied: 0,
             last: 0,
-            cancelled: HashSet::new(),
-            skipped: HashSet::new(),
+            cancelled: HashSet::default(),
+            skipped: HashSet::default(),
             len: 0,
             next_seq: 0,
             now: 0,

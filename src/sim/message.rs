@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::hop_facts::HopFacts;
 use crate::units::SimTime;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -110,7 +111,10 @@ pub struct Message {
     pub origin_host: u32,
     /// Trace headers, newest first, as a reader sees them (RFC 5321 §4.4).
     pub headers: Vec<String>,
+    /// Every delivery attempt; dropped when a statistical run finishes the
+    /// message, which keeps only [`HopFacts`] in `facts`.
     pub hops: Vec<Hop>,
+    pub facts: Option<HopFacts>,
     pub fate: Fate,
     pub holder: Holder,
     /// Attempts made by the current holder.

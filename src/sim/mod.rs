@@ -4,6 +4,7 @@
 pub mod defense;
 pub mod dns;
 pub mod engine;
+pub mod hop_facts;
 pub mod inspect;
 pub mod message;
 pub mod narration;

@@ -7,6 +7,7 @@
 //! the attempt, and a server that accepted a message it cannot deliver must
 //! return a bounce to the envelope sender (never for a bounce, §4.5.5).
 
+use super::hop_facts::HopFacts;
 use super::message::{Fate, Holder, MailClass, Message, MsgId};
 use super::simulation::{Event, Pending, Session, Simulation, date, retry_after};
 use super::smtp::{Outcome, Reply};
@@ -247,23 +248,22 @@ impl Simulation {
 
     /// Compact storage of a message that reached its final state in a run
     /// without transcripts: only what reports read is kept (class, source,
-    /// recipient, the fate without its reason text, hops without replies).
-    /// A large run holds millions of finished messages and only a few
-    /// thousand in flight. A message's story (`show`, the GUI) runs with
-    /// transcripts and keeps everything.
+    /// origin, times, the fate without its reason text, and its hops reduced
+    /// to [`HopFacts`]). A large run holds millions of finished messages and
+    /// only a few thousand in flight. A message's story (`show`, the GUI)
+    /// runs with transcripts and keeps everything.
     fn compact(&mut self, id: MsgId) {
         if self.keep_transcripts {
             return;
         }
+        let facts = HopFacts::of(&self.nodes, &self.messages[id.0 as usize]);
         let m = &mut self.messages[id.0 as usize];
-        for s in [&mut m.mail_from, &mut m.header_from, &mut m.subject] {
+        m.facts = Some(facts);
+        for s in [&mut m.mail_from, &mut m.rcpt, &mut m.header_from, &mut m.subject] {
             *s = String::new();
         }
         m.headers = Vec::new();
-        m.hops.shrink_to_fit();
-        for h in &mut m.hops {
-            h.result = String::new();
-        }
+        m.hops = Vec::new();
         if let Fate::Rejected { reason, .. } | Fate::Lost { reason, .. } = &mut m.fate {
             *reason = String::new();
         }

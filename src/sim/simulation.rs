@@ -7,7 +7,7 @@
 //! carries each command and reply across the link latency, and decides what a
 //! sender does with the outcome (hand over, retry, move on, bounce, give up).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
@@ -15,6 +15,7 @@ use super::defense::greylist::Verdict as GreyVerdict;
 use super::defense::{auth, spf_check};
 use super::dns::Dns;
 use super::engine::EventQueue;
+use super::hop_facts::HopFacts;
 use super::message::{Fate, Holder, Hop, Line, MailClass, Message, MsgId};
 use super::rng::{self, Stream};
 use super::router::{self, Verdict};
@@ -32,6 +33,8 @@ use crate::units::{HOUR, SECOND, SimTime, rfc5322_date};
 pub const CONNECT_TIMEOUT_MS: u64 = 30 * SECOND;
 /// Spam software that "reconnects immediately" still needs a moment.
 const RECONNECT_MS: u64 = SECOND;
+/// The most messages whose room is reserved when a run starts (16 M).
+const MAX_RESERVED_MESSAGES: usize = 1 << 24;
 /// Message sizes in bytes, for the `DATA` line and byte counts.
 const LEGIT_BYTES: u32 = 4_200;
 const SPAM_BYTES: u32 = 2_300;
@@ -214,8 +217,8 @@ impl Simulation {
         let topo = Topology::new(nodes.len(), &links);
 
         let mut dns = Dns::default();
-        let mut node_by_ip = HashMap::new();
-        let mut node_by_id = HashMap::new();
+        let mut node_by_ip = HashMap::default();
+        let mut node_by_id = HashMap::default();
         for (i, n) in nodes.iter().enumerate() {
             if let Some(ip) = n.ip {
                 node_by_ip.insert(u32::from(ip), i);
@@ -264,6 +267,13 @@ impl Simulation {
             sources.push(rt);
         }
         let keep_transcripts = opts.transcripts.unwrap_or(scenario.transcripts);
+        // Room for every message from the start: growing a store of millions
+        // of messages copies it and touches its memory twice. Only pages
+        // written count against memory, so a generous estimate (10% for
+        // bounces and chance) costs nothing; the cap keeps one allocation
+        // within what an ordinary machine grants.
+        let expected_messages = (scenario.expected_messages(scenario.duration.0) * 1.1) as usize;
+        let expected_messages = expected_messages.min(MAX_RESERVED_MESSAGES);
         let traffic: Arc<[Source]> = scenario.traffic.clone().into();
         Simulation {
             scenario,
@@ -277,8 +287,8 @@ impl Simulation {
             sessions: Vec::new(),
             free_sessions: Vec::new(),
             via_scratch: Vec::new(),
-            mx_cache: HashMap::new(),
-            messages: Vec::new(),
+            mx_cache: HashMap::default(),
+            messages: Vec::with_capacity(expected_messages),
             finished: 0,
             sources,
             traffic,
@@ -701,6 +711,12 @@ impl Simulation {
         self.topo.route(a, b).cloned()
     }
 
+    /// What the reports need of a message's hops: kept when a statistical
+    /// run dropped the hops, else worked out from them.
+    pub fn hop_facts(&self, m: &Message) -> HopFacts {
+        m.facts.unwrap_or_else(|| HopFacts::of(&self.nodes, m))
+    }
+
     /// The index of a node id (validated scenarios only name existing nodes).
     pub fn index_of(&self, id: &str) -> usize {
         self.node_by_id.get(id).copied().unwrap_or(0)
@@ -908,6 +924,7 @@ impl Message {
             origin_host: host,
             headers: Vec::new(),
             hops: Vec::new(),
+            facts: None,
             fate: Fate::Queued,
             holder: Holder::Sender,
             attempts: 0,

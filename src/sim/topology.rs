@@ -7,7 +7,8 @@
 //! (client, server) pairs, but only ~10^2 distinct clients.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::BinaryHeap;
 
 use petgraph::graph::{NodeIndex, UnGraph};
 
@@ -21,10 +22,12 @@ pub struct Route {
 }
 
 /// Shortest paths from one source: distance and predecessor of every node.
+/// Distance and predecessor sit side by side: a path lookup touches one
+/// cache line for its destination instead of two.
 struct Tree {
-    dist: Vec<u64>,
-    /// `u32::MAX` for the source and for unreachable nodes.
-    pred: Vec<u32>,
+    /// `(distance, predecessor)`; the predecessor is `u32::MAX` for the
+    /// source and for unreachable nodes.
+    nodes: Vec<(u64, u32)>,
 }
 
 pub struct Topology {
@@ -43,7 +46,7 @@ impl Topology {
         for &(a, b, ms) in links {
             graph.add_edge(index[a], index[b], ms);
         }
-        Topology { graph, index, trees: (0..n).map(|_| None).collect(), routes: HashMap::new() }
+        Topology { graph, index, trees: (0..n).map(|_| None).collect(), routes: HashMap::default() }
     }
 
     /// The lowest-latency path from `a` to `b` (cached; ties broken by node
@@ -68,16 +71,17 @@ impl Topology {
         if a == b {
             return Some(0);
         }
-        if tree.pred.get(b).is_none_or(|&p| p == u32::MAX) {
+        let &(dist, pred) = tree.nodes.get(b)?;
+        if pred == u32::MAX {
             return None;
         }
-        let mut n = tree.pred[b] as usize;
+        let mut n = pred as usize;
         while n != a {
             via.push(n);
-            n = tree.pred[n] as usize;
+            n = tree.nodes[n].1 as usize;
         }
         via.reverse();
-        Some(tree.dist[b])
+        Some(dist)
     }
 
     fn dijkstra(&self, source: usize) -> Tree {
@@ -102,7 +106,7 @@ impl Topology {
                 }
             }
         }
-        Tree { dist, pred }
+        Tree { nodes: dist.into_iter().zip(pred).collect() }
     }
 
     pub fn neighbours(&self, a: usize) -> Vec<usize> {

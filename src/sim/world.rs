@@ -1,7 +1,7 @@
 //! The runtime form of a scenario's nodes: addresses assigned, relay policies
 //! resolved, mailbox tables built, infected hosts chosen.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::net::Ipv4Addr;
 
 use serde::Serialize;
@@ -83,9 +83,10 @@ impl MailboxTable {
         t
     }
     pub fn contains(&self, address: &str) -> bool {
-        let a = address.to_ascii_lowercase();
+        // Addresses are nearly always lower case already: copy only when not.
+        let a = lowercase(address);
         let d = a.rsplit_once('@').map_or("", |(_, d)| d);
-        self.exact.contains(&a) || self.any_in.contains(d)
+        self.exact.contains(a.as_ref()) || self.any_in.contains(d)
     }
     pub fn domains(&self) -> Vec<String> {
         let mut v: Vec<String> = self
@@ -98,6 +99,11 @@ impl MailboxTable {
         v.dedup();
         v
     }
+}
+
+/// `s` in ASCII lower case, borrowed when it already is.
+pub(crate) fn lowercase(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) { s.to_ascii_lowercase().into() } else { s.into() }
 }
 
 /// A node at run time.
@@ -207,8 +213,8 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
     let mut used: HashSet<u32> = s.nodes.iter().filter_map(|n| n.ip.map(|ip| u32::from(ip.0))).collect();
     // Populations take the start of their ISP's customer pool first, so that
     // hosts given an address automatically never collide with them.
-    let mut pool_used: HashMap<usize, u64> = HashMap::new();
-    let mut offsets: HashMap<usize, u64> = HashMap::new();
+    let mut pool_used: HashMap<usize, u64> = HashMap::default();
+    let mut offsets: HashMap<usize, u64> = HashMap::default();
     for (ni, n) in s.nodes.iter().enumerate() {
         if let (NodeKind::Population(p), Some(i)) = (&n.kind, n.isp.as_deref().and_then(|i| isp_index.get(i).copied()))
         {

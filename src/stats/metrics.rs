@@ -29,7 +29,7 @@ pub fn of(sim: &Simulation) -> BTreeMap<String, f64> {
         .messages
         .iter()
         .filter(|m| m.class == MailClass::Spam)
-        .map(|m| m.hops.iter().filter(|h| h.port != 110).count() as u64)
+        .map(|m| sim.hop_facts(m).smtp_attempts as u64)
         .sum();
     let mut out = BTreeMap::from([
         ("spam_inbox_rate".to_string(), ratio(spam.counts.delivered, spam.counts.sent)),

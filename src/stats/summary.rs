@@ -7,20 +7,8 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use crate::scenario::NodeKind;
-use crate::sim::message::Hop;
-use crate::sim::world::{NodeCounters, RelayNets};
+use crate::sim::world::NodeCounters;
 use crate::sim::{Fate, MailClass, Simulation};
-
-/// A server that relayed for a stranger because it relays for anyone: open,
-/// and the client is outside the server's own ISP (not its own customer).
-fn is_third_party_open_relay(sim: &Simulation, hop: &Hop, rcpt: &str) -> bool {
-    let n = &sim.nodes[hop.to];
-    let domain = rcpt.rsplit_once('@').map_or("", |(_, d)| d);
-    n.relay == RelayNets::Open
-        && !matches!(n.kind, NodeKind::SpammerServer(_))
-        && !n.is_local_domain(domain)
-        && !n.home_nets.iter().any(|c| c.contains(hop.from_ip))
-}
 
 /// Where the messages of one class (or source) ended. For every row,
 /// `sent = delivered + rejected + lost + queued`.
@@ -79,13 +67,6 @@ pub struct SpamOrigin {
     pub delivered_direct: u64,
 }
 
-/// A hop that an ISP's relay accepted for a domain that is not its own.
-fn is_isp_relaying(sim: &Simulation, hop: &Hop, rcpt: &str) -> bool {
-    let n = &sim.nodes[hop.to];
-    let domain = rcpt.rsplit_once('@').map_or("", |(_, d)| d);
-    matches!(n.kind, NodeKind::IspRelay(_)) && !n.is_local_domain(domain)
-}
-
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ClassReport {
     #[serde(flatten)]
@@ -130,12 +111,14 @@ impl Report {
         for m in &sim.messages {
             let (counts, delays) = classes.entry(m.class).or_default();
             counts.add(&m.fate);
+            let delivered = matches!(m.fate, Fate::Delivered { .. });
+            let facts = delivered.then(|| sim.hop_facts(m)).unwrap_or_default();
             if let Fate::Delivered { at, .. } = m.fate {
                 delays.push(at - m.created);
-                if m.hops.iter().any(|h| h.accepted && is_third_party_open_relay(sim, h, &m.rcpt)) {
+                if facts.via_open_relay {
                     *via.entry(m.class).or_default() += 1;
                 }
-                if m.hops.iter().any(|h| h.accepted && is_isp_relaying(sim, h, &m.rcpt)) {
+                if facts.via_isp_relay {
                     *via_isp.entry(m.class).or_default() += 1;
                 }
                 if let Some(s) = m.source {
@@ -145,11 +128,10 @@ impl Report {
             if m.class == MailClass::Spam {
                 let o = spam_origins.entry(sim.nodes[m.origin].id.clone()).or_default();
                 o.sent += 1;
-                if matches!(m.fate, Fate::Delivered { .. }) {
+                if delivered {
                     o.delivered += 1;
                     // The first server that took it was the recipient's own.
-                    let first = m.hops.iter().find(|h| h.accepted);
-                    if first.is_some_and(|h| h.from == m.origin && sim.nodes[h.to].is_local_domain(m.rcpt_domain())) {
+                    if facts.direct_from_origin {
                         o.delivered_direct += 1;
                     }
                 }

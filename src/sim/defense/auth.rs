@@ -2,7 +2,8 @@
 //! per-account outbound rate limit (a stolen account should not send without
 //! bound).
 
-use std::collections::{HashMap, VecDeque};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::VecDeque;
 
 use crate::scenario::Account;
 use crate::units::{HOUR, SimTime};

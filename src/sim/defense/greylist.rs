@@ -8,7 +8,7 @@
 //! per hour) is not greylisted any more. postgrey answers `DEFER_IF_PERMIT`,
 //! so the server asks it only for mail it would otherwise accept.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::net::Ipv4Addr;
 
 use crate::scenario::Greylist;
@@ -41,8 +41,10 @@ struct ClientAwl {
 /// postgrey's two databases: triplets and auto-whitelisted clients.
 #[derive(Debug, Default)]
 pub struct GreylistDb {
-    triplets: HashMap<(u32, String, String), Entry>,
+    /// Triplets by client key, then by sender and recipient.
+    triplets: HashMap<u32, HashMap<Box<str>, Entry>>,
     clients: HashMap<u32, ClientAwl>,
+    scratch: String,
 }
 
 impl GreylistDb {
@@ -60,8 +62,16 @@ impl GreylistDb {
         if cfg.auto_whitelist > 0 && self.clients.get(&client).is_some_and(|a| a.count >= cfg.auto_whitelist) {
             return Verdict::Whitelisted;
         }
-        let key = (client, sender.to_ascii_lowercase(), rcpt.to_ascii_lowercase());
-        let first = match self.triplets.get(&key) {
+        // One string per triplet, sender and recipient in lower case joined by
+        // a line break (never part of an address, RFC 5321 §4.1.2): a lookup
+        // copies nothing, only a new triplet allocates.
+        self.scratch.clear();
+        self.scratch.push_str(sender);
+        self.scratch.push('\n');
+        self.scratch.push_str(rcpt);
+        self.scratch.make_ascii_lowercase();
+        let known = self.triplets.get(&client).and_then(|m| m.get(self.scratch.as_str()));
+        let first = match known {
             Some(e) => {
                 let passed_before = e.last - e.first >= cfg.delay.0;
                 if now - e.last > cfg.max_age.0 || (!passed_before && now - e.first > cfg.retry_window.0) {
@@ -72,7 +82,13 @@ impl GreylistDb {
             }
             None => now,
         };
-        self.triplets.insert(key, Entry { first, last: now });
+        let entries = self.triplets.entry(client).or_default();
+        match entries.get_mut(self.scratch.as_str()) {
+            Some(e) => *e = Entry { first, last: now },
+            None => {
+                entries.insert(self.scratch.as_str().into(), Entry { first, last: now });
+            }
+        }
         if now - first < cfg.delay.0 {
             return Verdict::Defer;
         }

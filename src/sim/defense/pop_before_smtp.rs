@@ -4,7 +4,7 @@
 //! host behind the same NAT router, and the next customer given the same
 //! dynamic address, inherit the permission.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::net::Ipv4Addr;
 
 use crate::units::SimTime;
