@@ -251,9 +251,10 @@ impl Simulation {
     /// origin, times, the fate without its reason text, and its hops reduced
     /// to [`HopFacts`]). A large run holds millions of finished messages and
     /// only a few thousand in flight. A message's story (`show`, the GUI)
-    /// runs with transcripts and keeps everything.
+    /// runs with transcripts, and a traced run (animation, narration,
+    /// analyses of who relayed what) keeps the hops: both keep everything.
     fn compact(&mut self, id: MsgId) {
-        if self.keep_transcripts {
+        if self.keep_transcripts || self.trace.is_enabled() {
             return;
         }
         let facts = HopFacts::of(&self.nodes, &self.messages[id.0 as usize]);
