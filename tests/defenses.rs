@@ -154,7 +154,7 @@ fn smtp_auth_permits_relaying_per_session_and_refuses_bad_credentials() {
     let m = &from_source(&sim, "m")[0];
     assert!(delivered(m));
     assert!(server_lines(m).iter().any(|l| l == "235 2.7.0 Authentication successful"));
-    assert!(m.headers.iter().any(|h| h.contains("by mail.isp-a.example (Postfix) with ESMTPA")), "{:#?}", m.headers);
+    assert!(m.headers().iter().any(|h| h.contains("by mail.isp-a.example (Postfix) with ESMTPA")), "{:#?}", m.headers());
     assert_eq!(r.nodes["relay-a"].auth_ok, 1);
 
     let bad = r#", auth: Credentials(user: "alice@isp-a.example", password: "guess")"#;
@@ -183,11 +183,11 @@ fn the_submission_ports_require_tls_and_auth() {
         &client[..4],
         ["EHLO pc-pc", "STARTTLS", "EHLO pc-pc", "AUTH PLAIN AGFsaWNlQGlzcC1hLmV4YW1wbGUAczNjcmV0"]
     );
-    assert!(m.headers.iter().any(|h| h.contains("with ESMTPSA")));
+    assert!(m.headers().iter().any(|h| h.contains("with ESMTPSA")));
 
     let (sim, _) = run(&auth_world(&pc(465, ok), once), 0);
     let m = &from_source(&sim, "m")[0];
-    assert!(delivered(m) && m.headers.iter().any(|h| h.contains("with ESMTPSA")), "implicit TLS on 465");
+    assert!(delivered(m) && m.headers().iter().any(|h| h.contains("with ESMTPSA")), "implicit TLS on 465");
 
     let (sim, _) = run(&auth_world(&pc(587, ""), once), 0);
     let m = &from_source(&sim, "m")[0];
@@ -311,13 +311,13 @@ fn spf_refuses_forged_senders_of_protected_domains_and_passes_the_real_ones() {
     let alice = &from_source(&sim, "alice")[0];
     assert!(delivered(alice));
     assert!(
-        alice.headers.iter().any(|h| h.starts_with("Received-SPF: pass") || h.starts_with("Received-SPF: Pass")),
+        alice.headers().iter().any(|h| h.starts_with("Received-SPF: pass") || h.starts_with("Received-SPF: Pass")),
         "{:#?}",
-        alice.headers
+        alice.headers()
     );
     assert!(
         alice
-            .headers
+            .headers()
             .iter()
             .any(|h| h.contains("Authentication-Results: mx.company.example; spf=pass smtp.mailfrom=isp-a.example"))
     );
@@ -330,7 +330,7 @@ fn plain_forwarding_breaks_spf_at_the_final_mx() {
     let traffic = r#"Once(id: "alice", from: "alice", to: "fwd@isp-b.example", at: "1m"),"#;
     let (sim, r) = run(&spf_world(traffic), 0);
     let m = &from_source(&sim, "alice")[0];
-    assert!(m.headers.iter().any(|h| h == "Delivered-To: fwd@isp-b.example"));
+    assert!(m.headers().iter().any(|h| h == "Delivered-To: fwd@isp-b.example"));
     assert_eq!(m.rcpt, "bob@company.example");
     assert!(
         matches!(&m.fate, Fate::Rejected { reason, .. } if reason.contains("SPF validation failed")),
@@ -395,7 +395,7 @@ fn greylisted_legit_mail_arrives_after_the_first_retry_with_the_delay_recorded()
     assert!(at - m.created >= 300 * SECOND);
     assert!(r.mail["legit"].delay_s.median >= 300.0, "the delay is recorded");
     assert!(
-        m.headers
+        m.headers()
             .iter()
             .any(|h| h.starts_with("X-Greylist: delayed 300 seconds by postgrey-1.37 at mx.company.example"))
     );

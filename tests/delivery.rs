@@ -14,12 +14,12 @@ fn a_relayed_mail_reaches_the_mailbox_with_one_received_header_per_hop() {
     let (sim, r) = run_file("scenarios/examples/relay-chain.ron", 0);
     assert!(matches!(fate(&sim, 0), Fate::Delivered { .. }));
     let m = &sim.messages[0];
-    let received: Vec<&String> = m.headers.iter().filter(|h| h.starts_with("Received:")).collect();
+    let received: Vec<&String> = m.headers().iter().filter(|h| h.starts_with("Received:")).collect();
     assert_eq!(received.len(), 3, "B, C and D each add one");
     // Newest first: D's line on top, B's at the bottom (RFC 5321 §4.4).
     assert!(received[0].contains("by mbox.company.example"));
     assert!(received[2].contains("from alice-pc (unknown [10.1.0.25])"));
-    assert!(m.headers[0].starts_with("Return-Path: <alice@isp-a.example>"));
+    assert!(m.headers()[0].starts_with("Return-Path: <alice@isp-a.example>"));
     assert_eq!(r.nodes["relay-a"].relayed, 1);
     assert_eq!(r.nodes["mbox-co"].delivered, 1);
 }

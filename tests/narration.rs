@@ -123,7 +123,7 @@ fn steps_fire_in_order_at_their_times_and_events_and_actions_run() {
     assert_eq!(fired[2].at, fired[1].at + 10 * MINUTE, "After counts from the previous step");
     let sent = fired[2].sent.expect("the action sent a mail");
     let m = &sim.messages[sent.0 as usize];
-    assert_eq!((m.subject.as_str(), m.created), ("What if?", fired[2].at));
+    assert_eq!((m.subject(), m.created), ("What if?", fired[2].at));
     assert!(matches!(m.fate, Fate::Delivered { at, .. } if at == fired[3].at));
     assert!(fired.windows(2).all(|w| w[0].at <= w[1].at));
     assert!(fired[5].pause && !fired[4].pause);
@@ -186,7 +186,7 @@ fn what_ifs_switch_defenses_and_refuse_what_cannot_apply() {
         sim.messages[spam.0 as usize].fate
     );
     assert!(matches!(sim.messages[legit.0 as usize].fate, Fate::Delivered { .. }), "the relay retries after 5 minutes");
-    assert!(sim.messages[legit.0 as usize].headers.iter().any(|h| h.starts_with("X-Greylist")));
+    assert!(sim.messages[legit.0 as usize].headers().iter().any(|h| h.starts_with("X-Greylist")));
     assert!(matches!(
         sim.send_mail(
             &SendMail { from: "alice".into(), to: "bob@company.example".into(), sender: None, subject: None },

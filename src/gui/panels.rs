@@ -462,7 +462,7 @@ fn message_inspector(ui: &mut egui::Ui, state: &SimState, id: MsgId, sel: &mut S
             sel.msg = None;
         }
     });
-    ui.label(format!("Subject: {}", m.subject));
+    ui.label(format!("Subject: {}", m.subject()));
     // Envelope sender and header From in two boxes of their own colour: spam
     // forges the second, and servers only ever see the first.
     let mono = |t: String| egui::Label::new(egui::RichText::new(t).monospace()).wrap_mode(egui::TextWrapMode::Wrap);
@@ -475,7 +475,7 @@ fn message_inspector(ui: &mut egui::Ui, state: &SimState, id: MsgId, sel: &mut S
     egui::Frame::group(ui.style()).fill(egui::Color32::from_rgb(60, 45, 20)).show(ui, |ui| {
         ui.set_width(ui.available_width());
         ui.strong(tr(lang, "Header (what the reader sees)", "ヘッダ (読み手に見えるもの)"));
-        ui.add(mono(format!("From: {}", m.header_from)));
+        ui.add(mono(format!("From: {}", m.header_from())));
     });
     if m.forged {
         ui.colored_label(reply_colour("5"), tr(lang, "⚠ forged sender", "⚠ 送信者が詐称されています"));
@@ -502,7 +502,7 @@ fn message_inspector(ui: &mut egui::Ui, state: &SimState, id: MsgId, sel: &mut S
     egui::CollapsingHeader::new(tr(lang, "Headers (newest first)", "ヘッダ (新しい順)")).default_open(true).show(
         ui,
         |ui| {
-            for h in &m.headers {
+            for h in m.headers() {
                 ui.monospace(h);
             }
         },

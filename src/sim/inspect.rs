@@ -21,7 +21,7 @@ pub fn describe(sim: &Simulation, id: MsgId) -> Option<String> {
         m.rcpt,
         if m.forged { "  (forged sender)" } else { "" }
     );
-    let _ = writeln!(o, "  header:   From: {}   Subject: {}", m.header_from, m.subject);
+    let _ = writeln!(o, "  header:   From: {}   Subject: {}", m.header_from(), m.subject());
     if let Some(b) = m.bounce_of {
         let _ = writeln!(o, "  bounce of message #{}", b.0);
     }
@@ -43,7 +43,7 @@ pub fn describe(sim: &Simulation, id: MsgId) -> Option<String> {
     };
     let _ = writeln!(o, "  fate:     {fate}");
     let _ = writeln!(o, "\nHeaders (newest first):");
-    for h in &m.headers {
+    for h in m.headers() {
         let _ = writeln!(o, "{h}");
     }
     for (i, h) in m.hops.iter().enumerate() {

@@ -100,17 +100,17 @@ pub struct Message {
     pub mail_from: String,
     /// Envelope recipient (`RCPT TO`), one per message.
     pub rcpt: String,
-    /// The `From:` header, which may differ from the envelope.
-    pub header_from: String,
-    pub subject: String,
+
     /// The envelope sender is someone who did not send it.
     pub forged: bool,
     pub created: SimTime,
     /// The node (and population host) that wrote it.
     pub origin: usize,
     pub origin_host: u32,
-    /// Trace headers, newest first, as a reader sees them (RFC 5321 §4.4).
-    pub headers: Vec<String>,
+    /// What a reader sees beyond the envelope; none in statistical runs,
+    /// which never read it (and hold millions of messages).
+    #[serde(flatten)]
+    pub content: Option<Box<Content>>,
     /// Every delivery attempt; dropped when a statistical run finishes the
     /// message, which keeps only [`HopFacts`] in `facts`.
     pub hops: Vec<Hop>,
@@ -129,7 +129,33 @@ pub struct Message {
     pub forwarded: u8,
 }
 
+/// The parts of a message only a reader looks at.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Content {
+    /// The `From:` header, which may differ from the envelope.
+    pub header_from: String,
+    pub subject: String,
+    /// Trace headers, newest first, as a reader sees them (RFC 5321 §4.4).
+    pub headers: Vec<String>,
+}
+
 impl Message {
+    /// The `From:` header ("" when the run keeps no content).
+    pub fn header_from(&self) -> &str {
+        self.content.as_ref().map_or("", |c| &c.header_from)
+    }
+    pub fn subject(&self) -> &str {
+        self.content.as_ref().map_or("", |c| &c.subject)
+    }
+    /// Trace headers, newest first.
+    pub fn headers(&self) -> &[String] {
+        self.content.as_ref().map_or(&[], |c| &c.headers)
+    }
+    /// The trace headers, to add one.
+    pub fn headers_mut(&mut self) -> &mut Vec<String> {
+        &mut self.content.get_or_insert_with(Default::default).headers
+    }
+
     pub fn rcpt_domain(&self) -> &str {
         self.rcpt.rsplit_once('@').map_or("", |(_, d)| d)
     }

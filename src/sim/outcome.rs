@@ -132,9 +132,9 @@ impl Simulation {
         if let Some(secs) = s.server.greylist_delay {
             added.push(format!("X-Greylist: delayed {secs} seconds by postgrey-1.37 at {}; {stamp}", node.hostname));
         }
-        let m = &mut self.messages[id.0 as usize];
+        let headers = self.messages[id.0 as usize].headers_mut();
         for (k, h) in added.into_iter().enumerate() {
-            m.headers.insert(k, h);
+            headers.insert(k, h);
         }
     }
 
@@ -148,7 +148,7 @@ impl Simulation {
             && m.forwarded < 5
         {
             if self.keep_transcripts {
-                m.headers.insert(0, format!("Delivered-To: {from}"));
+                m.headers_mut().insert(0, format!("Delivered-To: {from}"));
             }
             m.rcpt = to;
             m.forwarded += 1;
@@ -161,7 +161,8 @@ impl Simulation {
         }
         if self.nodes[n].mailboxes.contains(&m.rcpt) {
             if self.keep_transcripts {
-                m.headers.insert(0, format!("Return-Path: <{}>", m.mail_from));
+                let return_path = format!("Return-Path: <{}>", m.mail_from);
+                m.headers_mut().insert(0, return_path);
             }
             m.fate = Fate::Delivered { at: t, node: n };
             self.finished += 1;
@@ -169,8 +170,9 @@ impl Simulation {
             self.nodes[n].counters.delivered += 1;
             self.trace.push(t, TraceEvent::Delivered { msg: id, node: n });
         } else {
-            let reply = Reply::user_unknown(&m.rcpt);
-            self.bounce(n, id, t, reply.to_string(), true);
+            let rcpt = &self.messages[id.0 as usize].rcpt;
+            let reason = self.reason(|| Reply::user_unknown(rcpt).to_string());
+            self.bounce(n, id, t, reason, true);
         }
     }
 
@@ -185,13 +187,14 @@ impl Simulation {
     /// node's schedule until its lifetime ends (Postfix `maximal_queue_lifetime`).
     fn queue_failure(&mut self, n: usize, id: MsgId, outcome: Outcome, t: SimTime) {
         if let Outcome::Permanent(reply) = outcome {
-            self.bounce(n, id, t, reply.to_string(), true);
+            let reason = self.reason(|| reply.to_string());
+            self.bounce(n, id, t, reason, true);
             return;
         }
         self.nodes[n].counters.deferred += 1;
         if self.nodes[n].kind.mail_server().is_some_and(|m| !m.retries) {
             // A sender without a queue (seed 003 §2.5): the mail is simply gone.
-            let reason = format!("sender does not retry: {}", describe(&outcome));
+            let reason = self.reason(|| format!("sender does not retry: {}", describe(&outcome)));
             self.end(id, t, Fate::Lost { at: t, reason });
             return;
         }
@@ -202,11 +205,13 @@ impl Simulation {
                 self.queue.schedule_in(d, Event::Attempt(id));
             }
             None => {
-                let why = format!(
-                    "delivery temporarily suspended, message expired after {}: {}",
-                    backoff.lifetime,
-                    describe(&outcome)
-                );
+                let why = self.reason(|| {
+                    format!(
+                        "delivery temporarily suspended, message expired after {}: {}",
+                        backoff.lifetime,
+                        describe(&outcome)
+                    )
+                });
                 self.bounce(n, id, t, why, false);
             }
         }
@@ -228,7 +233,7 @@ impl Simulation {
         m.fate = Fate::Rejected { at: t, node: Some(n), reason };
         self.finished += 1;
         let class = if m.forged { MailClass::Backscatter } else { MailClass::Bounce };
-        let (to, orig_subject) = (m.mail_from.clone(), m.subject.clone());
+        let (to, orig_subject) = (m.mail_from.clone(), m.subject().to_string());
         let bid = MsgId(self.messages.len() as u32);
         let host = &self.nodes[n].hostname;
         let (from, subject) = if self.keep_transcripts {
@@ -260,10 +265,10 @@ impl Simulation {
         let facts = HopFacts::of(&self.nodes, &self.messages[id.0 as usize]);
         let m = &mut self.messages[id.0 as usize];
         m.facts = Some(facts);
-        for s in [&mut m.mail_from, &mut m.rcpt, &mut m.header_from, &mut m.subject] {
+        for s in [&mut m.mail_from, &mut m.rcpt] {
             *s = String::new();
         }
-        m.headers = Vec::new();
+        m.content = None;
         m.hops = Vec::new();
         if let Fate::Rejected { reason, .. } | Fate::Lost { reason, .. } = &mut m.fate {
             *reason = String::new();
@@ -308,7 +313,8 @@ impl Simulation {
         if let Outcome::Permanent(reply) = &outcome
             && !in_outbox
         {
-            self.end(id, t, Fate::Rejected { at: t, node: server, reason: reply.to_string() });
+            let reason = self.reason(|| reply.to_string());
+            self.end(id, t, Fate::Rejected { at: t, node: server, reason });
             return;
         }
         let m = &self.messages[id.0 as usize];
@@ -327,19 +333,29 @@ impl Simulation {
             }
             None => {
                 let fate = match &outcome {
-                    Outcome::Permanent(reply) => Fate::Rejected { at: t, node: server, reason: reply.to_string() },
+                    Outcome::Permanent(reply) => {
+                        Fate::Rejected { at: t, node: server, reason: self.reason(|| reply.to_string()) }
+                    }
                     // Blocked on the way: the connection never reached a server.
                     Outcome::ConnectFailed { blocked_by: Some(r), reason } => {
-                        Fate::Rejected { at: t, node: Some(*r), reason: format!("blocked: {reason}") }
+                        Fate::Rejected { at: t, node: Some(*r), reason: self.reason(|| format!("blocked: {reason}")) }
                     }
                     o => Fate::Lost {
                         at: t,
-                        reason: format!("sender gave up after {} attempt(s): {}", m.attempts, describe(o)),
+                        reason: self.reason(|| {
+                            format!("sender gave up after {} attempt(s): {}", m.attempts, describe(o))
+                        }),
                     },
                 };
                 self.end(id, t, fate);
             }
         }
+    }
+
+    /// A fate's reason text, made only where someone can read it: a plain
+    /// statistical run drops it when the message ends (see [`Self::compact`]).
+    fn reason(&self, text: impl FnOnce() -> String) -> String {
+        if self.keep_transcripts || self.trace.is_enabled() { text() } else { String::new() }
     }
 
     fn end(&mut self, id: MsgId, t: SimTime, fate: Fate) {

@@ -16,7 +16,7 @@ use super::defense::{auth, spf_check};
 use super::dns::Dns;
 use super::engine::EventQueue;
 use super::hop_facts::HopFacts;
-use super::message::{Fate, Holder, Hop, Line, MailClass, Message, MsgId};
+use super::message::{Content, Fate, Holder, Hop, Line, MailClass, Message, MsgId};
 use super::rng::{self, Stream};
 use super::router::{self, Verdict};
 use super::smtp::server::{self, RelayGrant, ServerEnv, ServerSession};
@@ -387,13 +387,14 @@ impl Simulation {
                     Some(s) => s.clone(),
                     None => format!("Message {} from {}", id.0, from),
                 };
+                let header_from = if self.keep_transcripts { from.clone() } else { String::new() };
                 let mut m = Message::new(
                     id,
                     MailClass::Legit,
                     Some(src),
-                    from.clone(),
-                    rcpt,
                     from,
+                    rcpt,
+                    header_from,
                     subject,
                     false,
                     t,
@@ -442,13 +443,14 @@ impl Simulation {
                     Some(s) => s.clone(),
                     None => "Cheap meds, best prices!!!".into(),
                 };
+                let header_from = if self.keep_transcripts { forged.clone() } else { String::new() };
                 let mut m = Message::new(
                     id,
                     MailClass::Spam,
                     Some(src),
-                    forged.clone(),
-                    rcpt,
                     forged,
+                    rcpt,
+                    header_from,
                     subject,
                     true,
                     t,
@@ -548,7 +550,7 @@ impl Simulation {
             target: 0,
             port: plan.port,
             rtt: 1,
-            server: ServerSession::new(String::new(), plan.port, true, plan.client_ip, None),
+            server: ServerSession::new(Arc::clone(&self.nodes[plan.client_node].texts), plan.port, true, plan.client_ip, None),
             client,
             pending: Pending::Connect,
             queue_id: String::new(),
@@ -866,7 +868,7 @@ impl Simulation {
             let (pop, window) = node.pop_before_smtp?;
             self.nodes[pop].pop.permits(from_ip, t, window).map(|ago_ms| RelayGrant::PopBeforeSmtp { ago_ms })
         });
-        s.server = ServerSession::new(node.hostname.clone(), s.port, node.available(t), from_ip, grant);
+        s.server = ServerSession::new(Arc::clone(&node.texts), s.port, node.available(t), from_ip, grant);
         // A server with a submission port has TLS configured, so it offers STARTTLS.
         s.server.tls_available = node.ports.iter().any(|p| *p == 587 || *p == 465);
         self.nodes[server].counters.sessions_in += 1;
@@ -916,13 +918,12 @@ impl Message {
             bounce_of: None,
             mail_from,
             rcpt,
-            header_from,
-            subject,
+            content: (!header_from.is_empty() || !subject.is_empty())
+                .then(|| Box::new(Content { header_from, subject, headers: Vec::new() })),
             forged,
             created: t,
             origin,
             origin_host: host,
-            headers: Vec::new(),
             hops: Vec::new(),
             facts: None,
             fate: Fate::Queued,

@@ -12,7 +12,8 @@ use super::defense::greylist::GreylistDb;
 use super::defense::op25b::{self, Block};
 use super::defense::pop_before_smtp::PopLogins;
 use super::rng;
-use super::smtp::server::RelayGrant;
+use super::smtp::server::{RelayGrant, ServerTexts};
+use std::sync::Arc;
 use crate::scenario::{NodeKind, RelayPolicy, Scenario, Window};
 use crate::units::{Cidr, SimTime};
 
@@ -112,6 +113,8 @@ pub struct NodeRt {
     pub kind: NodeKind,
     pub ip: Option<Ipv4Addr>,
     pub hostname: String,
+    /// Its SMTP banner and EHLO replies (servers only answer with them).
+    pub texts: Arc<ServerTexts>,
     pub relay: RelayNets,
     pub local_domains: Vec<String>,
     pub mailboxes: MailboxTable,
@@ -235,6 +238,7 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
             kind: n.kind.clone(),
             ip: n.ip.map(|i| i.0),
             hostname: String::new(),
+            texts: ServerTexts::new(""),
             relay: RelayNets::Only(vec![]),
             local_domains: vec![],
             mailboxes: MailboxTable::default(),
@@ -308,6 +312,9 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
                     RelayPolicy::LocalOnly => RelayNets::Only(vec![]),
                 };
             }
+        }
+        if rt.kind.mail_server().is_some() || matches!(rt.kind, NodeKind::MailboxServer(_)) {
+            rt.texts = ServerTexts::new(&rt.hostname);
         }
         // Auto-assign an address from the ISP when none was given.
         if rt.ip.is_none()

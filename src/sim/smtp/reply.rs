@@ -1,19 +1,62 @@
 //! Replies with the codes and texts Postfix gives (`shared/design/RULES.md`).
 
-use std::borrow::Cow;
 use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
+/// A reply's text: fixed, or made once and shared. Fixed texts are not
+/// allocated (a large run sends millions of `250 2.1.0 Ok`), and a server's
+/// banner and EHLO list are made once per server, not once per connection.
+#[derive(Debug, Clone)]
+pub enum ReplyText {
+    Fixed(&'static str),
+    Shared(Arc<str>),
+}
+
+impl Deref for ReplyText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            ReplyText::Fixed(s) => s,
+            ReplyText::Shared(s) => s,
+        }
+    }
+}
+
+impl PartialEq for ReplyText {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+impl Eq for ReplyText {}
+
+impl From<&'static str> for ReplyText {
+    fn from(s: &'static str) -> Self {
+        ReplyText::Fixed(s)
+    }
+}
+impl From<String> for ReplyText {
+    fn from(s: String) -> Self {
+        ReplyText::Shared(s.into())
+    }
+}
+
+impl fmt::Display for ReplyText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
+}
 
 /// An SMTP reply: a three-digit code and its text (enhanced status code first,
-/// RFC 3463), possibly over several lines. Fixed texts are borrowed, not
-/// allocated: a large run sends millions of `250 2.1.0 Ok`.
+/// RFC 3463), possibly over several lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
     pub code: u16,
-    pub text: Cow<'static, str>,
+    pub text: ReplyText,
 }
 
 impl Reply {
-    pub fn new(code: u16, text: impl Into<Cow<'static, str>>) -> Self {
+    pub fn new(code: u16, text: impl Into<ReplyText>) -> Self {
         Reply { code, text: text.into() }
     }
     /// 2xx and 3xx: go on.

@@ -9,6 +9,7 @@
 //! (587, 465) follow RFC 6409 §4.3: no `MAIL` before AUTH.
 
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
 use super::{Command, Reply};
 use crate::scenario::SpfAction;
@@ -62,10 +63,30 @@ impl PortRole {
     }
 }
 
+/// A server's banner and EHLO replies, made once per server: every
+/// connection shares them.
+#[derive(Debug)]
+pub struct ServerTexts {
+    pub hostname: String,
+    greeting: Reply,
+    /// By (STARTTLS offered, AUTH offered).
+    ehlo: [Reply; 4],
+}
+
+impl ServerTexts {
+    pub fn new(hostname: &str) -> Arc<Self> {
+        let ehlo = [(false, false), (false, true), (true, false), (true, true)].map(|(tls, auth)| Reply::ehlo(hostname, tls, auth));
+        Arc::new(ServerTexts { hostname: hostname.to_string(), greeting: Reply::greeting(hostname), ehlo })
+    }
+    fn ehlo(&self, starttls: bool, auth: bool) -> Reply {
+        self.ehlo[usize::from(starttls) * 2 + usize::from(auth)].clone()
+    }
+}
+
 /// The server's side of one session.
 #[derive(Debug, Clone)]
 pub struct ServerSession {
-    pub hostname: String,
+    pub texts: Arc<ServerTexts>,
     pub role: PortRole,
     pub available: bool,
     /// TLS is configured (the server offers STARTTLS).
@@ -102,7 +123,7 @@ pub fn refusal_reason(reply: &Reply) -> &'static str {
 
 impl ServerSession {
     pub fn new(
-        hostname: String,
+        texts: Arc<ServerTexts>,
         port: u16,
         available: bool,
         client_ip: Ipv4Addr,
@@ -110,7 +131,7 @@ impl ServerSession {
     ) -> Self {
         let role = PortRole::of(port);
         ServerSession {
-            hostname,
+            texts,
             role,
             available,
             tls_available: true,
@@ -127,7 +148,7 @@ impl ServerSession {
 
     /// The reply to a new connection.
     pub fn greet(&self) -> Reply {
-        if self.available { Reply::greeting(&self.hostname) } else { Reply::service_unavailable(&self.hostname) }
+        if self.available { self.texts.greeting.clone() } else { Reply::service_unavailable(&self.texts.hostname) }
     }
 
     /// Postfix's `with` protocol in `Received:` (RFC 3848).
@@ -148,7 +169,7 @@ impl ServerSession {
                 self.helo = h.clone();
                 // Postfix on submission sets smtpd_tls_auth_only: AUTH only after TLS.
                 let auth = env.auth_offered() && (self.tls || !submission);
-                Reply::ehlo(&self.hostname, self.tls_available && !self.tls, auth)
+                self.texts.ehlo(self.tls_available && !self.tls, auth)
             }
             Command::StartTls if self.tls => Reply::new(554, "5.5.1 Error: TLS already active"),
             Command::StartTls => {
@@ -256,7 +277,7 @@ mod tests {
     }
 
     fn server(port: u16, grant: Option<RelayGrant>) -> ServerSession {
-        ServerSession::new("mx.company.example".into(), port, true, "198.51.100.7".parse().unwrap(), grant)
+        ServerSession::new(ServerTexts::new("mx.company.example"), port, true, "198.51.100.7".parse().unwrap(), grant)
     }
 
     #[test]
