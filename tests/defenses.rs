@@ -331,7 +331,7 @@ fn plain_forwarding_breaks_spf_at_the_final_mx() {
     let (sim, r) = run(&spf_world(traffic), 0);
     let m = &from_source(&sim, "alice")[0];
     assert!(m.headers().iter().any(|h| h == "Delivered-To: fwd@isp-b.example"));
-    assert_eq!(m.rcpt, "bob@company.example");
+    assert_eq!(&*m.rcpt, "bob@company.example");
     assert!(
         matches!(&m.fate, Fate::Rejected { reason, .. } if reason.contains("SPF validation failed")),
         "{:?}",

@@ -67,8 +67,8 @@ fn a_permanent_failure_after_acceptance_bounces_to_the_envelope_sender() {
     // Message 1 went to a user that does not exist at the company.
     assert!(matches!(fate(&sim, 1), Fate::Rejected { .. }));
     let bounce = sim.messages.iter().find(|m| m.bounce_of == Some(MsgId(1))).expect("a bounce");
-    assert_eq!(bounce.mail_from, "", "bounces use the null reverse-path (RFC 5321 §4.5.5)");
-    assert_eq!(bounce.rcpt, "alice@isp-a.example");
+    assert_eq!(&*bounce.mail_from, "", "bounces use the null reverse-path (RFC 5321 §4.5.5)");
+    assert_eq!(&*bounce.rcpt, "alice@isp-a.example");
     assert_eq!(bounce.class, MailClass::Bounce, "alice really sent it: not backscatter");
     assert!(matches!(bounce.fate, Fate::Delivered { .. }));
     assert_eq!(r.nodes["relay-a"].bounces_sent, 1);
@@ -83,7 +83,7 @@ fn bounces_to_forged_senders_are_backscatter() {
     assert!(back.sent > 0 && back.sent == spam.rejected, "every spam to an unknown user is bounced");
     assert_eq!(back.delivered, back.sent, "Tanaka's mailbox receives them all");
     assert!(
-        sim.messages.iter().filter(|m| m.class == MailClass::Backscatter).all(|m| m.rcpt == "tanaka@isp-b.example")
+        sim.messages.iter().filter(|m| m.class == MailClass::Backscatter).all(|m| &*m.rcpt == "tanaka@isp-b.example")
     );
     // With recipient verification at the MX the spam is refused at RCPT time: no backscatter.
     let mut s = load("scenarios/examples/backscatter.ron");

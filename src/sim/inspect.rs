@@ -83,7 +83,7 @@ pub fn list(sim: &Simulation, source: Option<&str>) -> String {
             Fate::Rejected { reason, .. } => format!("rejected: {}", reason.lines().next().unwrap_or("")),
             Fate::Lost { reason, .. } => format!("lost: {reason}"),
         };
-        let from = if m.mail_from.is_empty() { "<>" } else { m.mail_from.as_str() };
+        let from = if m.mail_from.is_empty() { "<>" } else { &*m.mail_from };
         let _ = writeln!(o, "{:>6}  {:<11} {:<18} {:<32} {:<28} {}", m.id.0, m.class.name(), src, from, m.rcpt, fate);
     }
     o

@@ -3,11 +3,17 @@
 
 use serde::Serialize;
 
+use std::sync::Arc;
+
 use super::hop_facts::HopFacts;
 use crate::units::SimTime;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct MsgId(pub u32);
+
+/// An e-mail address (or a host name in EHLO), shared: the SMTP sessions
+/// and commands of a message clone it by reference count, not by copying.
+pub type Address = Arc<str>;
 
 /// The kinds of mail counted apart in every report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -97,9 +103,9 @@ pub struct Message {
     pub source: Option<usize>,
     pub bounce_of: Option<MsgId>,
     /// Envelope sender (`MAIL FROM`); empty for the null reverse-path `<>`.
-    pub mail_from: String,
+    pub mail_from: Address,
     /// Envelope recipient (`RCPT TO`), one per message.
-    pub rcpt: String,
+    pub rcpt: Address,
 
     /// The envelope sender is someone who did not send it.
     pub forged: bool,

@@ -115,7 +115,7 @@ impl Simulation {
         let mut added = vec![received];
         if let Some(result) = &s.server.spf {
             // RFC 7208 §9.1 and §9.2 (RFC 8601).
-            let domain = m.mail_from.rsplit_once('@').map_or(s.server.helo.as_str(), |(_, d)| d);
+            let domain = m.mail_from.rsplit_once('@').map_or(&*s.server.helo, |(_, d)| d);
             added.push(spf::received_spf_header(
                 result,
                 IpAddr::V4(s.client_ip),
@@ -150,7 +150,7 @@ impl Simulation {
             if self.keep_transcripts {
                 m.headers_mut().insert(0, format!("Delivered-To: {from}"));
             }
-            m.rcpt = to;
+            m.rcpt = to.into();
             m.forwarded += 1;
             m.holder = Holder::Node(n);
             m.attempts = 0;
@@ -241,7 +241,7 @@ impl Simulation {
         } else {
             (String::new(), String::new())
         };
-        let mut b = Message::new(bid, class, None, String::new(), to, from, subject, false, t, n, 0);
+        let mut b = Message::new(bid, class, None, "", to, from, subject, false, t, n, 0);
         b.bounce_of = Some(id);
         b.holder = Holder::Node(n);
         self.messages.push(b);
@@ -266,7 +266,7 @@ impl Simulation {
         let m = &mut self.messages[id.0 as usize];
         m.facts = Some(facts);
         for s in [&mut m.mail_from, &mut m.rcpt] {
-            *s = String::new();
+            *s = "".into();
         }
         m.content = None;
         m.hops = Vec::new();

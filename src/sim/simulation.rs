@@ -16,7 +16,7 @@ use super::defense::{auth, spf_check};
 use super::dns::Dns;
 use super::engine::EventQueue;
 use super::hop_facts::HopFacts;
-use super::message::{Content, Fate, Holder, Hop, Line, MailClass, Message, MsgId};
+use super::message::{Address, Content, Fate, Holder, Hop, Line, MailClass, Message, MsgId};
 use super::rng::{self, Stream};
 use super::router::{self, Verdict};
 use super::smtp::server::{self, RelayGrant, ServerEnv, ServerSession};
@@ -75,6 +75,8 @@ pub(crate) struct Session {
 
 struct SourceRt {
     rng: Stream,
+    /// The recipients, made shared once: every mail to one shares its text.
+    to: Vec<Address>,
     mean_gap_ms: f64,
     start: SimTime,
     end: SimTime,
@@ -191,7 +193,7 @@ impl ServerEnv for Env<'_> {
 struct Plan {
     client_node: usize,
     client_ip: Ipv4Addr,
-    ehlo: String,
+    ehlo: Address,
     targets: Vec<(usize, Ipv4Addr)>,
     port: u16,
     credentials: Option<Credentials>,
@@ -255,8 +257,18 @@ impl Simulation {
                 Source::Spam(s) => (s.rate, s.start.0, s.end.map_or(traffic_end, |e| e.0.min(traffic_end))),
                 Source::Once(o) => (crate::units::Rate::per_hour(0.0), o.at.0, o.at.0 + 1),
             };
-            let mut rt =
-                SourceRt { rng: rng::stream(seed, "traffic", src.id()), mean_gap_ms: rate.mean_gap_ms(), start, end };
+            let to = match src {
+                Source::Legit(l) => l.to.iter().map(|a| Address::from(a.as_str())).collect(),
+                Source::Spam(s) => s.to.iter().map(|a| Address::from(a.as_str())).collect(),
+                Source::Once(_) => Vec::new(),
+            };
+            let mut rt = SourceRt {
+                rng: rng::stream(seed, "traffic", src.id()),
+                to,
+                mean_gap_ms: rate.mean_gap_ms(),
+                start,
+                end,
+            };
             let first = match src {
                 Source::Once(o) => o.at.0,
                 _ => start.saturating_add(rng::exp_gap_ms(&mut rt.rng, rt.mean_gap_ms)),
@@ -380,7 +392,7 @@ impl Simulation {
                     // A server sending on its own: the mail starts in its queue.
                     _ => (0, l.sender.clone().unwrap_or_else(|| format!("noreply@{}", self.nodes[origin].hostname))),
                 };
-                let rcpt = l.to[rng::index(&mut rt.rng, l.to.len())].clone();
+                let rcpt = Arc::clone(&rt.to[rng::index(&mut rt.rng, rt.to.len())]);
                 // Content is kept only with transcripts (statistics never read it).
                 let subject = match &l.subject {
                     _ if !self.keep_transcripts => String::new(),
@@ -436,7 +448,7 @@ impl Simulation {
                 let tag = rng::index(&mut rt.rng, 1_000_000);
                 let forged =
                     s.forged_from[rng::index(&mut rt.rng, s.forged_from.len())].replace("{rand}", &format!("{tag:06}"));
-                let rcpt = s.to[rng::index(&mut rt.rng, s.to.len())].clone();
+                let rcpt = Arc::clone(&rt.to[rng::index(&mut rt.rng, rt.to.len())]);
                 let relay_start = rng::index(&mut rt.rng, 1 << 16) as u16;
                 let subject = match &s.subject {
                     _ if !self.keep_transcripts => String::new(),
@@ -582,7 +594,7 @@ impl Simulation {
             0 => node.ip.unwrap_or(Ipv4Addr::UNSPECIFIED),
             k => pool[attempts % k].0,
         };
-        Plan { client_node: n, client_ip, ehlo: node.hostname.clone(), targets, port: 25, credentials: None }
+        Plan { client_node: n, client_ip, ehlo: Arc::clone(&node.texts.hostname), targets, port: 25, credentials: None }
     }
 
     /// The mail client of a legit message still with its writer.
@@ -621,8 +633,8 @@ impl Simulation {
                 self.pop_login(id, pop, client_ip, t);
             }
             plan.ehlo = match &self.nodes[origin].kind {
-                NodeKind::Population(_) => format!("PC-{host}"),
-                _ => self.nodes[origin].hostname.clone(),
+                NodeKind::Population(_) => format!("PC-{host}").into(),
+                _ => Arc::clone(&self.nodes[origin].texts.hostname),
             };
             plan.targets = self.node_target(server);
             plan.port = port;
@@ -634,9 +646,9 @@ impl Simulation {
         let Some(Source::Spam(sp)) = m.source.map(|s| &traffic[s]) else { return plan };
         // Ratware greets with the forged sender's domain (or its own name on a spammer's server).
         plan.ehlo = match &self.nodes[origin].kind {
-            NodeKind::SpammerServer(_) => self.nodes[origin].hostname.clone(),
-            NodeKind::SpamBot(b) if b.hostname.is_some() => self.nodes[origin].hostname.clone(),
-            _ => m.mail_from.rsplit_once('@').map_or("localhost".into(), |(_, d)| d.to_string()),
+            NodeKind::SpammerServer(_) => Arc::clone(&self.nodes[origin].texts.hostname),
+            NodeKind::SpamBot(b) if b.hostname.is_some() => Arc::clone(&self.nodes[origin].texts.hostname),
+            _ => m.mail_from.rsplit_once('@').map_or("localhost".into(), |(_, d)| d.into()),
         };
         let direct = m.direct;
         let cursor = m.relay_cursor as usize;
@@ -902,8 +914,8 @@ impl Message {
         id: MsgId,
         class: MailClass,
         source: Option<usize>,
-        mail_from: String,
-        rcpt: String,
+        mail_from: impl Into<Address>,
+        rcpt: impl Into<Address>,
         header_from: String,
         subject: String,
         forged: bool,
@@ -916,8 +928,8 @@ impl Message {
             class,
             source,
             bounce_of: None,
-            mail_from,
-            rcpt,
+            mail_from: mail_from.into(),
+            rcpt: rcpt.into(),
             content: (!header_from.is_empty() || !subject.is_empty())
                 .then(|| Box::new(Content { header_from, subject, headers: Vec::new() })),
             forged,

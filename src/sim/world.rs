@@ -313,9 +313,7 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
                 };
             }
         }
-        if rt.kind.mail_server().is_some() || matches!(rt.kind, NodeKind::MailboxServer(_)) {
-            rt.texts = ServerTexts::new(&rt.hostname);
-        }
+        rt.texts = ServerTexts::new(&rt.hostname);
         // Auto-assign an address from the ISP when none was given.
         if rt.ip.is_none()
             && !matches!(n.kind, NodeKind::Population(_) | NodeKind::Router(_) | NodeKind::Dns)

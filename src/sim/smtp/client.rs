@@ -4,6 +4,7 @@
 
 use super::{Command, Reply};
 use crate::scenario::Credentials;
+use crate::sim::message::Address;
 
 /// Where the client is in the dialogue: what it is waiting for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,9 +45,9 @@ pub enum Action {
 #[derive(Debug, Clone)]
 pub struct ClientSession {
     pub state: State,
-    pub ehlo: String,
-    pub mail_from: String,
-    pub rcpt: String,
+    pub ehlo: Address,
+    pub mail_from: Address,
+    pub rcpt: Address,
     pub bytes: u32,
     /// Upgrade with STARTTLS when offered (mail clients on port 587).
     pub starttls: bool,
@@ -56,7 +57,7 @@ pub struct ClientSession {
 }
 
 impl ClientSession {
-    pub fn new(ehlo: String, mail_from: String, rcpt: String, bytes: u32) -> Self {
+    pub fn new(ehlo: Address, mail_from: Address, rcpt: Address, bytes: u32) -> Self {
         ClientSession {
             state: State::Greeting,
             ehlo,

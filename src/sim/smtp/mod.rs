@@ -12,10 +12,12 @@ pub mod server;
 pub use client::{Action, ClientSession, Outcome};
 pub use reply::Reply;
 
+use crate::sim::message::Address;
+
 /// What an SMTP client says.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
-    Ehlo(String),
+    Ehlo(Address),
     /// RFC 3207.
     StartTls,
     /// RFC 4954 with the PLAIN mechanism (RFC 4616).
@@ -23,8 +25,8 @@ pub enum Command {
         user: String,
         password: String,
     },
-    MailFrom(String),
-    RcptTo(String),
+    MailFrom(Address),
+    RcptTo(Address),
     Data,
     /// The message content and the terminating `.` (RFC 5321 §4.1.1.4).
     Content {

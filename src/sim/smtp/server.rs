@@ -14,6 +14,7 @@ use std::sync::Arc;
 use super::{Command, Reply};
 use crate::scenario::SpfAction;
 use crate::sim::defense::greylist::Verdict;
+use crate::sim::message::Address;
 use crate::sim::spf::SpfResult;
 
 /// What the server knows and decides beyond the dialogue itself.
@@ -67,7 +68,7 @@ impl PortRole {
 /// connection shares them.
 #[derive(Debug)]
 pub struct ServerTexts {
-    pub hostname: String,
+    pub hostname: Address,
     greeting: Reply,
     /// By (STARTTLS offered, AUTH offered).
     ehlo: [Reply; 4],
@@ -76,7 +77,7 @@ pub struct ServerTexts {
 impl ServerTexts {
     pub fn new(hostname: &str) -> Arc<Self> {
         let ehlo = [(false, false), (false, true), (true, false), (true, true)].map(|(tls, auth)| Reply::ehlo(hostname, tls, auth));
-        Arc::new(ServerTexts { hostname: hostname.to_string(), greeting: Reply::greeting(hostname), ehlo })
+        Arc::new(ServerTexts { hostname: hostname.into(), greeting: Reply::greeting(hostname), ehlo })
     }
     fn ehlo(&self, starttls: bool, auth: bool) -> Reply {
         self.ehlo[usize::from(starttls) * 2 + usize::from(auth)].clone()
@@ -94,9 +95,9 @@ pub struct ServerSession {
     pub client_ip: Ipv4Addr,
     pub relay_grant: Option<RelayGrant>,
     pub tls: bool,
-    pub helo: String,
+    pub helo: Address,
     pub auth_user: Option<String>,
-    pub mail_from: String,
+    pub mail_from: Address,
     /// SPF result of this transaction, for `Received-SPF:`.
     pub spf: Option<SpfResult>,
     /// Seconds the triplet was greylisted before passing, for `X-Greylist:`.
@@ -138,9 +139,9 @@ impl ServerSession {
             client_ip,
             relay_grant,
             tls: role == PortRole::Submission { implicit_tls: true },
-            helo: String::new(),
+            helo: "".into(),
             auth_user: None,
-            mail_from: String::new(),
+            mail_from: "".into(),
             spf: None,
             greylist_delay: None,
         }
