@@ -501,17 +501,17 @@ impl Simulation {
     /// change during a run, so each domain is resolved once; later lookups
     /// are answered from the cache and counted as the same DNS queries.
     fn mx_targets(&mut self, domain: &str, exclude: Option<usize>) -> Vec<(usize, Ipv4Addr)> {
-        if !self.mx_cache.contains_key(domain) {
-            let before = self.dns.queries;
-            let hosts = self.dns.mx(domain);
-            let all: Vec<(usize, Ipv4Addr)> = hosts.iter().filter_map(|h| self.resolve(h)).collect();
-            let queries = self.dns.queries - before;
-            self.dns.queries = before;
-            self.mx_cache.insert(domain.to_string(), (all, queries));
+        if let Some((all, queries)) = self.mx_cache.get(domain) {
+            self.dns.queries += queries;
+            return all.iter().copied().filter(|(n, _)| Some(*n) != exclude).collect();
         }
-        let (all, queries) = &self.mx_cache[domain];
-        self.dns.queries += queries;
-        all.iter().copied().filter(|(n, _)| Some(*n) != exclude).collect()
+        let before = self.dns.queries;
+        let hosts = self.dns.mx(domain);
+        let all: Vec<(usize, Ipv4Addr)> = hosts.iter().filter_map(|h| self.resolve(h)).collect();
+        let queries = self.dns.queries - before;
+        self.dns.queries = before;
+        self.mx_cache.insert(domain.to_string(), (all, queries));
+        self.mx_targets(domain, exclude)
     }
 
     fn node_target(&self, n: usize) -> Vec<(usize, Ipv4Addr)> {
@@ -524,16 +524,17 @@ impl Simulation {
         if m.fate.is_final() {
             return;
         }
-        let rcpt_domain = m.rcpt_domain().to_string();
+        let rcpt = Arc::clone(&m.rcpt);
+        let rcpt_domain = rcpt.rsplit_once('@').map_or("", |(_, d)| d);
         let plan = match m.holder {
-            Holder::Node(n) if self.nodes[n].is_local_domain(&rcpt_domain) && self.nodes[n].mailbox_node.is_none() => {
+            Holder::Node(n) if self.nodes[n].is_local_domain(rcpt_domain) && self.nodes[n].mailbox_node.is_none() => {
                 // The holder is the final destination (a bounce to one of its
                 // own users, a forward): local delivery, no SMTP hop.
                 self.deliver_locally(id, n, t);
                 return;
             }
-            Holder::Node(n) => self.plan_relay(n, id, &rcpt_domain),
-            Holder::Sender => self.plan_sender(id, &rcpt_domain, t),
+            Holder::Node(n) => self.plan_relay(n, id, rcpt_domain),
+            Holder::Sender => self.plan_sender(id, rcpt_domain, t),
         };
         if plan.targets.is_empty() {
             // Postfix: "Host or domain name not found" is a permanent failure.
@@ -890,14 +891,9 @@ impl Simulation {
     }
 }
 
-/// Counts one more `key` in a report map, allocating the key only the first time.
-pub(crate) fn bump(map: &mut std::collections::BTreeMap<String, u64>, key: &str) {
-    match map.get_mut(key) {
-        Some(c) => *c += 1,
-        None => {
-            map.insert(key.to_string(), 1);
-        }
-    }
+/// Counts one more `key` in a report map.
+pub(crate) fn bump(map: &mut std::collections::BTreeMap<&'static str, u64>, key: &'static str) {
+    *map.entry(key).or_default() += 1;
 }
 
 fn queue_id(msg: MsgId, node: usize, t: SimTime) -> String {

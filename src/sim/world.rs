@@ -31,7 +31,7 @@ pub struct NodeCounters {
     /// Messages placed in its mailboxes.
     pub delivered: u64,
     /// Refusals it gave, by reason (`relay_denied`, `user_unknown`, …).
-    pub refused: BTreeMap<String, u64>,
+    pub refused: BTreeMap<&'static str, u64>,
     /// Temporary failures of its own outgoing deliveries.
     pub deferred: u64,
     /// Bounces (DSNs) it generated.
@@ -45,7 +45,7 @@ pub struct NodeCounters {
     pub greylisted: u64,
     pub greylist_passed: u64,
     /// SPF results of the senders it checked (`pass`, `fail`, …).
-    pub spf: BTreeMap<String, u64>,
+    pub spf: BTreeMap<&'static str, u64>,
     /// SMTP-AUTH logins that succeeded and failed.
     pub auth_ok: u64,
     pub auth_failed: u64,

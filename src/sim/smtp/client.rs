@@ -95,7 +95,7 @@ impl ClientSession {
             State::Ehlo if self.starttls && !self.tls_done && reply.offers("STARTTLS") => {
                 (State::StartTls, Command::StartTls)
             }
-            State::Ehlo if !self.authed && reply.offers("AUTH") && self.credentials.is_some() => {
+            State::Ehlo if !self.authed && self.credentials.is_some() && reply.offers("AUTH") => {
                 let c =
                     self.credentials.clone().unwrap_or(Credentials { user: String::new(), password: String::new() });
                 (State::Auth, Command::Auth { user: c.user, password: c.password })
