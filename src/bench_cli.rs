@@ -46,8 +46,11 @@ pub enum BenchCommand {
     /// `compare` of one scenario with 1 job and with 2 jobs.
     Compare {
         file: PathBuf,
-        #[arg(long, default_value = "8")]
+        #[arg(long, default_value = "20")]
         replications: usize,
+        /// Timings of each configuration, alternating; the fastest is reported.
+        #[arg(long, default_value = "3")]
+        repeat: usize,
     },
 }
 
@@ -141,7 +144,7 @@ pub fn bench(what: BenchCommand) -> ExitCode {
             println!("record sizes    {}", sizes.join(", "));
             ExitCode::SUCCESS
         }
-        BenchCommand::Compare { file, replications } => {
+        BenchCommand::Compare { file, replications, repeat } => {
             let scenario = match relaysim::scenario::load(&file) {
                 Ok(s) => s,
                 Err(e) => {
@@ -149,8 +152,8 @@ pub fn bench(what: BenchCommand) -> ExitCode {
                     return ExitCode::from(1);
                 }
             };
-            let c = perf::compare_scaling(&scenario, &file.display().to_string(), replications);
-            println!("compare, {replications} replications of {}", file.display());
+            let c = perf::compare_scaling(&scenario, &file.display().to_string(), replications, repeat);
+            println!("compare, {replications} replications of {}, fastest of {repeat}", file.display());
             println!("1 job   {:.2} s  ({:.2} runs/s)", c.one_job_s, replications as f64 / c.one_job_s);
             println!("2 jobs  {:.2} s  ({:.2} runs/s)", c.two_jobs_s, replications as f64 / c.two_jobs_s);
             println!("speedup {:.2}x (wall)", c.speedup());
