@@ -66,3 +66,29 @@ fn running_in_slices_for_a_progress_bar_changes_nothing() {
         serde_json::to_string(&Report::of(&sliced)).unwrap()
     );
 }
+
+#[test]
+fn finished_messages_reduced_to_hop_facts_report_what_full_messages_report() {
+    // A plain statistical run drops a finished message's hops and keeps only
+    // the facts the reports read (open relay, ISP relay, direct to MX, SMTP
+    // attempts). Eras with open relays, POP-before-SMTP and OP25B exercise
+    // every fact; a run with transcripts keeps the hops and works the facts
+    // out from them. Both must give the same report and the same metrics.
+    for file in [
+        "scenarios/history/01-open-relay.ron",
+        "scenarios/history/03-pop-before-smtp.ron",
+        "scenarios/history/05-op25b-submission.ron",
+    ] {
+        let s = common::load(file);
+        let run = |transcripts| {
+            let sim =
+                relaysim::run(s.clone(), RunOptions { seed: 11, transcripts: Some(transcripts), trace: false }, None);
+            assert_eq!(sim.messages.iter().any(|m| m.facts.is_some()), !transcripts, "{file}");
+            (serde_json::to_string(&Report::of(&sim)).unwrap(), relaysim::stats::metrics::of(&sim))
+        };
+        let (full, compact) = (run(true), run(false));
+        assert_eq!(full.0, compact.0, "{file}: report");
+        assert_eq!(full.1, compact.1, "{file}: metrics");
+        assert!(full.1["spam_via_open_relay"] > 0.0 || !file.contains("01-"), "era 1 has open-relay spam");
+    }
+}

@@ -154,7 +154,11 @@ fn smtp_auth_permits_relaying_per_session_and_refuses_bad_credentials() {
     let m = &from_source(&sim, "m")[0];
     assert!(delivered(m));
     assert!(server_lines(m).iter().any(|l| l == "235 2.7.0 Authentication successful"));
-    assert!(m.headers().iter().any(|h| h.contains("by mail.isp-a.example (Postfix) with ESMTPA")), "{:#?}", m.headers());
+    assert!(
+        m.headers().iter().any(|h| h.contains("by mail.isp-a.example (Postfix) with ESMTPA")),
+        "{:#?}",
+        m.headers()
+    );
     assert_eq!(r.nodes["relay-a"].auth_ok, 1);
 
     let bad = r#", auth: Credentials(user: "alice@isp-a.example", password: "guess")"#;

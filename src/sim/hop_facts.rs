@@ -38,8 +38,7 @@ impl HopFacts {
         HopFacts {
             via_open_relay: accepted().any(|h| is_third_party_open_relay(&nodes[h.to], h, rcpt_domain)),
             via_isp_relay: accepted().any(|h| is_isp_relaying(&nodes[h.to], rcpt_domain)),
-            direct_from_origin: first
-                .is_some_and(|h| h.from == m.origin && nodes[h.to].is_local_domain(rcpt_domain)),
+            direct_from_origin: first.is_some_and(|h| h.from == m.origin && nodes[h.to].is_local_domain(rcpt_domain)),
             smtp_attempts: m.hops.iter().filter(|h| h.port != POP3_PORT).count() as u32,
         }
     }

@@ -7,6 +7,7 @@ pub mod engine;
 pub mod hop_facts;
 pub mod inspect;
 pub mod message;
+pub mod name_set;
 pub mod narration;
 mod outcome;
 pub mod rng;

@@ -342,9 +342,8 @@ impl Simulation {
                     }
                     o => Fate::Lost {
                         at: t,
-                        reason: self.reason(|| {
-                            format!("sender gave up after {} attempt(s): {}", m.attempts, describe(o))
-                        }),
+                        reason: self
+                            .reason(|| format!("sender gave up after {} attempt(s): {}", m.attempts, describe(o))),
                     },
                 };
                 self.end(id, t, fate);

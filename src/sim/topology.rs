@@ -6,8 +6,8 @@
 //! on first use and kept): a large world has ~10^4 nodes and ~10^6
 //! (client, server) pairs, but only ~10^2 distinct clients.
 
-use std::cmp::Reverse;
 use rustc_hash::FxHashMap as HashMap;
+use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use petgraph::graph::{NodeIndex, UnGraph};

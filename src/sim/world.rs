@@ -11,11 +11,13 @@ use super::defense::auth::RateLimiter;
 use super::defense::greylist::GreylistDb;
 use super::defense::op25b::{self, Block};
 use super::defense::pop_before_smtp::PopLogins;
+use super::name_set::NameSet;
 use super::rng;
 use super::smtp::server::{RelayGrant, ServerTexts};
-use std::sync::Arc;
 use crate::scenario::{NodeKind, RelayPolicy, Scenario, Window};
 use crate::units::{Cidr, SimTime};
+use smallvec::SmallVec;
+use std::sync::Arc;
 
 /// Per-node counters, as reported in `nodes.<id>`.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -67,19 +69,19 @@ pub enum RelayNets {
 /// The mailboxes a server holds.
 #[derive(Debug, Clone, Default)]
 pub struct MailboxTable {
-    exact: HashSet<String>,
-    any_in: HashSet<String>,
+    exact: NameSet,
+    /// Domains with a catch-all (`*@domain`).
+    any_in: NameSet,
 }
 
 impl MailboxTable {
     fn new(entries: &[String]) -> Self {
         let mut t = MailboxTable::default();
         for e in entries {
-            let e = e.to_ascii_lowercase();
             match e.strip_prefix("*@") {
-                Some(d) => t.any_in.insert(d.to_string()),
+                Some(d) => t.any_in.insert(d),
                 None => t.exact.insert(e),
-            };
+            }
         }
         t
     }
@@ -87,14 +89,14 @@ impl MailboxTable {
         // Addresses are nearly always lower case already: copy only when not.
         let a = lowercase(address);
         let d = a.rsplit_once('@').map_or("", |(_, d)| d);
-        self.exact.contains(a.as_ref()) || self.any_in.contains(d)
+        self.exact.contains_lowercase(&a) || self.any_in.contains_lowercase(d)
     }
     pub fn domains(&self) -> Vec<String> {
         let mut v: Vec<String> = self
             .exact
             .iter()
             .filter_map(|a| a.rsplit_once('@').map(|(_, d)| d.to_string()))
-            .chain(self.any_in.iter().cloned())
+            .chain(self.any_in.iter().map(str::to_string))
             .collect();
         v.sort();
         v.dedup();
@@ -116,7 +118,8 @@ pub struct NodeRt {
     /// Its SMTP banner and EHLO replies (servers only answer with them).
     pub texts: Arc<ServerTexts>,
     pub relay: RelayNets,
-    pub local_domains: Vec<String>,
+    /// The domains it accepts mail for (`mydestination`).
+    pub local_domains: NameSet,
     pub mailboxes: MailboxTable,
     /// Index of the mailbox server that local mail is handed to.
     pub mailbox_node: Option<usize>,
@@ -133,7 +136,7 @@ pub struct NodeRt {
     /// Routers: filter rules, resolved.
     pub filters: Vec<Block>,
     /// Mail servers: TCP ports listened on.
-    pub ports: Vec<u16>,
+    pub ports: SmallVec<[u16; 4]>,
     /// Relay for POP-authenticated addresses: (POP server node, window ms).
     pub pop_before_smtp: Option<(usize, u64)>,
     /// Plain forwarding `(from, to)`.
@@ -148,7 +151,7 @@ pub struct NodeRt {
 
 impl NodeRt {
     pub fn is_local_domain(&self, d: &str) -> bool {
-        self.local_domains.iter().any(|x| x.eq_ignore_ascii_case(d))
+        self.local_domains.contains_lowercase(&lowercase(d))
     }
 
     /// The address servers see for host `i` at time `t`: behind NAT the
@@ -240,7 +243,7 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
             hostname: String::new(),
             texts: ServerTexts::new(""),
             relay: RelayNets::Only(vec![]),
-            local_domains: vec![],
+            local_domains: NameSet::default(),
             mailboxes: MailboxTable::default(),
             mailbox_node: None,
             host_pool: vec![],
@@ -250,7 +253,7 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
             lease: None,
             nat_ip: None,
             filters: vec![],
-            ports: vec![],
+            ports: SmallVec::new(),
             pop_before_smtp: None,
             forwards: vec![],
             home_nets: isp
@@ -276,11 +279,11 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
             NodeKind::ClientPc(pc) => rt.hostname = pc.hostname.clone().unwrap_or_else(|| format!("{}-pc", n.id)),
             NodeKind::SpamBot(b) => rt.hostname = b.hostname.clone().unwrap_or_else(|| format!("{}-pc", n.id)),
             NodeKind::MailboxServer(m) => {
-                rt.ports = vec![25];
+                rt.ports = SmallVec::from_slice(&[25]);
                 rt.forwards = m.forwards.clone();
                 rt.hostname = m.hostname.clone();
                 rt.mailboxes = MailboxTable::new(&m.mailboxes);
-                rt.local_domains = rt.mailboxes.domains();
+                rt.local_domains = rt.mailboxes.domains().into_iter().collect();
             }
             NodeKind::Router(r) => {
                 rt.hostname = n.id.clone();
@@ -290,10 +293,10 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
             NodeKind::IspRelay(m) | NodeKind::OpenRelay(m) | NodeKind::SpammerServer(m) | NodeKind::Mx(m) => {
                 let k = &n.kind;
                 rt.hostname = m.hostname.clone();
-                rt.local_domains = m.domains.iter().map(|d| d.to_ascii_lowercase()).collect();
+                rt.local_domains = m.domains.iter().cloned().collect();
                 rt.mailboxes = MailboxTable::new(&m.mailboxes);
                 rt.mailbox_node = m.mailbox.as_deref().and_then(|id| node_index.get(id).copied());
-                rt.ports = m.ports.clone();
+                rt.ports = SmallVec::from_slice(&m.ports);
                 rt.forwards = m.forwards.clone();
                 rt.pop_before_smtp =
                     m.pop_before_smtp.as_ref().and_then(|p| Some((*node_index.get(p.server.as_str())?, p.window.0)));

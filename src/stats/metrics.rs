@@ -25,12 +25,8 @@ pub fn of(sim: &Simulation) -> BTreeMap<String, f64> {
     let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     let legit = &r.mail["legit"];
     let spam = &r.mail["spam"];
-    let attempts: u64 = sim
-        .messages
-        .iter()
-        .filter(|m| m.class == MailClass::Spam)
-        .map(|m| sim.hop_facts(m).smtp_attempts as u64)
-        .sum();
+    let attempts: u64 =
+        sim.messages.iter().filter(|m| m.class == MailClass::Spam).map(|m| sim.hop_facts(m).smtp_attempts as u64).sum();
     let mut out = BTreeMap::from([
         ("spam_inbox_rate".to_string(), ratio(spam.counts.delivered, spam.counts.sent)),
         ("legit_delivery_rate".to_string(), ratio(legit.counts.delivered, legit.counts.sent)),

@@ -76,7 +76,8 @@ pub struct ServerTexts {
 
 impl ServerTexts {
     pub fn new(hostname: &str) -> Arc<Self> {
-        let ehlo = [(false, false), (false, true), (true, false), (true, true)].map(|(tls, auth)| Reply::ehlo(hostname, tls, auth));
+        let ehlo = [(false, false), (false, true), (true, false), (true, true)]
+            .map(|(tls, auth)| Reply::ehlo(hostname, tls, auth));
         Arc::new(ServerTexts { hostname: hostname.into(), greeting: Reply::greeting(hostname), ehlo })
     }
     fn ehlo(&self, starttls: bool, auth: bool) -> Reply {
