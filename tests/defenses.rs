@@ -165,7 +165,7 @@ fn smtp_auth_permits_relaying_per_session_and_refuses_bad_credentials() {
     let (sim, r) = run(&auth_world(&pc(25, bad), once), 0);
     let m = &from_source(&sim, "m")[0];
     assert!(
-        matches!(&m.fate, Fate::Rejected { reason, .. } if reason == "535 5.7.8 Authentication credentials invalid")
+        matches!(&m.fate, Fate::Rejected { reason, .. } if &**reason == "535 5.7.8 Authentication credentials invalid")
     );
     assert_eq!(r.nodes["relay-a"].auth_failed, 1);
 
@@ -196,7 +196,7 @@ fn the_submission_ports_require_tls_and_auth() {
     let (sim, _) = run(&auth_world(&pc(587, ""), once), 0);
     let m = &from_source(&sim, "m")[0];
     assert!(
-        matches!(&m.fate, Fate::Rejected { reason, .. } if reason == "530 5.7.0 Authentication required"),
+        matches!(&m.fate, Fate::Rejected { reason, .. } if &**reason == "530 5.7.0 Authentication required"),
         "{:?}",
         m.fate
     );

@@ -33,7 +33,7 @@ fn mynetworks_refuses_to_relay_for_a_roaming_user_but_accepts_local_mail() {
     let sim = run(parse(&small_world("IspNetworks", "", "", traffic)), 0);
     assert!(matches!(fate(&sim, 0), Fate::Delivered { .. }), "a customer inside the ISP relays");
     match fate(&sim, 1) {
-        Fate::Rejected { reason, .. } => assert_eq!(reason, "554 5.7.1 <bob@company.example>: Relay access denied"),
+        Fate::Rejected { reason, .. } => assert_eq!(&**reason, "554 5.7.1 <bob@company.example>: Relay access denied"),
         f => panic!("roaming mail should be refused, got {f:?}"),
     }
     assert!(matches!(fate(&sim, 2), Fate::Delivered { .. }), "mail *for* the ISP's own domain is accepted from anyone");

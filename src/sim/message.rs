@@ -49,9 +49,9 @@ pub enum Fate {
     Delivered { at: SimTime, node: usize },
     /// Refused with a permanent reply, or blocked, and the sender learnt it
     /// (by a reply or a bounce).
-    Rejected { at: SimTime, node: Option<usize>, reason: String },
+    Rejected { at: SimTime, node: Option<usize>, reason: Box<str> },
     /// Dropped with nobody told (a sender that gave up silently, an expired bounce).
-    Lost { at: SimTime, reason: String },
+    Lost { at: SimTime, reason: Box<str> },
 }
 
 impl Fate {

@@ -16,6 +16,7 @@ use super::trace::TraceEvent;
 use crate::scenario::{NodeKind, Retry, Source, Strategy};
 use crate::units::SimTime;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 impl Simulation {
     pub(crate) fn finish(&mut self, sid: u32, mut s: Box<Session>, outcome: Outcome, t: SimTime) {
@@ -219,7 +220,7 @@ impl Simulation {
 
     /// Ends a message at node `n` and returns a bounce (DSN) to its envelope
     /// sender. A bounce itself is never bounced (RFC 5321 §4.5.5).
-    fn bounce(&mut self, n: usize, id: MsgId, t: SimTime, reason: String, permanent: bool) {
+    fn bounce(&mut self, n: usize, id: MsgId, t: SimTime, reason: Box<str>, permanent: bool) {
         let m = &mut self.messages[id.0 as usize];
         if m.mail_from.is_empty() {
             m.fate =
@@ -241,7 +242,7 @@ impl Simulation {
         } else {
             (String::new(), String::new())
         };
-        let mut b = Message::new(bid, class, None, "", to, from, subject, false, t, n, 0);
+        let mut b = Message::new(bid, class, None, Arc::clone(&self.empty_address), to, from, subject, false, t, n, 0);
         b.bounce_of = Some(id);
         b.holder = Holder::Node(n);
         self.messages.push(b);
@@ -266,12 +267,12 @@ impl Simulation {
         let m = &mut self.messages[id.0 as usize];
         m.facts = Some(facts);
         for s in [&mut m.mail_from, &mut m.rcpt] {
-            *s = "".into();
+            *s = Arc::clone(&self.empty_address);
         }
         m.content = None;
         m.hops = Vec::new();
         if let Fate::Rejected { reason, .. } | Fate::Lost { reason, .. } = &mut m.fate {
-            *reason = String::new();
+            *reason = Box::default();
         }
     }
 
@@ -353,8 +354,8 @@ impl Simulation {
 
     /// A fate's reason text, made only where someone can read it: a plain
     /// statistical run drops it when the message ends (see [`Self::compact`]).
-    fn reason(&self, text: impl FnOnce() -> String) -> String {
-        if self.keep_transcripts || self.trace.is_enabled() { text() } else { String::new() }
+    fn reason(&self, text: impl FnOnce() -> String) -> Box<str> {
+        if self.keep_transcripts || self.trace.is_enabled() { text().into() } else { Box::default() }
     }
 
     fn end(&mut self, id: MsgId, t: SimTime, fate: Fate) {

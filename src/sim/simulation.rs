@@ -118,6 +118,9 @@ pub struct Simulation {
     pub(crate) traffic: Arc<[Source]>,
     pub(crate) keep_transcripts: bool,
     pub trace: Trace,
+    /// The null reverse-path `<>` and what a compacted message keeps of its
+    /// envelope: one shared empty text, so that neither allocates.
+    pub(crate) empty_address: Address,
 }
 
 /// The receiving server's knowledge and state, lent to its SMTP session.
@@ -306,6 +309,7 @@ impl Simulation {
             traffic,
             keep_transcripts,
             trace: Trace::new(opts.trace),
+            empty_address: Address::from(""),
         }
     }
 
