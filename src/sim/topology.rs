@@ -21,14 +21,20 @@ pub struct Route {
     pub one_way_ms: u64,
 }
 
-/// Shortest paths from one source: distance and predecessor of every node.
-/// Distance and predecessor sit side by side: a path lookup touches one
-/// cache line for its destination instead of two.
+/// Shortest paths from one source. Destinations behind the same routers
+/// share one list of the nodes in between (all the MXes of a hosting
+/// provider, all the hosts of an ISP): a path lookup reads one entry for its
+/// destination and a short list that stays in cache, instead of walking
+/// predecessors through the tree.
 struct Tree {
-    /// `(distance, predecessor)`; the predecessor is `u32::MAX` for the
-    /// source and for unreachable nodes.
+    /// By destination: one-way latency and which of `vias` leads there
+    /// (`UNREACHABLE` when none does).
     nodes: Vec<(u64, u32)>,
+    /// The distinct lists of nodes between the source and a destination.
+    vias: Vec<Vec<usize>>,
 }
+
+const UNREACHABLE: u32 = u32::MAX;
 
 pub struct Topology {
     graph: UnGraph<usize, u64>,
@@ -68,19 +74,11 @@ impl Topology {
             self.trees[a] = Some(self.dijkstra(a));
         }
         let Some(tree) = &self.trees[a] else { return None };
-        if a == b {
-            return Some(0);
-        }
-        let &(dist, pred) = tree.nodes.get(b)?;
-        if pred == u32::MAX {
+        let &(dist, k) = tree.nodes.get(b)?;
+        if k == UNREACHABLE {
             return None;
         }
-        let mut n = pred as usize;
-        while n != a {
-            via.push(n);
-            n = tree.nodes[n].1 as usize;
-        }
-        via.reverse();
+        via.extend_from_slice(&tree.vias[k as usize]);
         Some(dist)
     }
 
@@ -106,7 +104,41 @@ impl Topology {
                 }
             }
         }
-        Tree { nodes: dist.into_iter().zip(pred).collect() }
+        // The nodes between the source and each destination, walked once
+        // here; equal lists are stored once.
+        let mut vias: Vec<Vec<usize>> = vec![Vec::new()];
+        let mut known: HashMap<Vec<usize>, u32> = HashMap::default();
+        known.insert(Vec::new(), 0);
+        let mut nodes = Vec::with_capacity(n);
+        let mut scratch = Vec::new();
+        for b in 0..n {
+            if b == source {
+                nodes.push((0, 0));
+                continue;
+            }
+            if pred[b] == u32::MAX {
+                nodes.push((u64::MAX, UNREACHABLE));
+                continue;
+            }
+            scratch.clear();
+            let mut k = pred[b] as usize;
+            while k != source {
+                scratch.push(k);
+                k = pred[k] as usize;
+            }
+            scratch.reverse();
+            let id = match known.get(scratch.as_slice()) {
+                Some(&id) => id,
+                None => {
+                    let id = vias.len() as u32;
+                    vias.push(scratch.clone());
+                    known.insert(scratch.clone(), id);
+                    id
+                }
+            };
+            nodes.push((dist[b], id));
+        }
+        Tree { nodes, vias }
     }
 
     pub fn neighbours(&self, a: usize) -> Vec<usize> {
