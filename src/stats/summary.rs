@@ -112,7 +112,7 @@ impl Report {
             let (counts, delays) = classes.entry(m.class).or_default();
             counts.add(&m.fate);
             let delivered = matches!(m.fate, Fate::Delivered { .. });
-            let facts = delivered.then(|| sim.hop_facts(m)).unwrap_or_default();
+            let facts = if delivered { sim.hop_facts(m) } else { Default::default() };
             if let Fate::Delivered { at, .. } = m.fate {
                 delays.push(at - m.created);
                 if facts.via_open_relay {
