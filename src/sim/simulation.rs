@@ -8,6 +8,8 @@
 //! sender does with the outcome (hand over, retry, move on, bounce, give up).
 
 use rustc_hash::FxHashMap as HashMap;
+use smallvec::{SmallVec, smallvec};
+use smol_str::SmolStr;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
@@ -33,6 +35,11 @@ use crate::units::{HOUR, SECOND, SimTime, rfc5322_date};
 pub const CONNECT_TIMEOUT_MS: u64 = 30 * SECOND;
 /// Spam software that "reconnects immediately" still needs a moment.
 const RECONNECT_MS: u64 = SECOND;
+/// The servers a session tries in turn (MX preference), with their
+/// addresses: one or two nearly always, kept inline (no allocation per
+/// attempt, and the MX cache's entries hold them without a pointer to follow).
+pub(crate) type Targets = SmallVec<[(usize, Ipv4Addr); 2]>;
+
 /// The most messages whose room is reserved when a run starts (16 M).
 const MAX_RESERVED_MESSAGES: usize = 1 << 24;
 /// Message sizes in bytes, for the `DATA` line and byte counts.
@@ -63,7 +70,7 @@ pub(crate) struct Session {
     pub(crate) client_node: usize,
     pub(crate) client_ip: Ipv4Addr,
     /// Servers to try in order (MX preference), and which one is current.
-    pub(crate) targets: Vec<(usize, Ipv4Addr)>,
+    pub(crate) targets: Targets,
     pub(crate) target: usize,
     pub(crate) port: u16,
     pub(crate) rtt: u64,
@@ -108,7 +115,7 @@ pub struct Simulation {
     /// Scratch space for the routers on a connection's path.
     via_scratch: Vec<usize>,
     /// Resolved MX targets by domain, and the DNS queries a lookup costs.
-    mx_cache: HashMap<String, (Vec<(usize, Ipv4Addr)>, u64)>,
+    mx_cache: HashMap<SmolStr, (Targets, u64)>,
     pub messages: Vec<Message>,
     /// Messages in a final state (delivered, rejected, lost).
     pub(crate) finished: u64,
@@ -197,7 +204,7 @@ struct Plan {
     client_node: usize,
     client_ip: Ipv4Addr,
     ehlo: Address,
-    targets: Vec<(usize, Ipv4Addr)>,
+    targets: Targets,
     port: u16,
     credentials: Option<Credentials>,
 }
@@ -504,22 +511,22 @@ impl Simulation {
     /// The MX targets of a domain, most preferred first. The zones do not
     /// change during a run, so each domain is resolved once; later lookups
     /// are answered from the cache and counted as the same DNS queries.
-    fn mx_targets(&mut self, domain: &str, exclude: Option<usize>) -> Vec<(usize, Ipv4Addr)> {
+    fn mx_targets(&mut self, domain: &str, exclude: Option<usize>) -> Targets {
         if let Some((all, queries)) = self.mx_cache.get(domain) {
             self.dns.queries += queries;
             return all.iter().copied().filter(|(n, _)| Some(*n) != exclude).collect();
         }
         let before = self.dns.queries;
         let hosts = self.dns.mx(domain);
-        let all: Vec<(usize, Ipv4Addr)> = hosts.iter().filter_map(|h| self.resolve(h)).collect();
+        let all: Targets = hosts.iter().filter_map(|h| self.resolve(h)).collect();
         let queries = self.dns.queries - before;
         self.dns.queries = before;
-        self.mx_cache.insert(domain.to_string(), (all, queries));
+        self.mx_cache.insert(SmolStr::new(domain), (all, queries));
         self.mx_targets(domain, exclude)
     }
 
-    fn node_target(&self, n: usize) -> Vec<(usize, Ipv4Addr)> {
-        self.nodes[n].ip.map(|ip| vec![(n, ip)]).unwrap_or_default()
+    fn node_target(&self, n: usize) -> Targets {
+        self.nodes[n].ip.map(|ip| smallvec![(n, ip)]).unwrap_or_default()
     }
 
     /// Starts a delivery attempt of `id` by whoever holds it now.
@@ -630,7 +637,7 @@ impl Simulation {
             client_node: origin,
             client_ip,
             ehlo: "localhost".into(),
-            targets: vec![],
+            targets: Targets::new(),
             port: 25,
             credentials: None,
         };
