@@ -293,9 +293,11 @@ impl Simulation {
         // of messages copies it and touches its memory twice. Only pages
         // written count against memory, so a generous estimate (10% for
         // bounces and chance) costs nothing; the cap keeps one allocation
-        // within what an ordinary machine grants.
+        // within what an ordinary machine grants, and a machine that refuses
+        // it anyway just grows the store as it goes.
         let expected_messages = (scenario.expected_messages(scenario.duration.0) * 1.1) as usize;
-        let expected_messages = expected_messages.min(MAX_RESERVED_MESSAGES);
+        let mut messages = Vec::new();
+        let _ = messages.try_reserve_exact(expected_messages.min(MAX_RESERVED_MESSAGES));
         let traffic: Arc<[Source]> = scenario.traffic.clone().into();
         Simulation {
             scenario,
@@ -310,7 +312,7 @@ impl Simulation {
             free_sessions: Vec::new(),
             via_scratch: Vec::new(),
             mx_cache: HashMap::default(),
-            messages: Vec::with_capacity(expected_messages),
+            messages,
             finished: 0,
             sources,
             traffic,
