@@ -161,18 +161,11 @@ pub fn run_in_slices(sim: &mut Simulation, end: SimTime, progress: bool, mut eac
     bar.finish_and_clear();
 }
 
-/// Mail a scenario is expected to inject up to `end` (the sum of its
-/// sources' rates): how `relaysim run` decides a run is large enough for a
-/// progress bar.
-pub fn expected_messages(s: &Scenario, end: SimTime) -> f64 {
-    s.expected_messages(end)
-}
-
 /// `relaysim run`: a plain run, with a progress bar when it is large (over
 /// 100,000 expected messages) and stderr is a terminal.
 pub fn run_with_progress(scenario: Scenario, opts: RunOptions, until: Option<SimTime>, terminal: bool) -> Simulation {
     let end = until.unwrap_or(scenario.duration.0);
-    let progress = terminal && expected_messages(&scenario, end) > 100_000.0;
+    let progress = terminal && scenario.expected_messages(end) > 100_000.0;
     let mut sim = Simulation::new(scenario, opts);
     run_in_slices(&mut sim, end, progress, |_| {});
     sim

@@ -9,8 +9,8 @@ pub mod measure;
 pub mod world;
 
 pub use measure::{
-    CompareScaling, EngineSpeed, RunSpeed, compare_scaling, engine_hold, expected_messages, record_sizes,
-    run_in_slices, run_speed, run_with_progress,
+    CompareScaling, EngineSpeed, RunSpeed, compare_scaling, engine_hold, record_sizes, run_in_slices, run_speed,
+    run_with_progress,
 };
 pub use world::{Size, internet};
 

@@ -742,7 +742,7 @@ impl Simulation {
         if a >= self.nodes.len() || b >= self.nodes.len() {
             return None;
         }
-        self.topo.route(a, b).cloned()
+        self.topo.route(a, b)
     }
 
     /// What the reports need of a message's hops: kept when a statistical

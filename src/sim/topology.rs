@@ -41,7 +41,6 @@ pub struct Topology {
     index: Vec<NodeIndex>,
     /// Shortest-path trees by source node, built on first use.
     trees: Vec<Option<Tree>>,
-    routes: HashMap<(usize, usize), Option<Route>>,
 }
 
 impl Topology {
@@ -52,18 +51,14 @@ impl Topology {
         for &(a, b, ms) in links {
             graph.add_edge(index[a], index[b], ms);
         }
-        Topology { graph, index, trees: (0..n).map(|_| None).collect(), routes: HashMap::default() }
+        Topology { graph, index, trees: (0..n).map(|_| None).collect() }
     }
 
-    /// The lowest-latency path from `a` to `b` (cached; ties broken by node
-    /// and link order, so the same file always gives the same path).
-    pub fn route(&mut self, a: usize, b: usize) -> Option<&Route> {
-        if !self.routes.contains_key(&(a, b)) {
-            let mut via = Vec::new();
-            let route = self.path(a, b, &mut via).map(|one_way_ms| Route { via, one_way_ms });
-            self.routes.insert((a, b), route);
-        }
-        self.routes.get(&(a, b)).and_then(|r| r.as_ref())
+    /// The lowest-latency path from `a` to `b` (ties broken by node and
+    /// link order, so the same file always gives the same path).
+    pub fn route(&mut self, a: usize, b: usize) -> Option<Route> {
+        let mut via = Vec::new();
+        self.path(a, b, &mut via).map(|one_way_ms| Route { via, one_way_ms })
     }
 
     /// Like [`Self::route`] without allocating: fills `via` with the nodes
@@ -154,7 +149,7 @@ mod tests {
     fn routes_take_the_fastest_path_and_list_what_is_between() {
         // 0 - 1 - 2 - 3, and a slow shortcut 0 - 3.
         let mut t = Topology::new(4, &[(0, 1, 5), (1, 2, 5), (2, 3, 5), (0, 3, 100)]);
-        assert_eq!(t.route(0, 3), Some(&Route { via: vec![1, 2], one_way_ms: 15 }));
+        assert_eq!(t.route(0, 3), Some(Route { via: vec![1, 2], one_way_ms: 15 }));
         let mut t = Topology::new(3, &[(0, 1, 5)]);
         assert_eq!(t.route(0, 2), None);
     }
