@@ -10,6 +10,7 @@ use bevy::prelude::*;
 use bevy::time::TimeUpdateStrategy;
 use relaysim::gui::flights::{BubbleKind, Flights, Leg};
 use relaysim::gui::playback::{Playback, SimState};
+use relaysim::gui::stats::Series;
 use relaysim::gui::{Envelope, LogicPlugin, NodeIcon, layout};
 
 fn app(file: &str, speed: usize) -> App {
@@ -17,8 +18,41 @@ fn app(file: &str, speed: usize) -> App {
     app.add_plugins(MinimalPlugins)
         .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(50)))
         .add_plugins(LogicPlugin::new(SimState::load(Path::new(file)).expect("scenario loads")));
-    app.world_mut().resource_mut::<Playback>().speed = speed;
+    {
+        // Playing from the start, through the lessons' questions (the tests
+        // below of the lesson flow start paused, as the window does).
+        let mut p = app.world_mut().resource_mut::<Playback>();
+        p.speed = speed;
+        p.playing = true;
+        p.ignore_pauses = true;
+    }
     app
+}
+
+/// The app as the window opens it: paused, questions waiting.
+fn app_as_opened(file: &str) -> App {
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins)
+        .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(50)))
+        .add_plugins(LogicPlugin::new(SimState::load(Path::new(file)).expect("scenario loads")));
+    app
+}
+
+/// What `relaysim run FILE --until T` reports per class.
+fn run_counts(file: &str, t: u64) -> Vec<relaysim::stats::Counts> {
+    let s = relaysim::scenario::load(Path::new(file)).unwrap();
+    let opts = relaysim::sim::RunOptions { seed: s.seed, transcripts: Some(false), trace: false };
+    let report = relaysim::stats::Report::of(&relaysim::run(s, opts, Some(t)));
+    relaysim::sim::MailClass::ALL.iter().map(|c| report.mail[c.name()].counts.clone()).collect()
+}
+
+/// What the statistics panel shows per class after the next frame.
+fn panel_counts(app: &mut App) -> (u64, Vec<relaysim::stats::Counts>) {
+    app.update();
+    let series = app.world().resource::<Series>();
+    let clock = app.world().resource::<SimState>().clock;
+    assert_eq!(series.clock, clock, "the statistics are for the clock shown");
+    (clock, series.now.0.to_vec())
 }
 
 /// Distance from `p` to the polyline `path`.
@@ -202,4 +236,210 @@ fn the_highest_speed_runs_to_the_end_and_stops() {
     assert!(!app.world().resource::<Playback>().playing, "and paused there");
     let flights = app.world().resource::<Flights>();
     assert!(flights.in_flight() <= relaysim::gui::flights::MAX_FLIGHTS);
+}
+
+#[test]
+fn the_statistics_agree_with_run_after_next_step_seek_and_step_back() {
+    let file = "scenarios/history/01-open-relay.ron";
+    let mut app = app_as_opened(file);
+    let (t0, at_start) = panel_counts(&mut app);
+    assert_eq!(at_start, run_counts(file, t0), "at the start");
+    // N: the next narration step, far into the run (nothing animated in between).
+    for _ in 0..2 {
+        let mut state = app.world_mut().resource_mut::<SimState>();
+        assert!(state.advance_to_next_step(), "era 1 has a next step");
+    }
+    let (t, counts) = panel_counts(&mut app);
+    assert!(t > 0 && counts[1].sent > 0, "spam was sent by {t}: {counts:?}");
+    assert_eq!(counts, run_counts(file, t), "after N at {t}");
+    // A seek forward (a click on the timeline), then back.
+    let later = t + 2 * 3_600_000;
+    app.world_mut().resource_mut::<SimState>().seek(later);
+    let (t, counts) = panel_counts(&mut app);
+    assert_eq!(t, later);
+    assert_eq!(counts, run_counts(file, t), "after a seek forward to {t}");
+    app.world_mut().resource_mut::<SimState>().seek(later / 3);
+    let (t, counts) = panel_counts(&mut app);
+    assert_eq!(t, later / 3);
+    assert_eq!(counts, run_counts(file, t), "after a seek back to {t}");
+    // Step back (←): replays to the event before the clock.
+    {
+        let world = app.world_mut();
+        let mut state = world.resource_mut::<SimState>();
+        let mut playback = Playback::default();
+        relaysim::gui::playback::step_back(&mut state, &mut playback);
+    }
+    let (t, counts) = panel_counts(&mut app);
+    assert!(t < later / 3);
+    assert_eq!(counts, run_counts(file, t), "after a step back to {t}");
+    // And while playing, at whatever time the frame stops.
+    {
+        let mut p = app.world_mut().resource_mut::<Playback>();
+        p.playing = true;
+        p.ignore_pauses = true;
+        p.speed = 4;
+    }
+    for _ in 0..30 {
+        app.update();
+    }
+    app.world_mut().resource_mut::<Playback>().playing = false;
+    app.update();
+    let (t, counts) = panel_counts(&mut app);
+    assert_eq!(counts, run_counts(file, t), "after playing to {t}");
+}
+
+#[test]
+fn the_window_opens_paused_on_the_first_step_and_a_question_waits() {
+    // Era 1 asks its question at step 1, at the start.
+    let mut app = app_as_opened("scenarios/history/01-open-relay.ron");
+    for _ in 0..20 {
+        app.update();
+    }
+    let state = app.world().resource::<SimState>();
+    assert_eq!((state.clock, state.narrator.fired().len()), (0, 1), "opens on step 1");
+    assert!(state.question_open, "its question waits for the class");
+    // Play is refused while the question is open (the button shows the answer first).
+    app.world_mut().resource_mut::<Playback>().playing = true;
+    app.update();
+    assert!(!app.world().resource::<Playback>().playing, "the run waits for the answer");
+    assert_eq!(app.world().resource::<SimState>().clock, 0);
+
+    // Era 3 opens on a step without a question and asks at steps 2 and 4.
+    let mut app = app_as_opened("scenarios/history/03-pop-before-smtp.ron");
+    for _ in 0..20 {
+        app.update();
+    }
+    let state = app.world().resource::<SimState>();
+    assert_eq!((state.clock, state.narrator.fired().len()), (0, 1), "opens on step 1, paused");
+    assert!(!state.question_open && !app.world().resource::<Playback>().playing);
+    let play_to_a_question = |app: &mut App| {
+        {
+            let mut p = app.world_mut().resource_mut::<Playback>();
+            p.playing = true;
+            p.speed = 4;
+        }
+        for _ in 0..3000 {
+            app.update();
+            if !app.world().resource::<Playback>().playing {
+                break;
+            }
+        }
+        let state = app.world().resource::<SimState>();
+        assert!(state.question_open, "paused on a question at {}", state.clock);
+        assert!(!app.world().resource::<Playback>().playing);
+        state.narrator.fired().len()
+    };
+    assert_eq!(play_to_a_question(&mut app), 2, "step 2 asks");
+    let t = app.world().resource::<SimState>().clock;
+    for _ in 0..10 {
+        app.update();
+    }
+    assert_eq!(app.world().resource::<SimState>().clock, t, "and the run waits");
+    // Skipping plays on; the next question pauses again.
+    app.world_mut().resource_scope(|world, mut state: Mut<SimState>| {
+        let mut playback = world.resource_mut::<Playback>();
+        relaysim::gui::panels::skip_question(&mut state, &mut playback);
+    });
+    assert_eq!(play_to_a_question(&mut app), 4, "step 4 asks");
+    // Restart goes back paused, on step 1.
+    app.world_mut().resource_scope(|world, mut state: Mut<SimState>| {
+        let mut playback = world.resource_mut::<Playback>();
+        playback.playing = true;
+        relaysim::gui::playback::restart(&mut state, &mut playback);
+    });
+    app.update();
+    let state = app.world().resource::<SimState>();
+    assert_eq!((state.clock, state.narrator.fired().len()), (0, 1));
+    assert!(!app.world().resource::<Playback>().playing);
+}
+
+#[test]
+fn pause_freezes_the_envelopes_and_a_step_plays_one_hop() {
+    let mut app = app("scenarios/history/01-open-relay.ron", 3);
+    let mut tries = 0;
+    while app.world().resource::<Flights>().in_flight() == 0 && tries < 400 {
+        app.update();
+        tries += 1;
+    }
+    app.world_mut().resource_mut::<Playback>().playing = false;
+    app.update();
+    let snapshot = |app: &App| {
+        let f = app.world().resource::<Flights>();
+        (f.in_flight(), f.list.iter().map(|x| x.position(f.now)).collect::<Vec<_>>(), f.bubbles.len())
+    };
+    let before = snapshot(&app);
+    assert!(before.0 > 0, "mail in flight when paused");
+    for _ in 0..60 {
+        app.update();
+    }
+    assert_eq!(snapshot(&app), before, "nothing moves or lands while paused (3 s)");
+    // →: the next SMTP event plays its own hop, then the picture holds again.
+    {
+        let world = app.world_mut();
+        world.resource_scope(|world, mut state: Mut<SimState>| {
+            let mut playback = world.resource_mut::<Playback>();
+            relaysim::gui::playback::step_forward(&mut state, &mut playback);
+        });
+    }
+    for _ in 0..40 {
+        app.update();
+    }
+    let after_step = snapshot(&app);
+    assert_ne!(after_step, before, "the step moved something");
+    for _ in 0..20 {
+        app.update();
+    }
+    assert_eq!(snapshot(&app), after_step, "and then it holds still");
+    // Every flight counted is drawn: one visible envelope per flight.
+    let shown = app
+        .world_mut()
+        .query::<(&Envelope, &Visibility)>()
+        .iter(app.world())
+        .filter(|(e, v)| e.msg.is_some() && **v != Visibility::Hidden)
+        .count();
+    assert_eq!(shown, app.world().resource::<Flights>().in_flight());
+}
+
+#[test]
+fn an_unknown_node_or_message_is_refused_before_the_window_opens() {
+    use relaysim::gui::{GuiOptions, check_options};
+    let file = "scenarios/examples/backscatter.ron";
+    let state = SimState::load(Path::new(file)).unwrap();
+    let opts = |node: Option<&str>, message: Option<u32>| GuiOptions {
+        file: file.into(),
+        node: node.map(str::to_string),
+        message,
+        ..Default::default()
+    };
+    let e = check_options(&opts(Some("no-such-node"), None), &state).unwrap_err();
+    assert!(e.contains("no node 'no-such-node'"), "{e}");
+    let e = check_options(&opts(None, Some(999_999)), &state).unwrap_err();
+    assert!(e.contains("no message #999999"), "{e}");
+    let first = state.scenario.nodes[0].id.clone();
+    assert!(check_options(&opts(Some(&first), Some(0)), &state).is_ok());
+}
+
+#[test]
+fn the_event_list_follows_the_animation_and_filters() {
+    use relaysim::gui::events::EventList;
+    use relaysim::gui::scene::Lang;
+    let mut app = app("scenarios/history/02-relay-restriction.ron", 3);
+    for _ in 0..200 {
+        app.update();
+    }
+    let state = app.world().resource::<SimState>();
+    let mut list = EventList::default();
+    list.update(state, Lang::En);
+    assert!(!list.rows.is_empty());
+    assert!(list.rows.iter().all(|&i| i < state.cursor), "only what the animation has shown");
+    let all = list.rows.len();
+    list.filter = "relay access denied".into();
+    list.update(state, Lang::En);
+    assert!(!list.rows.is_empty() && list.rows.len() < all, "{} of {all}", list.rows.len());
+    for &i in &list.rows {
+        let (t, ev) = &state.sim.trace.events[i];
+        let r = relaysim::gui::events::row(state, *t, ev, Lang::En).unwrap();
+        assert!(r.what.contains("Relay access denied"), "{}", r.what);
+        assert_eq!(r.tone, 5);
+    }
 }

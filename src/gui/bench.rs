@@ -35,7 +35,9 @@ fn keep_in_flight(
     mut flights: ResMut<Flights>,
     mut playback: ResMut<Playback>,
 ) {
+    // The run stands still; the envelopes keep moving (as after a step).
     playback.playing = false;
+    playback.animate_for = 1.0;
     let n = flights.positions.len();
     if n < 2 {
         return;

@@ -8,7 +8,7 @@ use bevy::prelude::*;
 
 use crate::gui::layout;
 use crate::gui::playback::SimState;
-use crate::gui::stats::Series;
+use crate::gui::scene::Lang;
 use crate::scenario::NodeKind;
 use crate::sim::trace::TraceEvent;
 use crate::sim::{MailClass, MsgId};
@@ -139,23 +139,20 @@ impl Flights {
 }
 
 /// Turns new trace events into flights and replies.
-pub fn consume_trace(mut state: ResMut<SimState>, mut flights: ResMut<Flights>, mut series: ResMut<Series>) {
+pub fn consume_trace(mut state: ResMut<SimState>, mut flights: ResMut<Flights>) {
     let state = &mut *state;
     if flights.generation != state.generation || flights.positions.len() != state.sim.nodes.len() {
         flights.list.clear();
         flights.bubbles.clear();
         flights.positions = layout::positions(&state.scenario);
         flights.generation = state.generation;
-        series.reset(&state.sim, state.clock);
     }
     let events = std::mem::take(&mut state.sim.trace.events);
-    for (t, ev) in &events[state.cursor.min(events.len())..] {
-        series.record(&state.sim, *t, ev);
+    for (_, ev) in &events[state.cursor.min(events.len())..] {
         apply(state, &mut flights, ev);
     }
     state.cursor = events.len();
     state.sim.trace.events = events;
-    series.sample(&state.sim, state.clock);
     if flights.list.len() > MAX_FLIGHTS {
         let extra = flights.list.len() - MAX_FLIGHTS;
         flights.list.drain(..extra);
@@ -207,13 +204,14 @@ fn apply(state: &mut SimState, flights: &mut Flights, ev: &TraceEvent) {
 }
 
 /// Why a router dropped a connection, from its configuration and the port.
-pub fn drop_text(state: &SimState, router: usize, msg: MsgId) -> String {
+pub fn drop_text(state: &SimState, router: usize, msg: MsgId, lang: Lang) -> String {
     let port = state.sim.messages.get(msg.0 as usize).and_then(|m| m.hops.last()).map_or(25, |h| h.port);
     let op25b = matches!(&state.scenario.nodes.get(router).map(|n| &n.kind), Some(NodeKind::Router(r)) if !r.filters.is_empty());
-    if op25b && port == 25 {
-        "dropped: outbound port 25 blocked (OP25B)".to_string()
-    } else {
-        format!("dropped: connection to port {port} filtered")
+    match (op25b && port == 25, lang) {
+        (true, Lang::En) => "dropped: outbound port 25 blocked (OP25B)".to_string(),
+        (true, Lang::Ja) => "遮断: 25番ポートへの接続をブロック (OP25B)".to_string(),
+        (false, Lang::En) => format!("dropped: connection to port {port} filtered"),
+        (false, Lang::Ja) => format!("遮断: ポート {port} への接続をフィルタ"),
     }
 }
 
@@ -222,12 +220,13 @@ pub fn drop_text(state: &SimState, router: usize, msg: MsgId) -> String {
 pub fn update_flights(
     time: Res<Time>,
     state: Res<SimState>,
-    playback: Res<crate::gui::playback::Playback>,
+    mut playback: ResMut<crate::gui::playback::Playback>,
     mut flights: ResMut<Flights>,
+    ui: Option<Res<crate::gui::scene::UiState>>,
 ) {
-    if !playback.frozen {
-        flights.now += time.delta_secs_f64();
-    }
+    let lang = ui.map_or(Lang::En, |u| u.lang);
+    // The envelopes stand still while paused (a step plays its own hop).
+    flights.now += playback.animation_dt(time.delta_secs_f64());
     let now = flights.now;
     let mut done = Vec::new();
     let mut backs = Vec::new();
@@ -246,7 +245,7 @@ pub fn update_flights(
                 backs.push(i);
             }
             (Leg::Out, Some(HopEnd::Dropped { router })) => {
-                bubbles.push((*router, drop_text(&state, *router, f.msg), BubbleKind::Dropped));
+                bubbles.push((*router, drop_text(&state, *router, f.msg, lang), BubbleKind::Dropped));
                 backs.push(i);
             }
         }

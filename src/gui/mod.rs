@@ -9,6 +9,7 @@
 #![allow(clippy::too_many_arguments, clippy::type_complexity)] // Bevy systems take their data as arguments.
 
 pub mod bench;
+pub mod events;
 pub mod flights;
 pub mod fonts;
 pub mod icons;
@@ -20,6 +21,7 @@ pub mod playback;
 pub mod scene;
 pub mod screenshot;
 pub mod stats;
+pub mod text;
 pub mod watch;
 
 use std::path::PathBuf;
@@ -109,6 +111,7 @@ impl Plugin for LogicPlugin {
             .init_resource::<Queues>()
             .init_resource::<SpawnedGeneration>()
             .init_resource::<panels::NarrationState>()
+            .init_resource::<events::EventList>()
             .add_systems(Update, watch::poll_file.before(LogicSet))
             .add_systems(
                 Update,
@@ -116,6 +119,7 @@ impl Plugin for LogicPlugin {
                     playback::advance,
                     flights::consume_trace,
                     flights::update_flights,
+                    stats::update_series,
                     spawn_nodes,
                     sync_envelopes,
                     count_queues,
@@ -218,6 +222,54 @@ fn count_queues(state: Res<SimState>, mut queues: ResMut<Queues>) {
     queues.at = at;
 }
 
+/// While the run is paused and nothing moves, the window is redrawn only on
+/// input (and once a second, for the file watcher): near 0% CPU while a
+/// teacher talks. Screenshots and benchmarks keep every frame.
+fn redraw_only_when_moving(
+    playback: Res<Playback>,
+    view: Option<Res<scene::CameraView>>,
+    mut winit: ResMut<bevy::winit::WinitSettings>,
+) {
+    use bevy::winit::UpdateMode;
+    let moving = playback.playing
+        || playback.animate_for > 0.0
+        || playback.frozen
+        || playback.ignore_pauses
+        || view.is_some_and(|v| v.focus.is_some());
+    let mode = if moving { UpdateMode::Continuous } else { UpdateMode::reactive(std::time::Duration::from_secs(1)) };
+    if winit.focused_mode != mode {
+        winit.focused_mode = mode;
+        winit.unfocused_mode = mode;
+    }
+}
+
+/// Refuses a `--node` or `--message` the scenario does not have, as `show`
+/// does, instead of opening an empty inspector.
+pub fn check_options(opts: &GuiOptions, state: &SimState) -> Result<(), String> {
+    let file = opts.file.display();
+    if let Some(id) = &opts.node
+        && !state.scenario.nodes.iter().any(|n| n.id == *id)
+    {
+        let ids: Vec<&str> = state.scenario.nodes.iter().map(|n| n.id.as_str()).collect();
+        return Err(format!("{file}: no node '{id}' (the nodes are: {})", ids.join(", ")));
+    }
+    if let Some(m) = opts.message {
+        // Message numbers are given in the order mail is sent: run a copy
+        // (without trace) as far as the window will go to see whether it exists.
+        let until = opts.after.unwrap_or(state.end()).min(state.end());
+        let seed = state.scenario.seed;
+        let opts = crate::sim::RunOptions { seed, transcripts: Some(false), trace: false };
+        let sent = crate::run(state.scenario.clone(), opts, Some(until)).messages.len();
+        if m as usize >= sent {
+            return Err(format!(
+                "{file}: no message #{m}: the run sends {sent} message(s) by {} (numbers start at 0; `relaysim show {file} --list` lists them)",
+                crate::gui::text::elapsed(until)
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Opens the window and runs until it is closed (or the screenshot is saved).
 pub fn run(opts: GuiOptions) -> AppExit {
     let state = match SimState::load(&opts.file) {
@@ -233,6 +285,10 @@ pub fn run(opts: GuiOptions) -> AppExit {
             s
         }
     };
+    if let Err(e) = check_options(&opts, &state) {
+        eprintln!("{e}");
+        return AppExit::from_code(1);
+    }
     let mut app = App::new();
     // Screenshots are taken at exactly 1280x720 pixels whatever the screen;
     // on a real screen the window follows the system's scale factor.
@@ -253,6 +309,7 @@ pub fn run(opts: GuiOptions) -> AppExit {
             .set(bevy::log::LogPlugin { filter: "warn,wgpu=error,naga=warn".into(), ..default() }),
     );
     app.add_plugins(LogicPlugin::new(state));
+    app.add_systems(Update, redraw_only_when_moving.after(LogicSet));
     app.add_plugins(scene::ViewPlugin { presenter: opts.presenter });
     if opts.japanese {
         app.world_mut().resource_mut::<scene::UiState>().lang = scene::Lang::Ja;

@@ -6,15 +6,15 @@ use std::path::PathBuf;
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, egui};
 
+use crate::gui::events::EventList;
 use crate::gui::flights::Flights;
-use crate::gui::playback::{Playback, SPEEDS, SimState, clock_text};
+use crate::gui::playback::{self, Playback, SPEEDS, SimState};
 use crate::gui::scene::{CameraView, Lang, SHORTCUTS, UiState};
 use crate::gui::stats::Series;
+use crate::gui::text::{self, class_name, defense_name, elapsed, kind_name, span, tr, wall_clock};
 use crate::gui::{Queues, Selection, fonts, icons};
-use crate::scenario::Defense;
 use crate::sim::message::Holder;
 use crate::sim::{Fate, MailClass, MsgId};
-use crate::units::format_ms;
 
 /// The history tour's scenario files, in order (`scenarios/history/*.ron`).
 pub fn history_files() -> Vec<PathBuf> {
@@ -42,6 +42,23 @@ pub struct NarrationState {
     pub guess: Option<usize>,
     /// The answer to the current step's question is shown.
     pub revealed: bool,
+}
+
+/// Space and the play button. While a question waits, the first press shows
+/// the answer (the class has guessed); the next one plays on.
+pub fn play_pause(state: &mut SimState, playback: &mut Playback, narration: &mut NarrationState) {
+    if state.question_open {
+        narration.revealed = true;
+        state.question_open = false;
+        return;
+    }
+    playback.playing = !playback.playing;
+}
+
+/// Goes on without answering the step's question.
+pub fn skip_question(state: &mut SimState, playback: &mut Playback) {
+    state.question_open = false;
+    playback.playing = true;
 }
 
 /// Runs on until the next narration step fires (the `N` key and the button).
@@ -84,15 +101,13 @@ pub fn follow_new_steps(
             sel.node = state.scenario.nodes.iter().position(|n| Some(&n.id) == step.focus.nodes.first());
         }
     }
+    // The message the step is about opens in the inspector: the one it
+    // names, the one its action sent, or the one whose event fired it.
     let sent = last.sent;
     let named = step.focus.message.as_ref().and_then(|r| state.narrator.resolve(&state.sim, r));
-    if let Some(m) = named.or(sent) {
+    if let Some(m) = named.or(sent).or(last.msg) {
         sel.msg = Some(m);
     }
-}
-
-fn tr(lang: Lang, en: &'static str, ja: &'static str) -> &'static str {
-    if lang == Lang::Ja { ja } else { en }
 }
 
 /// Colour of a reply code: green 2xx/3xx, amber 4xx, red 5xx.
@@ -110,6 +125,21 @@ fn class_colour(c: MailClass) -> egui::Color32 {
     egui::Color32::from_rgb((s.red * 255.0) as u8, (s.green * 255.0) as u8, (s.blue * 255.0) as u8)
 }
 
+/// Everything the panels read and change, borrowed for one frame: the
+/// Bevy system [`ui`] fills it from resources, tests from plain values.
+pub struct Panels<'a> {
+    pub state: &'a mut SimState,
+    pub playback: &'a mut Playback,
+    pub ui_state: &'a mut UiState,
+    pub sel: &'a mut Selection,
+    pub narration: &'a mut NarrationState,
+    pub view: &'a mut CameraView,
+    pub flights: &'a Flights,
+    pub series: &'a Series,
+    pub queues: &'a Queues,
+    pub events: &'a mut EventList,
+}
+
 #[allow(clippy::too_many_arguments)]
 pub fn ui(
     mut contexts: EguiContexts,
@@ -123,8 +153,31 @@ pub fn ui(
     flights: Res<Flights>,
     series: Res<Series>,
     queues: Res<Queues>,
+    mut events: ResMut<EventList>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
+    clear.0 = if ui_state.presenter { Color::BLACK } else { Color::srgb(0.06, 0.07, 0.10) };
+    draw(
+        ctx,
+        Panels {
+            state: &mut state,
+            playback: &mut playback,
+            ui_state: &mut ui_state,
+            sel: &mut sel,
+            narration: &mut narration,
+            view: &mut view,
+            flights: &flights,
+            series: &series,
+            queues: &queues,
+            events: &mut events,
+        },
+    );
+    Ok(())
+}
+
+/// Lays out and handles every panel for one frame.
+pub fn draw(ctx: &egui::Context, p: Panels) {
+    let Panels { state, playback, ui_state, sel, narration, view, flights, series, queues, events } = p;
     if !ui_state.fonts_installed {
         fonts::install(ctx);
         ui_state.fonts_installed = true;
@@ -139,15 +192,12 @@ pub fn ui(
         visuals.override_text_color = Some(egui::Color32::WHITE);
         visuals.panel_fill = egui::Color32::BLACK;
         visuals.window_fill = egui::Color32::BLACK;
-        clear.0 = Color::BLACK;
-    } else {
-        clear.0 = Color::srgb(0.06, 0.07, 0.10);
     }
     ctx.set_visuals(visuals);
     let lang = ui_state.lang;
     let mut no_move = CameraView::default();
     let camera = if ui_state.follow_focus { &mut *view } else { &mut no_move };
-    follow_new_steps(&mut state, &mut narration, camera, &mut sel, &flights.positions);
+    follow_new_steps(state, narration, camera, sel, &flights.positions);
 
     // Panels live in a root Ui covering the window (egui 0.36 panels are shown in a Ui).
     let mut root = egui::Ui::new(
@@ -155,18 +205,24 @@ pub fn ui(
         "root".into(),
         egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
     );
-    top_bar(&mut root, &mut state, &mut playback, &mut ui_state, &mut narration, &mut view, &mut sel, &flights);
+    top_bar(&mut root, state, playback, ui_state, narration, view, sel, flights);
     if ui_state.show_stats {
-        stats_panel(&mut root, &series, lang);
+        let start = state.scenario.start;
+        if let Some((t, m)) = bottom_panel(&mut root, series, events, state, sel, start, lang) {
+            // A row of the event list: its message, at its moment.
+            playback.playing = false;
+            state.seek(t);
+            sel.msg = Some(m);
+        }
     }
     egui::Panel::right("inspector").default_size(340.0).size_range(260.0..=520.0).resizable(true).show(&mut root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
-            narration_panel(ui, &mut state, &mut playback, &mut narration, &mut view, lang);
+            narration_panel(ui, state, playback, narration, view, lang);
             ui.separator();
             if let Some(m) = sel.msg {
-                message_inspector(ui, &state, m, &mut sel, lang);
+                message_inspector(ui, state, m, sel, lang);
             } else if let Some(n) = sel.node {
-                node_inspector(ui, &mut state, n, &queues, &mut sel, lang);
+                node_inspector(ui, state, n, queues, sel, lang);
             } else {
                 ui.heading(tr(lang, "Inspector", "インスペクタ"));
                 ui.label(tr(
@@ -208,9 +264,9 @@ pub fn ui(
             .collapsible(false)
             .show(ctx, |ui| {
                 egui::Grid::new("keys").striped(true).show(ui, |ui| {
-                    for (k, what) in SHORTCUTS {
-                        ui.strong(k);
-                        ui.label(what);
+                    for (i, (k, what)) in SHORTCUTS.iter().enumerate() {
+                        ui.strong(*k);
+                        ui.label(if lang == Lang::Ja { SHORTCUTS_JA.get(i).copied().unwrap_or(what) } else { what });
                         ui.end_row();
                     }
                 });
@@ -219,7 +275,6 @@ pub fn ui(
                 }
             });
     }
-    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -239,10 +294,11 @@ fn top_bar(
             // The era menu: the whole history tour, one click away.
             let current = state.path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
             let mut open = None;
-            egui::ComboBox::from_id_salt("era").selected_text(&current).width(200.0).show_ui(ui, |ui| {
+            let stem = |s: &str| egui::RichText::new(s.to_string()).monospace();
+            egui::ComboBox::from_id_salt("era").selected_text(stem(&current)).width(200.0).show_ui(ui, |ui| {
                 for p in &ui_state.eras {
                     let name = p.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
-                    if ui.selectable_label(name == current, &name).clicked() {
+                    if ui.selectable_label(name == current, stem(&name)).clicked() {
                         open = Some(p.clone());
                     }
                 }
@@ -254,32 +310,33 @@ fn top_bar(
                         *state = s;
                         *sel = Selection::default();
                         *narration = NarrationState::default();
-                        playback.playing = true;
+                        // A new lesson opens paused on its first step.
+                        playback.playing = false;
                     }
                     Err(e) => state.error = Some(e),
                 }
             }
             ui.separator();
-            let play = if playback.playing {
+            let play = if state.question_open {
+                tr(lang, "✔ Show the answer", "✔ 答えを見る")
+            } else if playback.playing {
                 tr(lang, "⏸ Pause", "⏸ 一時停止")
             } else {
                 tr(lang, "▶ Play", "▶ 再生")
             };
-            if ui.button(play).on_hover_text("Space").clicked() {
-                playback.playing = !playback.playing;
+            if ui.button(play).on_hover_text(tr(lang, "Space", "スペースキー")).clicked() {
+                play_pause(state, playback, narration);
             }
             if ui.button("⏮").on_hover_text(tr(lang, "restart (Home)", "最初から (Home)")).clicked() {
-                state.replay_to(0);
+                playback::restart(state, playback);
+                *narration = NarrationState::default();
             }
             if ui.button("◀").on_hover_text(tr(lang, "step back (←)", "一つ戻る (←)")).clicked() {
-                playback.playing = false;
-                let t = state.previous_event_time();
-                state.replay_to(t);
+                playback::step_back(state, playback);
             }
             if ui.button("▶|").on_hover_text(tr(lang, "next SMTP event (→)", "次の SMTP イベント (→)")).clicked()
             {
-                playback.playing = false;
-                state.step_to_next_smtp_event();
+                playback::step_forward(state, playback);
             }
             if ui.button(tr(lang, "next step ⏭", "次のステップ ⏭")).on_hover_text("N").clicked() {
                 next_narration_step(state, playback, narration, view);
@@ -288,13 +345,15 @@ fn top_bar(
             if ui.button("−").on_hover_text("-").clicked() {
                 playback.slower();
             }
-            ui.label(SPEEDS[playback.speed].1);
+            ui.label(speed_name(playback.speed, lang));
             if ui.button("+").on_hover_text("+").clicked() {
                 playback.faster();
             }
             ui.checkbox(&mut playback.skip_idle, tr(lang, "skip idle", "待ち時間を飛ばす"));
             ui.separator();
-            ui.strong(clock_text(state.clock));
+            ui.strong(elapsed(state.clock))
+                .on_hover_text(format!("{} (UTC)", wall_clock(state.scenario.start, state.clock)));
+            ui.label(wall_clock(state.scenario.start, state.clock));
             ui.label(format!("· {} {}", flights.in_flight(), tr(lang, "in flight", "通信中")));
             ui.separator();
             if ui.selectable_label(lang == Lang::Ja, "日本語").clicked() {
@@ -303,53 +362,113 @@ fn top_bar(
             if ui.selectable_label(ui_state.presenter, tr(lang, "Presenter", "発表モード")).clicked() {
                 ui_state.presenter = !ui_state.presenter;
             }
-            if ui.selectable_label(ui_state.show_stats, tr(lang, "Plots", "グラフ")).clicked() {
+            if ui.selectable_label(ui_state.show_stats, tr(lang, "Statistics", "統計")).clicked() {
                 ui_state.show_stats = !ui_state.show_stats;
             }
-            if ui.button("?").on_hover_text("H").clicked() {
+            if ui.button("?").on_hover_text(tr(lang, "keyboard shortcuts (H)", "キーボード操作 (H)")).clicked() {
                 ui_state.show_help = !ui_state.show_help;
             }
         });
-        // The timeline: dragging back replays the run from the start.
-        ui.horizontal(|ui| {
-            let end = state.end();
-            let mut t = ui_state.scrub.unwrap_or(state.clock) as f64 / 60_000.0;
-            ui.spacing_mut().slider_width = (ui.available_width() - 120.0).max(100.0);
-            let r = ui.add(egui::Slider::new(&mut t, 0.0..=end as f64 / 60_000.0).show_value(false).text(format!(
-                "{} / {}",
-                format_ms(state.clock),
-                format_ms(end)
-            )));
-            if r.dragged() {
-                ui_state.scrub = Some((t * 60_000.0) as u64);
-            }
-            if r.drag_stopped() || (r.changed() && !r.dragged()) {
-                let target = (t * 60_000.0) as u64;
-                ui_state.scrub = None;
-                if target < state.clock {
-                    state.replay_to(target);
-                } else {
-                    state.advance_to(target, usize::MAX);
-                    state.cursor = state.sim.trace.events.len();
-                }
-            }
-        });
+        // The timeline: a click or a drag seeks (going back replays the run).
+        if let Some(t) = timeline(ui, state, ui_state, lang) {
+            playback.playing = false;
+            state.seek(t);
+        }
         ui.label(egui::RichText::new(&state.scenario.name).strong());
     });
+}
+
+/// A speed of [`SPEEDS`] in the window's language.
+fn speed_name(i: usize, lang: Lang) -> &'static str {
+    const JA: [&str; 9] =
+        ["実時間", "10秒/秒", "1分/秒", "5分/秒", "1日/分", "3日/分", "1週間/分", "30日/分", "100日/分"];
+    let i = i.min(SPEEDS.len() - 1);
+    if lang == Lang::Ja { JA[i] } else { SPEEDS[i].1 }
+}
+
+/// The help overlay's descriptions in Japanese, in the order of [`SHORTCUTS`].
+pub const SHORTCUTS_JA: [&str; 12] = [
+    "再生 / 一時停止 (質問中は答えを表示)",
+    "次の SMTP イベントへ進む",
+    "一つ戻る (直前のイベントまで再実行)",
+    "速く",
+    "遅く",
+    "最初から",
+    "次の授業ステップ",
+    "English / 日本語",
+    "発表モード (大きく、高コントラスト)",
+    "統計とイベント一覧",
+    "このヘルプ",
+    "選択を解除",
+];
+
+/// The timeline: the run's length, the clock, the narration steps fired so
+/// far. A click or a drag (on release) seeks; returns the time asked for.
+fn timeline(ui: &mut egui::Ui, state: &SimState, ui_state: &mut UiState, lang: Lang) -> Option<u64> {
+    let end = state.end().max(1);
+    let mut seek = None;
+    ui.horizontal(|ui| {
+        let label_w = 190.0;
+        let w = (ui.available_width() - label_w).max(100.0);
+        let (rect, resp) = ui.allocate_exact_size(egui::vec2(w, 22.0), egui::Sense::click_and_drag());
+        let x_of = |t: u64| rect.left() + rect.width() * (t as f32 / end as f32);
+        let t_of = |x: f32| (((x - rect.left()) / rect.width()).clamp(0.0, 1.0) as f64 * end as f64) as u64;
+        let painter = ui.painter_at(rect.expand(2.0));
+        let rail = egui::Rect::from_center_size(rect.center(), egui::vec2(rect.width(), 8.0));
+        painter.rect_filled(rail, 4.0, egui::Color32::from_gray(70));
+        let shown = ui_state.scrub.unwrap_or(state.clock);
+        let done = egui::Rect::from_min_max(rail.min, egui::pos2(x_of(shown), rail.max.y));
+        painter.rect_filled(done, 4.0, egui::Color32::from_rgb(90, 140, 220));
+        for f in state.narrator.fired() {
+            let x = x_of(f.at);
+            painter.line_segment(
+                [egui::pos2(x, rect.top() + 1.0), egui::pos2(x, rect.bottom() - 1.0)],
+                egui::Stroke::new(2.0, egui::Color32::from_rgb(250, 210, 80)),
+            );
+        }
+        painter.circle_filled(egui::pos2(x_of(shown), rect.center().y), 8.0, egui::Color32::WHITE);
+        let resp = resp.on_hover_text(tr(
+            lang,
+            "Click or drag to go to a moment (going back replays the run). Yellow marks: lesson steps.",
+            "クリックかドラッグでその時刻へ (戻るときは最初から再実行)。黄色の印は授業のステップ。",
+        ));
+        if let Some(p) = resp.interact_pointer_pos() {
+            if resp.dragged() {
+                ui_state.scrub = Some(t_of(p.x));
+            }
+            if resp.clicked() || resp.drag_stopped() {
+                seek = Some(t_of(p.x));
+                ui_state.scrub = None;
+            }
+        } else if resp.drag_stopped() {
+            seek = ui_state.scrub.take();
+        }
+        ui.label(format!("{} / {}", elapsed(shown), elapsed(state.end())));
+    });
+    seek
 }
 
 fn legend(ui: &mut egui::Ui, lang: Lang) {
     ui.add_space(8.0);
     ui.strong(tr(lang, "Envelopes", "封筒の色"));
     for c in MailClass::ALL {
-        ui.colored_label(class_colour(c), format!("✉ {}", c.name()));
+        ui.colored_label(class_colour(c), format!("✉ {}", class_name(c, lang)));
     }
     ui.add_space(4.0);
     ui.strong(tr(lang, "Replies", "応答"));
-    ui.colored_label(reply_colour("4"), "↩ 4xx: try again later (back to the sender's queue)");
-    ui.colored_label(reply_colour("5"), "✖ 5xx: refused for good");
-    ui.colored_label(egui::Color32::from_rgb(200, 80, 200), "✖ dropped by a router (OP25B)");
-    ui.colored_label(egui::Color32::from_rgb(230, 140, 20), "● badge: mail waiting in a queue / outbox");
+    ui.colored_label(
+        reply_colour("4"),
+        tr(lang, "↩ 4xx: try again later (back to the sender's queue)", "↩ 4xx: あとで再送 (送信者のキューに戻る)"),
+    );
+    ui.colored_label(reply_colour("5"), tr(lang, "✖ 5xx: refused for good", "✖ 5xx: 恒久的に拒否"));
+    ui.colored_label(
+        egui::Color32::from_rgb(200, 80, 200),
+        tr(lang, "✖ dropped by a router (OP25B)", "✖ ルータが遮断 (OP25B)"),
+    );
+    ui.colored_label(
+        egui::Color32::from_rgb(230, 140, 20),
+        tr(lang, "● badge: mail waiting in a queue / outbox", "● バッジ: キュー・送信箱で待っているメール"),
+    );
 }
 
 fn node_inspector(ui: &mut egui::Ui, state: &mut SimState, n: usize, queues: &Queues, sel: &mut Selection, lang: Lang) {
@@ -358,13 +477,19 @@ fn node_inspector(ui: &mut egui::Ui, state: &mut SimState, n: usize, queues: &Qu
             return;
         };
         let kind = icons::IconKind::of(&node.kind);
-        ui.heading(node.label.as_deref().unwrap_or(&node.id));
-        ui.label(format!("{} · id {}", kind.name(), node.id));
+        ui.horizontal(|ui| {
+            ui.heading(node.label.as_deref().unwrap_or(&node.id));
+            if ui.small_button("✖").on_hover_text(tr(lang, "close (Esc)", "閉じる (Esc)")).clicked() {
+                sel.node = None;
+            }
+        });
+        ui.label(format!("{} · id {}", kind_name(kind, lang), node.id));
         if let Some(ip) = rt.ip {
-            ui.label(format!("{} {}", ip, rt.hostname));
+            ui.monospace(format!("{} {}", ip, rt.hostname));
         }
         if let Some(isp) = &node.isp {
-            ui.label(format!("ISP: {isp}"));
+            let name = state.scenario.isps.iter().find(|i| i.id == *isp).and_then(|i| i.name.clone());
+            ui.label(format!("{}: {}", tr(lang, "network", "ネットワーク"), name.as_deref().unwrap_or(isp)));
         }
     }
     what_if_switches(ui, state, n, lang);
@@ -374,42 +499,42 @@ fn node_inspector(ui: &mut egui::Ui, state: &mut SimState, n: usize, queues: &Qu
     };
     ui.add_space(6.0);
     egui::CollapsingHeader::new(tr(lang, "Configuration", "設定")).default_open(true).show(ui, |ui| {
-        ui.monospace(config_text(&node.kind));
+        config_grid(ui, &node.kind, lang);
     });
     egui::CollapsingHeader::new(tr(lang, "Counters", "カウンタ")).default_open(true).show(ui, |ui| {
         let c = &rt.counters;
         egui::Grid::new("counters").striped(true).show(ui, |ui| {
-            let rows: [(&str, u64); 12] = [
-                ("sessions in", c.sessions_in),
-                ("sessions out", c.sessions_out),
-                ("accepted", c.accepted),
-                ("relayed", c.relayed),
-                ("delivered", c.delivered),
-                ("deferred (4xx)", c.deferred),
-                ("greylisted", c.greylisted),
-                ("bounces sent", c.bounces_sent),
-                ("dropped", c.dropped),
-                ("auth ok / failed", c.auth_ok * 1_000_000 + c.auth_failed),
-                ("POP logins", c.pop_logins),
-                ("forwarded", c.forwarded),
+            let rows: [(&str, &str, u64); 11] = [
+                ("sessions in", "受けた接続", c.sessions_in),
+                ("sessions out", "送った接続", c.sessions_out),
+                ("accepted", "受け付け", c.accepted),
+                ("relayed", "中継", c.relayed),
+                ("delivered", "配達", c.delivered),
+                ("deferred (4xx)", "一時エラー (4xx)", c.deferred),
+                ("greylisted", "グレイリスト", c.greylisted),
+                ("bounces sent", "送ったバウンス", c.bounces_sent),
+                ("dropped", "遮断", c.dropped),
+                ("POP logins", "POP ログイン", c.pop_logins),
+                ("forwarded", "転送", c.forwarded),
             ];
-            for (k, v) in rows {
-                if k.starts_with("auth") {
-                    ui.label(k);
-                    ui.label(format!("{} / {}", c.auth_ok, c.auth_failed));
-                } else {
-                    ui.label(k);
-                    ui.label(v.to_string());
-                }
+            for (en, ja, v) in rows {
+                ui.label(tr(lang, en, ja));
+                ui.label(v.to_string());
                 ui.end_row();
             }
+            ui.label(tr(lang, "AUTH ok / failed", "AUTH 成功 / 失敗"));
+            ui.label(format!("{} / {}", c.auth_ok, c.auth_failed));
+            ui.end_row();
             for (reason, v) in &c.refused {
-                ui.colored_label(reply_colour("5"), format!("refused: {reason}"));
+                ui.colored_label(
+                    reply_colour("5"),
+                    format!("{}: {}", tr(lang, "refused", "拒否"), text::reason_name(reason, lang)),
+                );
                 ui.label(v.to_string());
                 ui.end_row();
             }
             for (result, v) in &c.spf {
-                ui.label(format!("SPF {result}"));
+                ui.label(format!("SPF {}", text::spf_result_name(result, lang)));
                 ui.label(v.to_string());
                 ui.end_row();
             }
@@ -426,7 +551,14 @@ fn node_inspector(ui: &mut egui::Ui, state: &mut SimState, n: usize, queues: &Qu
                     Holder::Sender => m.origin == n,
                 };
                 if here && matches!(m.fate, Fate::Queued) {
-                    let text = format!("#{} {} → {} (attempts {})", m.id.0, m.class.name(), m.rcpt, m.attempts);
+                    let text = format!(
+                        "#{} {} → {} ({} {})",
+                        m.id.0,
+                        class_name(m.class, lang),
+                        m.rcpt,
+                        tr(lang, "attempts", "試行"),
+                        m.attempts
+                    );
                     if ui
                         .add(egui::Button::new(egui::RichText::new(text).color(class_colour(m.class))).frame(false))
                         .clicked()
@@ -447,22 +579,90 @@ fn node_inspector(ui: &mut egui::Ui, state: &mut SimState, n: usize, queues: &Qu
     );
 }
 
-/// A node's settings as the file gives them (RON-like, for reading).
-fn config_text(kind: &crate::scenario::NodeKind) -> String {
-    format!("{kind:#?}")
+/// A node's settings as the file gives them, in words: each field on a row,
+/// durations as `5 min`, settings that are off as "off", nested settings
+/// indented (the file's names, written as words).
+fn config_grid(ui: &mut egui::Ui, kind: &crate::scenario::NodeKind, lang: Lang) {
+    let value = serde_json::to_value(kind).unwrap_or(serde_json::Value::Null);
+    let mut rows = Vec::new();
+    config_rows(&value, 0, lang, &mut rows);
+    egui::Grid::new("config").striped(true).show(ui, |ui| {
+        for (depth, key, val) in rows {
+            // Names as the file spells them (what an author types), values in words.
+            ui.monospace(format!("{}{}", "  ".repeat(depth), key));
+            match val {
+                ConfigValue::Words(w) => ui.add(egui::Label::new(w).wrap()),
+                ConfigValue::File(w) => ui.add(egui::Label::new(egui::RichText::new(w).monospace()).wrap()),
+            };
+            ui.end_row();
+        }
+    });
+}
+
+/// A setting's value: in the window's words (durations, on/off), or as the
+/// file writes it (names, addresses, enum variants).
+enum ConfigValue {
+    Words(String),
+    File(String),
+}
+
+/// Flattens a settings value into (depth, name, value) rows.
+fn config_rows(v: &serde_json::Value, depth: usize, lang: Lang, out: &mut Vec<(usize, String, ConfigValue)>) {
+    use serde_json::Value;
+    let Value::Object(map) = v else {
+        out.push((depth, String::new(), config_value(v, lang)));
+        return;
+    };
+    for (k, v) in map {
+        match v {
+            // An enum variant or a group with settings: its name, then its settings.
+            Value::Object(inner) if depth < 4 && !inner.is_empty() => {
+                out.push((depth, k.clone(), ConfigValue::Words(String::new())));
+                config_rows(v, depth + 1, lang, out);
+            }
+            _ => out.push((depth, k.clone(), config_value(v, lang))),
+        }
+    }
+}
+
+/// One setting's value.
+fn config_value(v: &serde_json::Value, lang: Lang) -> ConfigValue {
+    use serde_json::Value;
+    let words = |s: &str| ConfigValue::Words(s.to_string());
+    match v {
+        Value::Null => words(tr(lang, "off", "なし")),
+        Value::Bool(true) => words(tr(lang, "yes", "はい")),
+        Value::Bool(false) => words(tr(lang, "no", "いいえ")),
+        Value::Number(n) => ConfigValue::File(n.to_string()),
+        Value::String(s) => match s.parse::<crate::units::Duration>() {
+            // Durations are written `300s` in files: shown as `5 min`.
+            Ok(d) if s.chars().next().is_some_and(|c| c.is_ascii_digit()) && !s.contains('/') => {
+                ConfigValue::Words(span(d.0, lang))
+            }
+            _ => ConfigValue::File(s.clone()),
+        },
+        Value::Array(items) if items.is_empty() => words(tr(lang, "none", "なし")),
+        Value::Array(_) | Value::Object(_) => ConfigValue::File(
+            serde_json::to_string(v).unwrap_or_default().replace(['"', '{', '}'], "").replace(',', ", "),
+        ),
+    }
 }
 
 fn message_inspector(ui: &mut egui::Ui, state: &SimState, id: MsgId, sel: &mut Selection, lang: Lang) {
     let Some(m) = state.sim.messages.get(id.0 as usize) else { return };
     let name = |n: usize| state.scenario.nodes.get(n).map_or("?", |x| x.id.as_str());
+    let at = |t: u64| format!("{} ({})", elapsed(t), wall_clock(state.scenario.start, t));
     ui.horizontal(|ui| {
         ui.heading(format!("{} #{}", tr(lang, "Message", "メッセージ"), m.id.0));
-        ui.colored_label(class_colour(m.class), m.class.name());
-        if ui.small_button("✖").clicked() {
+        ui.colored_label(class_colour(m.class), class_name(m.class, lang));
+        if ui.small_button("✖").on_hover_text(tr(lang, "close (Esc)", "閉じる (Esc)")).clicked() {
             sel.msg = None;
         }
     });
-    ui.label(format!("Subject: {}", m.subject()));
+    ui.horizontal_wrapped(|ui| {
+        ui.label(format!("{}:", tr(lang, "Subject", "件名")));
+        ui.monospace(m.subject());
+    });
     // Envelope sender and header From in two boxes of their own colour: spam
     // forges the second, and servers only ever see the first.
     let mono = |t: String| egui::Label::new(egui::RichText::new(t).monospace()).wrap_mode(egui::TextWrapMode::Wrap);
@@ -481,7 +681,7 @@ fn message_inspector(ui: &mut egui::Ui, state: &SimState, id: MsgId, sel: &mut S
         ui.colored_label(reply_colour("5"), tr(lang, "⚠ forged sender", "⚠ 送信者が詐称されています"));
     }
     if let Some(b) = m.bounce_of
-        && ui.link(format!("bounce of #{}", b.0)).clicked()
+        && ui.link(format!("{} #{}", tr(lang, "bounce of", "元のメール"), b.0)).clicked()
     {
         sel.msg = Some(b);
     }
@@ -489,95 +689,205 @@ fn message_inspector(ui: &mut egui::Ui, state: &SimState, id: MsgId, sel: &mut S
         std::iter::once(name(m.origin)).chain(m.hops.iter().filter(|h| h.accepted).map(|h| name(h.to))).collect();
     ui.label(format!("{}: {}", tr(lang, "Path", "経路"), path.join(" → ")));
     let (fate, colour) = match &m.fate {
-        Fate::Queued => (format!("{} ({:?})", tr(lang, "on its way", "配送中"), m.holder), egui::Color32::LIGHT_BLUE),
-        Fate::Delivered { at, node } => {
-            (format!("delivered to {} after {}", name(*node), format_ms(at - m.created)), reply_colour("2"))
+        Fate::Queued => {
+            let holder = match m.holder {
+                Holder::Sender => {
+                    format!("{} {}", tr(lang, "still with its sender", "まだ送信者の手元:"), name(m.origin))
+                }
+                Holder::Node(n) => format!("{} {}", tr(lang, "in the queue of", "キューで待機:"), name(n)),
+            };
+            (format!("{} ({holder})", tr(lang, "on its way", "配送中")), egui::Color32::LIGHT_BLUE)
         }
-        Fate::Rejected { at, node, reason } => {
-            (format!("refused at {} by {}: {}", format_ms(*at), node.map_or("?", name), reason), reply_colour("5"))
-        }
-        Fate::Lost { at, reason } => (format!("lost at {}: {}", format_ms(*at), reason), reply_colour("4")),
+        Fate::Delivered { at: t, node } => (
+            format!(
+                "{} {} {} {} ({})",
+                tr(lang, "delivered to", "配達先:"),
+                name(*node),
+                tr(lang, "after", "所要"),
+                span(t - m.created, lang),
+                elapsed(*t)
+            ),
+            reply_colour("2"),
+        ),
+        Fate::Rejected { at: t, node, .. } => (
+            format!(
+                "{} {} {} {}",
+                tr(lang, "refused at", "拒否:"),
+                at(*t),
+                tr(lang, "by", "サーバ:"),
+                node.map_or("?", name)
+            ),
+            reply_colour("5"),
+        ),
+        Fate::Lost { at: t, .. } => (format!("{} {}", tr(lang, "lost at", "消失:"), at(*t)), reply_colour("4")),
     };
-    ui.colored_label(colour, egui::RichText::new(fate).strong());
+    ui.add(egui::Label::new(egui::RichText::new(fate).strong().color(colour)).wrap());
+    // The reason as the core records it (the reply given, or why the sender gave up).
+    if let Fate::Rejected { reason, .. } | Fate::Lost { reason, .. } = &m.fate {
+        ui.add(egui::Label::new(egui::RichText::new(reason.as_ref()).monospace().color(colour)).wrap());
+    }
     egui::CollapsingHeader::new(tr(lang, "Headers (newest first)", "ヘッダ (新しい順)")).default_open(true).show(
         ui,
         |ui| {
             for h in m.headers() {
-                ui.monospace(h);
+                ui.add(mono(h.to_string()));
             }
         },
     );
     for (i, h) in m.hops.iter().enumerate() {
-        let mut result = h.result.clone();
-        if result.chars().count() > 48 {
-            result = result.chars().take(47).chain(std::iter::once('…')).collect();
-        }
-        let title = format!("Hop {}: {} → {} :{}  {}", i + 1, name(h.from), name(h.to), h.port, result);
+        // The whole reply: its reason words are the point of the lesson.
+        let title = format!("{} {}: {} → {} :{}", tr(lang, "Hop", "ホップ"), i + 1, name(h.from), name(h.to), h.port);
         egui::CollapsingHeader::new(egui::RichText::new(title).color(reply_colour(&h.result)))
             .id_salt(("hop", i))
             .default_open(i + 1 == m.hops.len())
             .show(ui, |ui| {
-                ui.label(format!("{} → {}   {} .. {}", h.from_ip, h.to_ip, format_ms(h.started), format_ms(h.ended)));
+                ui.label(
+                    egui::RichText::new(h.result.lines().next().unwrap_or(""))
+                        .monospace()
+                        .color(reply_colour(&h.result)),
+                );
+                ui.label(format!("{} → {}   {} – {}", h.from_ip, h.to_ip, elapsed(h.started), elapsed(h.ended)));
                 for l in &h.transcript {
                     let c = match l.who {
                         'C' => egui::Color32::from_rgb(130, 190, 255),
                         'S' => reply_colour(&l.text),
                         _ => egui::Color32::GRAY,
                     };
-                    ui.colored_label(c, egui::RichText::new(format!("{}: {}", l.who, l.text.trim_end())).monospace());
+                    ui.add(
+                        egui::Label::new(
+                            egui::RichText::new(format!("{}: {}", l.who, l.text.trim_end())).monospace().color(c),
+                        )
+                        .wrap(),
+                    );
                 }
             });
     }
 }
 
-fn stats_panel(root: &mut egui::Ui, series: &Series, lang: Lang) {
-    use egui_plot::{Legend, Line, Plot, PlotPoints};
-    egui::Panel::bottom("stats").resizable(true).default_size(170.0).show(root, |ui| {
+/// The bottom panel: statistics (as `relaysim run` counts them) and plots,
+/// or the event list. Returns an event-list row clicked: (time, message).
+fn bottom_panel(
+    root: &mut egui::Ui,
+    series: &Series,
+    events: &mut EventList,
+    state: &SimState,
+    sel: &Selection,
+    start: crate::units::Timestamp,
+    lang: Lang,
+) -> Option<(u64, MsgId)> {
+    let mut clicked = None;
+    egui::Panel::bottom("stats").resizable(true).default_size(190.0).show(root, |ui| {
+        let tab_id = egui::Id::new("bottom-tab");
+        let mut tab: u8 = ui.ctx().data(|d| d.get_temp(tab_id)).unwrap_or(0);
         ui.horizontal(|ui| {
-            let n = &series.now;
-            ui.strong(tr(lang, "Statistics", "統計"));
+            ui.selectable_value(&mut tab, 0, tr(lang, "Statistics", "統計"));
+            ui.selectable_value(&mut tab, 1, tr(lang, "Events", "イベント一覧"));
+            ui.separator();
             ui.label(format!(
-                "legit {} sent / {} delivered · spam {} sent / {} delivered · refused {} · bounces {} · legit delay {:.1} s",
-                n.legit_sent,
-                n.legit_delivered,
-                n.spam_sent,
-                n.spam_delivered,
-                n.refused,
-                n.bounces,
-                n.legit_delay_s()
+                "{} {} ({})",
+                tr(lang, "at", "時刻"),
+                elapsed(series.clock),
+                wall_clock(start, series.clock)
             ));
         });
-        let mut pts = series.samples.clone();
-        if let Some(last) = series.samples.last()
-            && series.now != last.1 {
-                pts.push((last.0 + series.every, series.now));
+        ui.ctx().data_mut(|d| d.insert_temp(tab_id, tab));
+        if tab == 1 {
+            clicked = crate::gui::events::table(ui, events, state, sel, lang);
+        } else {
+            stats_view(ui, series, lang);
+        }
+    });
+    clicked
+}
+
+/// The mail table of `relaysim run` at the clock, and the plots over time.
+fn stats_view(ui: &mut egui::Ui, series: &Series, lang: Lang) {
+    use egui_plot::{Legend, Line, Plot, PlotPoints};
+    ui.columns(3, |cols| {
+        egui::Grid::new("mail-table").striped(true).show(&mut cols[0], |ui| {
+            ui.strong(tr(lang, "mail", "メール"));
+            for c in text::column_names(lang) {
+                ui.strong(c);
             }
-        let hours = |t: u64| t as f64 / 3_600_000.0;
-        let line = |name: &str, f: &dyn Fn(&crate::gui::stats::Counts) -> f64, c: egui::Color32| {
-            Line::new(name.to_string(), PlotPoints::from(pts.iter().map(|(t, k)| [hours(*t), f(k)]).collect::<Vec<_>>()))
-                .color(c)
-        };
-        ui.columns(2, |cols| {
-            Plot::new("counts").legend(Legend::default()).allow_scroll(false).show(&mut cols[0], |p| {
-                p.line(line("legit sent", &|k| k.legit_sent as f64, class_colour(MailClass::Legit)));
-                p.line(line("legit delivered", &|k| k.legit_delivered as f64, egui::Color32::from_rgb(110, 210, 120)));
-                p.line(line("spam sent", &|k| k.spam_sent as f64, class_colour(MailClass::Spam)));
-                p.line(line("spam delivered", &|k| k.spam_delivered as f64, egui::Color32::from_rgb(255, 150, 60)));
-                p.line(line("refused", &|k| k.refused as f64, egui::Color32::GRAY));
-            });
-            Plot::new("delay").legend(Legend::default()).allow_scroll(false).show(&mut cols[1], |p| {
-                p.line(line("legit delay (s, mean)", &|k| k.legit_delay_s(), class_colour(MailClass::Legit)));
-                p.line(line("bounces", &|k| k.bounces as f64, class_colour(MailClass::Backscatter)));
-            });
+            ui.end_row();
+            for c in MailClass::ALL {
+                let k = series.now.of(c);
+                ui.colored_label(class_colour(c), class_name(c, lang));
+                for v in [k.sent, k.delivered, k.rejected, k.lost, k.queued] {
+                    ui.label(v.to_string());
+                }
+                ui.end_row();
+            }
+            ui.label(tr(lang, "legit delay", "正規の遅延"));
+            let d = &series.legit_delay;
+            ui.label(format!("{} {:.1} s", tr(lang, "median", "中央値"), d.median));
+            ui.label(format!("p95 {:.1} s", d.p95));
+            ui.end_row();
         });
+        let hours = |t: u64| t as f64 / 3_600_000.0;
+        let line = |name: String, f: &dyn Fn(&crate::gui::stats::ClassCounts) -> u64, c: egui::Color32| {
+            let pts: Vec<[f64; 2]> = series.samples.iter().map(|s| [hours(s.at), f(&s.counts) as f64]).collect();
+            Line::new(name, PlotPoints::from(pts)).color(c)
+        };
+        let x_label = tr(lang, "simulated time (h)", "シミュレーション時刻 (時間)");
+        Plot::new("counts")
+            .legend(Legend::default())
+            .allow_scroll(false)
+            .x_axis_label(x_label)
+            .y_axis_label(tr(lang, "messages", "通数"))
+            .show(&mut cols[1], |p| {
+                let (sent, delivered, rejected) =
+                    (tr(lang, "sent", "送信"), tr(lang, "delivered", "配達"), tr(lang, "rejected", "拒否"));
+                let legit = class_name(MailClass::Legit, lang);
+                let spam = class_name(MailClass::Spam, lang);
+                p.line(line(
+                    format!("{legit} {sent}"),
+                    &|k| k.of(MailClass::Legit).sent,
+                    class_colour(MailClass::Legit),
+                ));
+                p.line(line(
+                    format!("{legit} {delivered}"),
+                    &|k| k.of(MailClass::Legit).delivered,
+                    egui::Color32::from_rgb(110, 210, 120),
+                ));
+                p.line(line(format!("{spam} {sent}"), &|k| k.of(MailClass::Spam).sent, class_colour(MailClass::Spam)));
+                p.line(line(
+                    format!("{spam} {delivered}"),
+                    &|k| k.of(MailClass::Spam).delivered,
+                    egui::Color32::from_rgb(255, 150, 60),
+                ));
+                p.line(line(format!("{spam} {rejected}"), &|k| k.of(MailClass::Spam).rejected, egui::Color32::GRAY));
+                p.line(line(
+                    format!("{} {sent}", class_name(MailClass::Backscatter, lang)),
+                    &|k| k.of(MailClass::Backscatter).sent,
+                    class_colour(MailClass::Backscatter),
+                ));
+            });
+        Plot::new("delay")
+            .legend(Legend::default())
+            .allow_scroll(false)
+            .x_axis_label(x_label)
+            .y_axis_label(tr(lang, "seconds", "秒"))
+            .show(&mut cols[2], |p| {
+                let pts: Vec<[f64; 2]> =
+                    series.samples.iter().filter_map(|s| s.legit_delay_median_s.map(|d| [hours(s.at), d])).collect();
+                p.points(
+                    egui_plot::Points::new(
+                        tr(lang, "legit delay, median per period", "正規メールの遅延 (期間ごとの中央値)"),
+                        PlotPoints::from(pts),
+                    )
+                    .radius(3.0)
+                    .color(class_colour(MailClass::Legit)),
+                );
+            });
     });
 }
 
 /// Defense switches for one node: a what-if that changes the run from now on.
 fn what_if_switches(ui: &mut egui::Ui, state: &mut SimState, n: usize, lang: Lang) {
     let Some(id) = state.scenario.nodes.get(n).map(|x| x.id.clone()) else { return };
-    let switches: Vec<(Defense, bool)> =
-        Defense::ALL.iter().filter_map(|&d| state.sim.defense_on(&id, d).map(|on| (d, on))).collect();
+    let switches: Vec<(crate::scenario::Defense, bool)> =
+        crate::scenario::Defense::ALL.iter().filter_map(|&d| state.sim.defense_on(&id, d).map(|on| (d, on))).collect();
     if switches.is_empty() {
         return;
     }
@@ -590,7 +900,7 @@ fn what_if_switches(ui: &mut egui::Ui, state: &mut SimState, n: usize, lang: Lan
         ));
         for (d, on) in switches {
             let mut v = on;
-            if ui.checkbox(&mut v, d.name()).changed() {
+            if ui.checkbox(&mut v, defense_name(d, lang)).changed() {
                 let done = state.switch(&id, d, v);
                 ui.ctx().data_mut(|m| m.insert_temp(egui::Id::new(("what-if-error", &id)), done.err()));
             }
@@ -606,7 +916,13 @@ fn what_if_switches(ui: &mut egui::Ui, state: &mut SimState, n: usize, lang: Lan
                 state
                     .what_ifs
                     .iter()
-                    .map(|w| format!("{} {} {} at {}", w.node, w.defense.name(), if w.on { "on" } else { "off" }, format_ms(w.at)))
+                    .map(|w| format!(
+                        "{} {} {} ({})",
+                        w.node,
+                        defense_name(w.defense, lang),
+                        if w.on { tr(lang, "on", "オン") } else { tr(lang, "off", "オフ") },
+                        elapsed(w.at)
+                    ))
                     .collect::<Vec<_>>()
                     .join("; ")
             ));
@@ -646,8 +962,21 @@ fn narration_panel(
     };
     let Some(step) = state.narrator.steps().get(last.step).cloned() else { return };
     ui.label(egui::RichText::new(step.title.get(code)).strong().size(18.0));
-    ui.small(format!("{} {}", tr(lang, "at", "時刻"), clock_text(last.at)));
+    ui.small(format!(
+        "{} {} ({})",
+        tr(lang, "at", "時刻"),
+        elapsed(last.at),
+        wall_clock(state.scenario.start, last.at)
+    ));
     ui.label(step.text.get(code));
+    if let Some(m) = last.msg.or(last.sent) {
+        ui.small(format!(
+            "{} #{} {}",
+            tr(lang, "→ message", "→ メッセージ"),
+            m.0,
+            tr(lang, "is open in the inspector below.", "を下のインスペクタに表示しています。")
+        ));
+    }
     if let Some(e) = &last.action_error {
         ui.colored_label(
             reply_colour("5"),
@@ -670,8 +999,23 @@ fn narration_panel(
             }
             if narration.revealed {
                 ui.label(p.explanation.get(code));
-            } else if ui.button(tr(lang, "Reveal the answer", "答えを見る")).clicked() {
-                narration.revealed = true;
+            } else {
+                ui.horizontal(|ui| {
+                    if ui.button(tr(lang, "Reveal the answer", "答えを見る")).clicked() {
+                        narration.revealed = true;
+                        state.question_open = false;
+                    }
+                    if state.question_open && ui.button(tr(lang, "Skip ▶", "とばす ▶")).clicked() {
+                        skip_question(state, playback);
+                    }
+                });
+                if state.question_open {
+                    ui.small(tr(
+                        lang,
+                        "The run waits for the class's answer.",
+                        "クラスの答えを待って、実行は止まっています。",
+                    ));
+                }
             }
         });
     }

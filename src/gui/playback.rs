@@ -52,6 +52,9 @@ pub struct SimState {
     pub pause_requested: bool,
     /// Steps fired since the panel last looked (camera focus, reveal).
     pub new_steps: Vec<Fired>,
+    /// The last step fired asks the class a question that is not answered
+    /// (revealed) or skipped yet: the run waits for it.
+    pub question_open: bool,
 }
 
 /// A defense turned on or off on a node at a simulated time by the teacher.
@@ -75,11 +78,25 @@ pub struct Playback {
     pub frozen: bool,
     /// Pause when the clock reaches this time (screenshots).
     pub stop_at: Option<SimTime>,
+    /// Real seconds the envelopes may still move while paused: a step (→)
+    /// plays its own hop, then the picture holds still again.
+    pub animate_for: f64,
+    /// Run through narration pauses and questions (screenshots, benchmarks).
+    pub ignore_pauses: bool,
 }
 
 impl Default for Playback {
+    /// Paused: a lesson opens on its first step, and the teacher starts it.
     fn default() -> Self {
-        Playback { playing: true, speed: 2, skip_idle: true, frozen: false, stop_at: None }
+        Playback {
+            playing: false,
+            speed: 2,
+            skip_idle: true,
+            frozen: false,
+            stop_at: None,
+            animate_for: 0.0,
+            ignore_pauses: false,
+        }
     }
 }
 
@@ -93,6 +110,21 @@ impl Playback {
     }
     pub fn slower(&mut self) {
         self.speed = self.speed.saturating_sub(1);
+    }
+
+    /// Real seconds of animation this frame: all of `dt` while playing, the
+    /// rest of a step's hop while paused, nothing when frozen.
+    pub fn animation_dt(&mut self, dt: f64) -> f64 {
+        if self.frozen {
+            0.0
+        } else if self.playing {
+            self.animate_for = 0.0;
+            dt
+        } else {
+            let d = dt.min(self.animate_for);
+            self.animate_for -= d;
+            d
+        }
     }
 }
 
@@ -116,7 +148,7 @@ impl SimState {
             Ok(n) => (n, None),
             Err(e) => (Narrator::default(), Some(e.to_string())),
         };
-        SimState {
+        let mut state = SimState {
             path,
             scenario,
             sim,
@@ -129,7 +161,19 @@ impl SimState {
             narrator,
             pause_requested: false,
             new_steps: Vec::new(),
+            question_open: false,
+        };
+        state.open_on_first_step();
+        state
+    }
+
+    /// A lesson opens on its first step (run to it, without animation):
+    /// the class sees the opening question before anything moves.
+    fn open_on_first_step(&mut self) {
+        if self.narrator.fired().is_empty() && !self.narrator.steps().is_empty() {
+            self.advance_to_next_step();
         }
+        self.pause_requested = false;
     }
 
     /// The end of the run as the file sets it.
@@ -215,7 +259,10 @@ impl SimState {
         loop {
             match self.narrator.poll(&mut self.sim) {
                 Ok(Some(f)) => {
-                    self.pause_requested |= f.pause;
+                    // A question waits for the class; so does a step that says Pause.
+                    let asks = self.narrator.steps().get(f.step).is_some_and(|s| s.predict.is_some());
+                    self.question_open = asks;
+                    self.pause_requested |= f.pause || asks;
                     self.new_steps.push(f);
                 }
                 Ok(None) => break,
@@ -231,6 +278,7 @@ impl SimState {
     pub fn advance_to_next_step(&mut self) -> bool {
         let before = self.narrator.fired().len();
         self.pause_requested = false;
+        self.question_open = false;
         self.advance_inner(self.end(), usize::MAX, true);
         // Do not animate the whole stretch jumped over.
         self.cursor = self.sim.trace.events.len();
@@ -282,6 +330,7 @@ impl SimState {
         };
         self.clock = 0;
         self.generation += 1;
+        self.question_open = false;
         // Switches made later than `t` are undone by going back before them.
         self.what_ifs.retain(|w| w.at <= t);
         self.what_ifs_applied = 0;
@@ -295,8 +344,43 @@ impl SimState {
             }
         }
         self.pause_requested = false;
+        // The step the replay stopped on is shown again (focus, question);
+        // its question is open again only if that step fired right at `t`.
+        let last = self.new_steps.pop();
         self.new_steps.clear();
+        if let Some(f) = last {
+            self.question_open &= f.at == self.clock;
+            self.new_steps.push(f);
+        }
         // Nothing before `t` is animated after a jump.
+        self.cursor = self.sim.trace.events.len();
+    }
+
+    /// Goes to `t`: forward by running on, back by replaying. Narration
+    /// pauses on the way do not stop a seek; a question is open afterwards
+    /// only if its step fired right at `t`.
+    pub fn seek(&mut self, t: SimTime) {
+        let t = t.min(self.end());
+        if t < self.clock {
+            self.replay_to(t);
+            return;
+        }
+        self.new_steps.clear();
+        loop {
+            self.pause_requested = false;
+            self.advance_to(t, usize::MAX);
+            if self.clock >= t {
+                break;
+            }
+        }
+        self.pause_requested = false;
+        let last = self.new_steps.pop();
+        self.new_steps.clear();
+        if let Some(f) = last {
+            self.question_open &= f.at == self.clock;
+            self.new_steps.push(f);
+        }
+        // Nothing jumped over is animated.
         self.cursor = self.sim.trace.events.len();
     }
 
@@ -316,6 +400,27 @@ impl SimState {
     }
 }
 
+/// `→`: pause, run to the next SMTP event and let its hop play.
+pub fn step_forward(state: &mut SimState, playback: &mut Playback) {
+    playback.playing = false;
+    state.step_to_next_smtp_event();
+    playback.animate_for = crate::gui::flights::HOP_SECONDS * 1.05;
+}
+
+/// `←`: pause and replay the run to the event before the clock.
+pub fn step_back(state: &mut SimState, playback: &mut Playback) {
+    playback.playing = false;
+    let t = state.previous_event_time();
+    state.replay_to(t);
+}
+
+/// `Home`: back to the start, paused on the first step.
+pub fn restart(state: &mut SimState, playback: &mut Playback) {
+    playback.playing = false;
+    state.replay_to(0);
+    state.open_on_first_step();
+}
+
 /// Moves the simulation forward by the frame's share of simulated time.
 pub fn advance(
     time: Res<Time>,
@@ -323,6 +428,9 @@ pub fn advance(
     mut playback: ResMut<Playback>,
     flights: Res<crate::gui::flights::Flights>,
 ) {
+    if state.question_open && !playback.ignore_pauses {
+        playback.playing = false;
+    }
     if !playback.playing || playback.frozen {
         return;
     }
@@ -344,9 +452,13 @@ pub fn advance(
     let end = state.end();
     state.advance_to(target, EVENT_BUDGET);
     if state.pause_requested {
-        // A narration step asked the teacher to take over.
+        // A narration step asked the teacher to take over (or asks a question).
         state.pause_requested = false;
-        playback.playing = false;
+        if playback.ignore_pauses {
+            state.question_open = false;
+        } else {
+            playback.playing = false;
+        }
     }
     if state.clock >= end || playback.stop_at.is_some_and(|s| state.clock >= s) {
         playback.playing = false;

@@ -304,16 +304,13 @@ fn keyboard(
         return;
     }
     if keys.just_pressed(KeyCode::Space) {
-        playback.playing = !playback.playing;
+        panels::play_pause(&mut state, &mut playback, &mut narration);
     }
     if keys.just_pressed(KeyCode::ArrowRight) {
-        playback.playing = false;
-        state.step_to_next_smtp_event();
+        crate::gui::playback::step_forward(&mut state, &mut playback);
     }
     if keys.just_pressed(KeyCode::ArrowLeft) {
-        playback.playing = false;
-        let t = state.previous_event_time();
-        state.replay_to(t);
+        crate::gui::playback::step_back(&mut state, &mut playback);
     }
     if keys.any_just_pressed([KeyCode::Equal, KeyCode::NumpadAdd, KeyCode::ArrowUp]) {
         playback.faster();
@@ -322,7 +319,8 @@ fn keyboard(
         playback.slower();
     }
     if keys.just_pressed(KeyCode::Home) {
-        state.replay_to(0);
+        crate::gui::playback::restart(&mut state, &mut playback);
+        *narration = panels::NarrationState::default();
     }
     if keys.just_pressed(KeyCode::KeyN) {
         panels::next_narration_step(&mut state, &mut playback, &mut narration, &mut view);

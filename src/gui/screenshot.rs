@@ -70,7 +70,13 @@ fn copy_pipeline_state(cache: Res<PipelineCache>, mut main: ResMut<MainWorld>) {
 
 /// Runs the core to shortly before `after` without animation; the rest plays.
 fn prime(plan: Res<Plan>, mut state: ResMut<SimState>, mut playback: ResMut<Playback>) {
-    *playback = Playback { playing: true, skip_idle: false, stop_at: Some(plan.after), ..Playback::default() };
+    *playback = Playback {
+        playing: true,
+        skip_idle: false,
+        stop_at: Some(plan.after),
+        ignore_pauses: true,
+        ..Playback::default()
+    };
     let lead = (LEAD_FRAMES as f64 / 30.0 * playback.ms_per_s()) as SimTime;
     let start = plan.after.saturating_sub(lead);
     state.advance_to(start, usize::MAX);

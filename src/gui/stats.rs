@@ -1,92 +1,166 @@
-//! Statistics over simulated time for the live plots, counted from the same
-//! trace the animation uses: sent, delivered and refused per class, and the
-//! delay of legitimate mail.
+//! The statistics the window shows: where the mail of each class stands at
+//! the clock, and how that grew over simulated time. Counted from the core's
+//! messages with the same code as `relaysim run` ([`Counts::add_as_of`],
+//! [`Delay::of`]), so after any jump (next step, seek, step back, era switch)
+//! the window says what `run --until` says at the same time: nothing is
+//! counted from the animation, which skips what a jump passes over.
 
 use bevy::prelude::*;
 
-use crate::sim::trace::TraceEvent;
+use crate::gui::playback::{Playback, SimState};
 use crate::sim::{MailClass, Simulation};
+use crate::stats::summary::{Counts, Delay};
 use crate::units::SimTime;
 
-/// Cumulative counts at one moment.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Counts {
-    pub legit_sent: u64,
-    pub spam_sent: u64,
-    pub legit_delivered: u64,
-    pub spam_delivered: u64,
-    /// Refused for good or lost (all classes).
-    pub refused: u64,
-    /// Bounces and backscatter created.
-    pub bounces: u64,
-    /// Sum and count of legitimate delivery delays (ms).
-    pub legit_delay_sum: u64,
-    pub legit_delay_n: u64,
-}
+/// Samples drawn over a run (the plot's resolution).
+const SAMPLES: u64 = 240;
+/// While playing, the counts are refreshed at most this often (real seconds):
+/// each refresh walks every message.
+const REFRESH_S: f64 = 0.2;
 
-impl Counts {
-    /// Mean delay of legitimate mail delivered so far, in seconds.
-    pub fn legit_delay_s(&self) -> f64 {
-        if self.legit_delay_n == 0 { 0.0 } else { self.legit_delay_sum as f64 / self.legit_delay_n as f64 / 1000.0 }
+/// The counts of each class ([`MailClass::ALL`] order) at one moment.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClassCounts(pub [Counts; 4]);
+
+impl ClassCounts {
+    pub fn of(&self, c: MailClass) -> &Counts {
+        &self.0[class_index(c)]
     }
 }
 
-/// Samples of [`Counts`] over simulated time.
+fn class_index(c: MailClass) -> usize {
+    MailClass::ALL.iter().position(|&x| x == c).unwrap_or(0)
+}
+
+/// One point of the plots: the counts at `at`, and the median delay of the
+/// legitimate mail delivered in the period that ends there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub at: SimTime,
+    pub counts: ClassCounts,
+    pub legit_delay_median_s: Option<f64>,
+}
+
+/// The statistics at the clock and their history.
 #[derive(Resource, Default)]
 pub struct Series {
-    pub now: Counts,
-    pub samples: Vec<(SimTime, Counts)>,
+    /// Counts at [`Series::clock`], as `run --until clock` reports them.
+    pub now: ClassCounts,
+    /// Delivery delay of the legitimate mail delivered so far (`run`'s `delay_s`).
+    pub legit_delay: Delay,
+    /// The simulated time these numbers are for.
+    pub clock: SimTime,
+    /// One sample per period from 0 to the clock (the last one at the clock).
+    pub samples: Vec<Sample>,
     /// Simulated time between samples.
     pub every: SimTime,
+    /// What the numbers were last computed for: (run generation, clock, messages).
+    computed: Option<(u64, SimTime, usize)>,
+    /// Real time of the last refresh.
+    refreshed_at: f64,
 }
 
 impl Series {
-    /// Starts again for a run, counting what it has done up to `clock` (a
-    /// replay jumps there without animation).
-    pub fn reset(&mut self, sim: &Simulation, clock: SimTime) {
-        self.every = (sim.scenario.duration.0 / 240).max(1000);
-        self.samples.clear();
-        self.samples.push((0, Counts::default()));
-        self.now = Counts::default();
-        for (t, ev) in &sim.trace.events {
-            if *t > clock {
-                break;
+    /// Counts everything again from the simulation's messages at `clock`.
+    pub fn compute(&mut self, sim: &Simulation, clock: SimTime) {
+        let every = (sim.scenario.duration.0 / SAMPLES).max(1000);
+        let bins = (clock / every) as usize + 1;
+        // Per period: messages sent, and fates reached, per class; and the
+        // delays of the legitimate mail delivered in it.
+        let mut sent = vec![[0u64; 4]; bins];
+        let mut settled = vec![[Counts::default(), Counts::default(), Counts::default(), Counts::default()]; bins];
+        let mut delays: Vec<Vec<u64>> = vec![Vec::new(); bins];
+        let mut now = ClassCounts::default();
+        let mut legit_delays = Vec::new();
+        for m in &sim.messages {
+            if m.created > clock {
+                continue;
             }
-            self.record(sim, *t, ev);
-        }
-    }
-
-    pub fn record(&mut self, sim: &Simulation, t: SimTime, ev: &TraceEvent) {
-        self.sample(sim, t);
-        let class = |m: &crate::sim::MsgId| sim.messages.get(m.0 as usize).map(|m| m.class);
-        match ev {
-            TraceEvent::Injected { msg, .. } => match class(msg) {
-                Some(MailClass::Legit) => self.now.legit_sent += 1,
-                Some(MailClass::Spam) => self.now.spam_sent += 1,
-                _ => {}
-            },
-            TraceEvent::Delivered { msg, .. } => match class(msg) {
-                Some(MailClass::Legit) => {
-                    self.now.legit_delivered += 1;
-                    if let Some(m) = sim.messages.get(msg.0 as usize) {
-                        self.now.legit_delay_sum += t.saturating_sub(m.created);
-                        self.now.legit_delay_n += 1;
-                    }
+            let c = class_index(m.class);
+            now.0[c].add_as_of(&m.fate, clock);
+            sent[(m.created / every) as usize][c] += 1;
+            if let Some(at) = m.fate.settled_at().filter(|&at| at <= clock) {
+                let b = (at / every) as usize;
+                settled[b][c].settle(&m.fate);
+                if m.class == MailClass::Legit && matches!(m.fate, crate::sim::Fate::Delivered { .. }) {
+                    delays[b].push(at - m.created);
+                    legit_delays.push(at - m.created);
                 }
-                Some(MailClass::Spam) => self.now.spam_delivered += 1,
-                _ => {}
-            },
-            TraceEvent::Rejected { .. } | TraceEvent::Lost { .. } => self.now.refused += 1,
-            TraceEvent::Bounced { .. } => self.now.bounces += 1,
-            _ => {}
+            }
         }
+        let mut samples = Vec::with_capacity(bins + 1);
+        samples.push(Sample { at: 0, counts: ClassCounts::default(), legit_delay_median_s: None });
+        let mut run = ClassCounts::default();
+        for b in 0..bins {
+            for c in 0..4 {
+                let k = &mut run.0[c];
+                k.sent += sent[b][c];
+                k.delivered += settled[b][c].delivered;
+                k.rejected += settled[b][c].rejected;
+                k.lost += settled[b][c].lost;
+                k.queued = k.sent - k.delivered - k.rejected - k.lost;
+            }
+            let at = ((b as u64 + 1) * every).min(clock);
+            let d = std::mem::take(&mut delays[b]);
+            let median = (!d.is_empty()).then(|| Delay::of(d).median);
+            if at > samples.last().map_or(0, |s| s.at) {
+                samples.push(Sample { at, counts: run.clone(), legit_delay_median_s: median });
+            }
+        }
+        self.now = now;
+        self.legit_delay = Delay::of(legit_delays);
+        self.clock = clock;
+        self.samples = samples;
+        self.every = every;
     }
 
-    /// Adds a sample if the time has come.
-    pub fn sample(&mut self, _sim: &Simulation, t: SimTime) {
-        let last = self.samples.last().map_or(0, |s| s.0);
-        if self.every > 0 && t >= last + self.every {
-            self.samples.push((t - t % self.every, self.now));
+    /// Whether the numbers are for this run at this clock.
+    pub fn is_current(&self, state: &SimState) -> bool {
+        self.computed == Some((state.generation, state.clock, state.sim.messages.len()))
+    }
+}
+
+/// Recounts when the clock or the run changed: at once after a jump or while
+/// paused, at most every [`REFRESH_S`] while playing.
+pub fn update_series(time: Res<Time>, state: Res<SimState>, playback: Res<Playback>, mut series: ResMut<Series>) {
+    if series.is_current(&state) {
+        return;
+    }
+    let now = time.elapsed_secs_f64();
+    let same_run = series.computed.is_some_and(|(g, _, _)| g == state.generation);
+    if same_run && playback.playing && now - series.refreshed_at < REFRESH_S {
+        return;
+    }
+    series.compute(&state.sim, state.clock);
+    series.computed = Some((state.generation, state.clock, state.sim.messages.len()));
+    series.refreshed_at = now;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::RunOptions;
+    use crate::stats::summary::Report;
+
+    #[test]
+    fn counts_at_the_end_are_the_reports_and_samples_add_up() {
+        let s = crate::scenario::load(std::path::Path::new("scenarios/examples/backscatter.ron")).unwrap();
+        let end = s.duration.0;
+        let sim = crate::run(s, RunOptions { seed: 1, transcripts: Some(false), trace: false }, None);
+        let mut series = Series::default();
+        series.compute(&sim, end);
+        let report = Report::of(&sim);
+        for c in MailClass::ALL {
+            assert_eq!(series.now.of(c), &report.mail[c.name()].counts, "{}", c.name());
+        }
+        assert_eq!(series.samples.last().unwrap().counts, series.now);
+        assert_eq!(series.legit_delay, report.mail["legit"].delay_s);
+        for w in series.samples.windows(2) {
+            assert!(w[0].at < w[1].at);
+            for c in 0..4 {
+                assert!(w[0].counts.0[c].sent <= w[1].counts.0[c].sent);
+                assert!(w[1].counts.0[c].balanced());
+            }
         }
     }
 }

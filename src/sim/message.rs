@@ -58,6 +58,14 @@ impl Fate {
     pub fn is_final(&self) -> bool {
         !matches!(self, Fate::Queued)
     }
+
+    /// When the message reached this fate (`None` while it is still queued).
+    pub fn settled_at(&self) -> Option<SimTime> {
+        match self {
+            Fate::Queued => None,
+            Fate::Delivered { at, .. } | Fate::Rejected { at, .. } | Fate::Lost { at, .. } => Some(*at),
+        }
+    }
 }
 
 /// Who has the message now.

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::scenario::NodeKind;
 use crate::sim::world::NodeCounters;
 use crate::sim::{Fate, MailClass, Simulation};
+use crate::units::SimTime;
 
 /// Where the messages of one class (or source) ended. For every row,
 /// `sent = delivered + rejected + lost + queued`.
@@ -23,9 +24,24 @@ pub struct Counts {
 
 impl Counts {
     fn add(&mut self, fate: &Fate) {
+        self.add_as_of(fate, SimTime::MAX);
+    }
+
+    /// Counts one message sent by `t` as it stood at `t`: a fate reached
+    /// later was still `queued` then. The GUI's statistics at its clock use
+    /// this, so they say what `run --until` says at the same time.
+    pub fn add_as_of(&mut self, fate: &Fate, t: SimTime) {
         self.sent += 1;
+        match fate.settled_at() {
+            Some(at) if at <= t => self.settle(fate),
+            _ => self.queued += 1,
+        }
+    }
+
+    /// Adds one to the column of a final fate (nothing for `Queued`).
+    pub fn settle(&mut self, fate: &Fate) {
         match fate {
-            Fate::Queued => self.queued += 1,
+            Fate::Queued => {}
             Fate::Delivered { .. } => self.delivered += 1,
             Fate::Rejected { .. } => self.rejected += 1,
             Fate::Lost { .. } => self.lost += 1,

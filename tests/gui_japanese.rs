@@ -1,0 +1,239 @@
+//! Japanese, completely: the panels are drawn (without a window, by egui
+//! alone) in Japanese for every era, with each kind of inspector, the
+//! statistics, the event list and the help open, and every word they show
+//! must be Japanese, protocol text (monospace: envelopes, headers, SMTP
+//! dialogues), a name from the scenario file, or a technical term that
+//! Japanese uses as it is (SMTP, MX, SPF, …).
+#![cfg(feature = "gui")]
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use bevy_egui::egui;
+use relaysim::gui::events::EventList;
+use relaysim::gui::flights::Flights;
+use relaysim::gui::panels::{self, NarrationState, Panels};
+use relaysim::gui::playback::{Playback, SimState};
+use relaysim::gui::scene::{CameraView, Lang, UiState};
+use relaysim::gui::stats::Series;
+use relaysim::gui::{Queues, Selection};
+use relaysim::sim::Fate;
+
+/// Terms written the same way in Japanese texts on mail.
+const TERMS: &[&str] = &[
+    "SMTP",
+    "ESMTP",
+    "MX",
+    "DNS",
+    "POP",
+    "AUTH",
+    "SPF",
+    "OP25B",
+    "PC",
+    "ISP",
+    "UTC",
+    "IP",
+    "TLS",
+    "STARTTLS",
+    "Received",
+    "From",
+    "MAIL",
+    "FROM",
+    "RCPT",
+    "TO",
+    "DATA",
+    "EHLO",
+    "HELO",
+    "QUIT",
+    "RSET",
+    "id",
+    "xx",
+    "p95",
+    "English",
+    "relaysim",
+    "compare",
+    "pass",
+    "fail",
+    "softfail",
+    "neutral",
+    "none",
+    "temperror",
+    "permerror",
+    "Space",
+    "Home",
+    "Esc",
+    "H",
+    "F1",
+    "N",
+    "L",
+    "P",
+    "S",
+    "A",
+    "B",
+    "C",
+    "D",
+    "E",
+    "ms",
+    "s",
+    "d",
+    "h",
+    "min",
+    "postgrey",
+    "Postfix",
+    "RFC",
+    "before", // "POP before SMTP" is its name in Japanese too
+];
+
+/// Words of the scenario file itself (ids, labels, names, addresses).
+fn scenario_words(state: &SimState) -> BTreeSet<String> {
+    // Not the narration: it has Japanese of its own.
+    let s = &state.scenario;
+    let ids: Vec<(&str, Option<&str>)> = s.nodes.iter().map(|n| (n.id.as_str(), n.label.as_deref())).collect();
+    let text = format!("{} {:?} {:?} {:?} {:?}", s.name, ids, s.isps, s.dns, s.traffic);
+    words(&text).into_iter().collect()
+}
+
+fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| w.chars().any(|c| c.is_ascii_alphabetic()))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Texts drawn in one frame, with whether each is monospace.
+fn drawn(shapes: &[egui::epaint::ClippedShape]) -> Vec<(String, bool)> {
+    fn walk(s: &egui::Shape, out: &mut Vec<(String, bool)>) {
+        match s {
+            egui::Shape::Text(t) => {
+                let mono = t.galley.job.sections.iter().all(|x| x.format.font_id.family == egui::FontFamily::Monospace);
+                out.push((t.galley.text().to_string(), mono));
+            }
+            egui::Shape::Vec(v) => v.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for c in shapes {
+        walk(&c.shape, &mut out);
+    }
+    out
+}
+
+/// Draws the panels twice (the first frame installs fonts and sizes) and
+/// returns what the second one drew.
+fn frame(
+    ctx: &egui::Context,
+    state: &mut SimState,
+    ui_state: &mut UiState,
+    sel: &mut Selection,
+    tab: u8,
+) -> Vec<(String, bool)> {
+    let mut playback = Playback::default();
+    let mut narration = NarrationState { guess: None, revealed: true };
+    let mut view = CameraView::default();
+    let flights = Flights::default();
+    let mut series = Series::default();
+    series.compute(&state.sim, state.clock);
+    let queues = Queues::default();
+    let mut events = EventList::default();
+    let mut out = Vec::new();
+    for _ in 0..2 {
+        ctx.data_mut(|d| d.insert_temp(egui::Id::new("bottom-tab"), tab));
+        let input = egui::RawInput {
+            screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1280.0, 720.0))),
+            ..Default::default()
+        };
+        ctx.begin_pass(input);
+        {
+            panels::draw(
+                ctx,
+                Panels {
+                    state: &mut *state,
+                    playback: &mut playback,
+                    ui_state: &mut *ui_state,
+                    sel: &mut *sel,
+                    narration: &mut narration,
+                    view: &mut view,
+                    flights: &flights,
+                    series: &series,
+                    queues: &queues,
+                    events: &mut events,
+                },
+            );
+        }
+        let mut o = ctx.end_pass();
+        out = drawn(&o.shapes);
+        o.textures_delta.clear();
+    }
+    out
+}
+
+/// English words left in what the panels draw for `file` in `lang`.
+fn english_in(file: &Path, lang: Lang) -> (BTreeSet<String>, usize) {
+    let mut english = BTreeSet::new();
+    let mut texts_seen = 0;
+    let mut state = SimState::load(file).unwrap();
+    state.seek(state.end() / 2);
+    let allowed: BTreeSet<String> =
+        scenario_words(&state).into_iter().chain(TERMS.iter().map(|s| s.to_string())).collect();
+    let ctx = egui::Context::default();
+    let mut ui_state = UiState { lang, show_stats: true, show_help: true, ..Default::default() };
+    // Views: the legend; a delivered and a refused message; each node; the event list.
+    let mut views: Vec<(Selection, u8)> = vec![(Selection::default(), 0), (Selection::default(), 1)];
+    for kind in [0, 1] {
+        let m = state.sim.messages.iter().find(|m| match kind {
+            0 => matches!(m.fate, Fate::Delivered { .. }),
+            _ => matches!(m.fate, Fate::Rejected { .. }),
+        });
+        if let Some(m) = m {
+            views.push((Selection { node: None, msg: Some(m.id) }, 0));
+        }
+    }
+    for n in 0..state.scenario.nodes.len() {
+        views.push((Selection { node: Some(n), msg: None }, 0));
+    }
+    for (mut sel, tab) in views {
+        for (text, mono) in frame(&ctx, &mut state, &mut ui_state, &mut sel, tab) {
+            texts_seen += 1;
+            if mono {
+                continue;
+            }
+            for w in words(&text) {
+                // Numbers with units (`12s`, `3d`) pass.
+                let letters: String = w.chars().filter(|c| c.is_ascii_alphabetic()).collect();
+                if allowed.contains(&w) || allowed.contains(&letters) || TERMS.contains(&letters.as_str()) {
+                    continue;
+                }
+                english.insert(format!("{w:?} in {text:?}"));
+            }
+        }
+    }
+    (english, texts_seen)
+}
+
+#[test]
+fn the_check_finds_english_in_the_english_window() {
+    // The same check on the English window finds plenty: it can fail.
+    let (english, _) = english_in(Path::new("scenarios/history/01-open-relay.ron"), Lang::En);
+    assert!(english.len() > 50, "{english:?}");
+}
+
+#[test]
+fn every_word_the_panels_show_in_japanese_mode_is_japanese() {
+    let mut files: Vec<_> = std::fs::read_dir("scenarios/history").unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let mut english = BTreeSet::new();
+    let mut texts_seen = 0;
+    for file in &files {
+        let (e, n) = english_in(file, Lang::Ja);
+        english.extend(e);
+        texts_seen += n;
+    }
+    assert!(texts_seen > 1000, "only {texts_seen} texts drawn");
+    assert!(
+        english.is_empty(),
+        "English left in Japanese mode ({}):\n{}",
+        english.len(),
+        english.into_iter().collect::<Vec<_>>().join("\n")
+    );
+}
