@@ -11,6 +11,7 @@ pub mod perf;
 pub mod scenario;
 pub mod sim;
 pub mod stats;
+pub mod tour;
 pub mod units;
 
 use scenario::Scenario;

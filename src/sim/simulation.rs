@@ -85,7 +85,6 @@ struct SourceRt {
     /// The recipients, made shared once: every mail to one shares its text.
     to: Vec<Address>,
     mean_gap_ms: f64,
-    start: SimTime,
     end: SimTime,
 }
 
@@ -272,13 +271,8 @@ impl Simulation {
                 Source::Spam(s) => s.to.iter().map(|a| Address::from(a.as_str())).collect(),
                 Source::Once(_) => Vec::new(),
             };
-            let mut rt = SourceRt {
-                rng: rng::stream(seed, "traffic", src.id()),
-                to,
-                mean_gap_ms: rate.mean_gap_ms(),
-                start,
-                end,
-            };
+            let mut rt =
+                SourceRt { rng: rng::stream(seed, "traffic", src.id()), to, mean_gap_ms: rate.mean_gap_ms(), end };
             let first = match src {
                 Source::Once(o) => o.at.0,
                 _ => start.saturating_add(rng::exp_gap_ms(&mut rt.rng, rt.mean_gap_ms)),
@@ -491,7 +485,6 @@ impl Simulation {
         let gap =
             if matches!(source, Source::Once(_)) { u64::MAX / 4 } else { rng::exp_gap_ms(&mut rt.rng, rt.mean_gap_ms) };
         let (next, end) = (t.saturating_add(gap), rt.end);
-        let _ = rt.start;
         if next < end {
             self.queue.schedule_in(next - t, Event::Traffic(src as u32));
         }

@@ -7,8 +7,6 @@
 //! real defaults (postgrey's, policyd-spf's). Switching changes only what
 //! servers and routers decide from then on; mail already accepted stays so.
 
-use std::net::Ipv4Addr;
-
 use super::defense::op25b;
 use super::message::{MailClass, Message, MsgId};
 use super::simulation::{Event, Simulation};
@@ -216,12 +214,6 @@ impl Simulation {
         // `at >= now` was checked, so scheduling cannot fail.
         let _ = self.queue.schedule(at, Event::Attempt(id));
         id
-    }
-
-    /// The address servers see for node `id` (its first host for a population).
-    pub fn address_of(&self, id: &str) -> Option<Ipv4Addr> {
-        let n = &self.nodes[self.node_index(id).ok()?];
-        Some(n.public_ip(0, self.now()))
     }
 }
 

@@ -67,10 +67,6 @@ impl Reply {
     pub fn is_transient(&self) -> bool {
         (400..500).contains(&self.code)
     }
-    /// 5xx: do not repeat the same request.
-    pub fn is_permanent(&self) -> bool {
-        self.code >= 500
-    }
 
     /// The `220` banner, Postfix's default `smtpd_banner = $myhostname ESMTP $mail_name`.
     pub fn greeting(host: &str) -> Self {
