@@ -1,4 +1,4 @@
-//! The generated benchmark world (issue 7), scaled down: it runs to the end
+//! The generated benchmark world (src/perf/world.rs), scaled down: it runs to the end
 //! and every message is accounted for. Speed is measured by `relaysim bench`,
 //! never asserted here.
 

@@ -194,7 +194,7 @@ impl Simulation {
         }
         self.nodes[n].counters.deferred += 1;
         if self.nodes[n].kind.mail_server().is_some_and(|m| !m.retries) {
-            // A sender without a queue (seed 003 §2.5): the mail is simply gone.
+            // A sender without a queue (`retries: false`): the mail is simply gone, no bounce.
             let reason = self.reason(|| format!("sender does not retry: {}", describe(&outcome)));
             self.end(id, t, Fate::Lost { at: t, reason });
             return;

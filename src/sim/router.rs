@@ -12,7 +12,8 @@ pub enum Verdict {
     Drop,
 }
 
-/// Applies the first matching filter rule (like an ACL, default forward).
+/// Drops the connection when any block rule matches it (its port, a source
+/// in `from`, a destination not in `unless_to`); otherwise forwards it.
 pub fn inspect(rules: &[Block], src: Ipv4Addr, dst: Ipv4Addr, port: u16) -> Verdict {
     let hit = rules.iter().any(|b| {
         b.port == port && b.from.iter().any(|r| r.contains(src)) && !b.unless_to.iter().any(|r| r.contains(dst))
