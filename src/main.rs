@@ -140,7 +140,7 @@ enum Command {
         /// every language written. A language no text has is an error; a single
         /// text that lacks it is shown in English, marked `(en*)`.
         #[arg(long, default_value = "en", requires = "narrate")]
-        lang: relaysim::narrate::Lang,
+        lang: relaysim::narrate::Languages,
     },
     /// Check scenario files and report every problem with file:line:column.
     Check {
@@ -319,8 +319,8 @@ fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(code) => return code,
             };
-            let opts =
-                RunOptions { seed: seed.unwrap_or(s.seed), transcripts: no_transcripts.then_some(false), trace: false };
+            let opts = RunOptions::new(seed.unwrap_or(s.seed));
+            let opts = if no_transcripts { opts.transcripts(false) } else { opts };
             let mut report;
             if narrate {
                 let n = match relaysim::narrate::run(s, opts, until.map(|d| d.0), &lang) {
@@ -391,9 +391,14 @@ fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(code) => return code,
             };
-            let opts = RunOptions { seed: seed.unwrap_or(s.seed), transcripts: Some(true), trace: false };
+            let opts = RunOptions::new(seed.unwrap_or(s.seed)).transcripts(true);
             let sim = if narrate {
-                match relaysim::narrate::run(s, opts, until.map(|d| d.0), &relaysim::narrate::Lang::One("en".into())) {
+                match relaysim::narrate::run(
+                    s,
+                    opts,
+                    until.map(|d| d.0),
+                    &relaysim::narrate::Languages::One("en".into()),
+                ) {
                     Ok(n) => n.sim,
                     Err(e) => {
                         eprintln!("{}: {e}", file.display());
@@ -478,7 +483,7 @@ fn compare(
         }
     }
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let opts = Options { replications, seed, jobs, progress: std::io::stderr().is_terminal() };
+    let opts = Options::new(replications, seed, jobs).progress(std::io::stderr().is_terminal());
     let result = compare::run(&variants, opts);
     emit(&result.to_table());
     if let Some(dir) = out {

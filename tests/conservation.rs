@@ -52,7 +52,7 @@ proptest! {
         let f = if era2 { "scenarios/history/02-relay-restriction.ron" } else { "scenarios/history/01-open-relay.ron" };
         let s = short(common::load(f), hours);
         // Stop mid-flight (not on a round time) so that sessions are cut off.
-        let sim = relaysim::run(s, RunOptions { seed, transcripts: Some(false), trace: false }, Some(hours * HOUR - 1234));
+        let sim = relaysim::run(s, RunOptions::new(seed).transcripts(false), Some(hours * HOUR - 1234));
         let r = Report::of(&sim);
         for c in r.mail.values() {
             prop_assert!(c.counts.balanced());

@@ -34,7 +34,7 @@ fn main() -> ExitCode {
         },
         None => scenario.seed,
     };
-    let sim = relaysim::run(scenario.clone(), RunOptions { seed, transcripts: Some(false), trace: false }, None);
+    let sim = relaysim::run(scenario.clone(), RunOptions::new(seed).transcripts(false), None);
     let report = Report::of(&sim);
     // The figure's counters add up: every message sent ends delivered,
     // rejected, lost or still queued, in every class and for every source.

@@ -108,7 +108,7 @@ pub fn run_speed(scenario: Scenario, seed: u64, until: Option<SimTime>, progress
     let end = until.unwrap_or(scenario.duration.0);
     let rss_before = super::rss_bytes();
     let t0 = Instant::now();
-    let mut sim = Simulation::new(scenario, RunOptions { seed, transcripts: Some(false), trace: false });
+    let mut sim = Simulation::new(scenario, RunOptions::new(seed).transcripts(false));
     let setup_s = t0.elapsed().as_secs_f64();
 
     let t1 = Instant::now();

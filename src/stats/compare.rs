@@ -32,12 +32,26 @@ pub struct Variant {
 }
 
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct Options {
     pub replications: usize,
     pub seed: u64,
     pub jobs: usize,
     /// Draw a progress bar on the terminal (never when output is not a terminal).
     pub progress: bool,
+}
+
+impl Options {
+    /// `replications` runs of each variant, replication k with seed `seed + k`,
+    /// `jobs` at a time, without a progress bar.
+    pub fn new(replications: usize, seed: u64, jobs: usize) -> Self {
+        Options { replications, seed, jobs, progress: false }
+    }
+    /// Draw a progress bar on stderr (only ever wanted on a terminal).
+    pub fn progress(mut self, on: bool) -> Self {
+        self.progress = on;
+        self
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -88,8 +102,7 @@ pub fn run(variants: &[Variant], opts: Options) -> Comparison {
     }
     let one = |&(v, k): &(usize, usize)| {
         let seed = opts.seed.wrapping_add(k as u64);
-        let sim =
-            crate::run(variants[v].scenario.clone(), RunOptions { seed, transcripts: Some(false), trace: false }, None);
+        let sim = crate::run(variants[v].scenario.clone(), RunOptions::new(seed).transcripts(false), None);
         bar.inc(1);
         Run { variant: v, replication: k, seed, metrics: metrics::of(&sim) }
     };

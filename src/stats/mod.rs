@@ -8,4 +8,4 @@ pub mod metrics;
 pub mod overrides;
 pub mod summary;
 
-pub use summary::{Counts, Report};
+pub use summary::{MailCounts, Report};
