@@ -156,19 +156,19 @@ pub fn export(dir: &Path) -> Result<Vec<PathBuf>, ExportError> {
 
 /// The listing `relaysim tour` prints.
 pub fn listing() -> String {
-    use std::fmt::Write;
     let mut out =
         String::from("The history tour (open one with `relaysim gui era:N`, run it with `relaysim run era:N`):\n");
-    let width = all().map(|e| e.name.len()).max().unwrap_or(0);
-    for e in ERAS {
-        let _ = writeln!(out, "  {:width$}  {}", e.name, e.title());
-    }
-    out.push_str("\nExamples:\n");
-    for e in EXAMPLES {
-        let _ = writeln!(out, "  {:width$}  {}", e.name, e.title());
-    }
+    out.push_str(&section(ERAS));
+    out.push_str("\nExamples (`relaysim run example:NAME`):\n");
+    out.push_str(&section(EXAMPLES));
     out.push_str("\n`relaysim tour --export DIR` writes these files to DIR to read and edit.\n");
     out
+}
+
+/// One line per entry: its name, then its title, in two columns.
+fn section(entries: &[Entry]) -> String {
+    let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
+    entries.iter().map(|e| format!("  {:width$}  {}\n", e.name, e.title())).collect()
 }
 
 #[cfg(test)]

@@ -292,7 +292,7 @@ fn event_triggers_without_a_trace_are_an_error_not_a_silent_never() {
     let untraced = || Simulation::new(s.clone(), RunOptions::new(2).transcripts(false));
     let no_trace = NarrationError::NoTrace { step: "spam-in".into() };
     assert_eq!(Narrator::new(&untraced()).err(), Some(no_trace.clone()));
-    assert!(no_trace.to_string().contains("trace: true"), "{no_trace}");
+    assert!(no_trace.to_string().contains(".trace(true)"), "{no_trace}");
 
     // A narrator made for a traced run cannot be driven on an untraced one.
     let traced = Simulation::new(s.clone(), RunOptions::new(2).transcripts(false).trace(true));

@@ -68,9 +68,15 @@ fn hidden_subcommand(sub: &str) -> bool {
 }
 
 /// A path the book names must exist (a `*` matches within one folder).
-/// Bare file names without a folder are the reader's own files.
+/// Bare file names without a folder are the reader's own files, and so are
+/// the folders the book has the reader make (`results`, `out/`, `lessons/`).
 fn path_exists(p: &str) -> bool {
-    if !p.contains('/') || p.starts_with("/tmp/") || p.starts_with("results") || p.starts_with("out/") {
+    if !p.contains('/')
+        || p.starts_with("/tmp/")
+        || p.starts_with("results")
+        || p.starts_with("out/")
+        || p.starts_with("lessons/")
+    {
         return true;
     }
     let full = root().join(p);
