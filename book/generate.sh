@@ -38,7 +38,7 @@ tools=target/book-tools
 if [[ -n ${RELAYSIM:-} ]]; then
     bin=$RELAYSIM
 else
-    cargo build --release -q --no-default-features --target-dir "$tools"
+    cargo build --release -q --no-default-features --features cli --target-dir "$tools"
     bin=$PWD/$tools/release/relaysim
 fi
 relaysim() { "$bin" "$@"; }

@@ -32,6 +32,7 @@
 pub mod gui;
 pub mod narrate;
 pub mod perf;
+mod progress;
 pub mod scenario;
 pub mod sim;
 pub mod stats;

@@ -29,6 +29,7 @@ mod status {
     /// Results, a screenshot or exported files could not be written.
     pub const OUTPUT: u8 = 3;
     /// The classroom window was asked for, but this build has no GUI.
+    #[cfg_attr(feature = "gui", allow(dead_code))]
     pub const NO_GUI: u8 = 4;
 }
 

@@ -1,4 +1,5 @@
-//! The command line as users call it.
+//! The command line as users call it (built with feature `cli`).
+#![cfg(feature = "cli")]
 
 mod common;
 

@@ -76,6 +76,7 @@ fn diff_paths(a: &serde_json::Value, b: &serde_json::Value, at: String, out: &mu
     }
 }
 
+#[cfg(feature = "cli")]
 #[test]
 fn the_command_writes_csv_json_and_charts() {
     let dir = std::env::temp_dir().join(format!("relaysim-compare-{}", std::process::id()));

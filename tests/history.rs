@@ -311,6 +311,7 @@ fn narration_steps_fire_in_time_order() {
     }
 }
 
+#[cfg(feature = "cli")]
 #[test]
 fn the_cli_narrates_in_japanese_and_puts_steps_in_the_json() {
     let run = |args: &[&str]| {

@@ -246,8 +246,12 @@ fn a_language_no_text_has_is_an_error_naming_those_written() {
     assert_eq!(err, NarrateError::UnknownLanguage { lang: "fr".into(), available: vec!["en".into(), "ja".into()] });
     assert_eq!(err.to_string(), "no narration text is written in `fr`: the narration has en, ja");
     assert!(narrate::run(s, opts, None, &Languages::One("ja".into())).is_ok());
+}
 
-    // Through the binary: exit status 1, the error on stderr, nothing on stdout.
+/// Through the binary: exit status 1, the error on stderr, nothing on stdout.
+#[cfg(feature = "cli")]
+#[test]
+fn the_cli_refuses_a_language_no_text_has() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_relaysim"))
         .args(["run", "scenarios/examples/backscatter.ron", "--narrate", "--lang", "xx"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))

@@ -9,13 +9,13 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
 
 use super::interval::Estimate;
 use super::metrics::{self, KEY_METRICS};
 use super::overrides::Override;
+use crate::progress::Bar;
 use crate::scenario::Scenario;
 use crate::sim::RunOptions;
 
@@ -91,15 +91,7 @@ pub struct Comparison {
 pub fn run(variants: &[Variant], opts: Options) -> Comparison {
     let jobs: Vec<(usize, usize)> =
         (0..variants.len()).flat_map(|v| (0..opts.replications).map(move |k| (v, k))).collect();
-    let bar = ProgressBar::new(jobs.len() as u64);
-    if opts.progress {
-        bar.set_draw_target(ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {elapsed} elapsed, ~{eta} left") {
-            bar.set_style(style);
-        }
-    } else {
-        bar.set_draw_target(ProgressDrawTarget::hidden());
-    }
+    let bar = Bar::new(jobs.len() as u64, opts.progress, "{bar:40} {pos}/{len} runs  {elapsed} elapsed, ~{eta} left");
     let one = |&(v, k): &(usize, usize)| {
         let seed = opts.seed.wrapping_add(k as u64);
         let sim = crate::run(variants[v].scenario.clone(), RunOptions::new(seed).transcripts(false), None);
@@ -110,7 +102,7 @@ pub fn run(variants: &[Variant], opts: Options) -> Comparison {
         Ok(pool) => pool.install(|| jobs.par_iter().map(one).collect()),
         Err(_) => jobs.iter().map(one).collect(),
     };
-    bar.finish_and_clear();
+    bar.finish();
     summarise(variants, runs, opts)
 }
 
