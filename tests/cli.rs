@@ -166,3 +166,38 @@ fn built_in_lessons_work_from_any_folder() {
     assert_eq!(std::fs::read_to_string(&exported).unwrap(), "// my notes\n");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `--help` describes every argument of every command a user sees: in the
+/// short help, each argument or option line carries text after its name.
+#[test]
+fn every_argument_is_described_in_help() {
+    let top = String::from_utf8(relaysim(&["--help"]).stdout).unwrap();
+    let commands: Vec<String> = top
+        .split("Commands:")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .filter(|c| c != "help")
+        .collect();
+    assert!(commands.len() >= 6, "{commands:?}");
+    for hidden in ["bench", "generate-bench", "image-diff"] {
+        assert!(!commands.iter().any(|c| c == hidden), "developer command `{hidden}` in the user's list");
+    }
+    for c in &commands {
+        let help = String::from_utf8(relaysim(&[c, "-h"]).stdout).unwrap();
+        let args = help.split_once("Arguments:").map_or("", |(_, rest)| rest);
+        let opts = help.split_once("Options:").map_or("", |(_, rest)| rest);
+        for line in args.lines().take_while(|l| !l.trim().is_empty()).chain(opts.lines()) {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with("Options:") {
+                continue;
+            }
+            // `--flag <VALUE>  Text`: the name, then at least two spaces and the text.
+            let described = line.split_once("  ").is_some_and(|(_, text)| !text.trim().is_empty());
+            assert!(described, "`relaysim {c}`: no description for `{line}`");
+        }
+    }
+}
