@@ -7,7 +7,7 @@ use relaysim::sim::RunOptions;
 fn whole_run(c: &mut Criterion) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/history/01-open-relay.ron");
     let scenario = relaysim::scenario::load(&path).expect("era 1 loads");
-    let opts = RunOptions { seed: 1, transcripts: Some(false), trace: false };
+    let opts = RunOptions::new(1).transcripts(false);
     let events = relaysim::run(scenario.clone(), opts, None).events();
     let mut group = c.benchmark_group("scenario");
     group.sample_size(10);

@@ -38,7 +38,7 @@ tools=target/book-tools
 if [[ -n ${RELAYSIM:-} ]]; then
     bin=$RELAYSIM
 else
-    cargo build --release -q --no-default-features --target-dir "$tools"
+    cargo build --release -q --no-default-features --features cli --target-dir "$tools"
     bin=$PWD/$tools/release/relaysim
 fi
 relaysim() { "$bin" "$@"; }
@@ -145,6 +145,9 @@ shown "relaysim check scenarios/history/*.ron scenarios/examples/*.ron" | emit g
     | emit getting-started/broken-diff.txt
 shown "relaysim check book/examples/relay-chain-broken.ron" | emit getting-started/check-broken.txt
 shown "relaysim check book/examples/typo.ron" | emit getting-started/check-typo.txt
+shown "relaysim tour" | emit getting-started/tour.txt
+shown "relaysim check era:3" | emit getting-started/check-era3.txt
+shown "relaysim --help" | emit getting-started/help.txt
 
 # --- Writing scenarios: the tutorial's steps ----------------------------------
 t=book/examples/tutorial

@@ -12,7 +12,7 @@ use relaysim::units::Duration;
 
 #[derive(Args)]
 pub struct GenerateArgs {
-    /// Size relative to the world (1.0 = 100 ISPs, 1 M hosts, 10 k domains, 10 M mails/day).
+    /// Size relative to the full benchmark world (1.0 = 100 ISPs, 1 M hosts, 10 k domains, 10 M mails/day).
     #[arg(long, default_value = "1.0")]
     scale: f64,
     /// Where to write it.
@@ -36,7 +36,9 @@ pub enum BenchCommand {
     },
     /// A whole run with transcripts off: sessions/s, messages/s, memory.
     Run {
+        /// The scenario (a file, or a built-in name such as era:1).
         file: PathBuf,
+        /// Seed of the random streams.
         #[arg(long, default_value = "1")]
         seed: u64,
         /// Stop at this simulated time (default: the scenario's duration).
@@ -45,7 +47,9 @@ pub enum BenchCommand {
     },
     /// `compare` of one scenario with 1 job and with 2 jobs.
     Compare {
+        /// The scenario (a file, or a built-in name such as era:1).
         file: PathBuf,
+        /// Replications of the scenario in each configuration.
         #[arg(long, default_value = "20")]
         replications: usize,
         /// Timings of each configuration, alternating; the fastest is reported.
@@ -61,7 +65,7 @@ pub fn generate(args: GenerateArgs) -> ExitCode {
         Ok(t) => t,
         Err(e) => {
             eprintln!("cannot write RON: {e}");
-            return ExitCode::from(2);
+            return ExitCode::from(crate::status::OUTPUT);
         }
     };
     let header = format!(
@@ -77,11 +81,11 @@ pub fn generate(args: GenerateArgs) -> ExitCode {
         && let Err(e) = std::fs::create_dir_all(dir)
     {
         eprintln!("{}: {e}", dir.display());
-        return ExitCode::from(1);
+        return ExitCode::from(crate::status::OUTPUT);
     }
     if let Err(e) = std::fs::write(&args.out, header + &text) {
         eprintln!("{}: {e}", args.out.display());
-        return ExitCode::from(1);
+        return ExitCode::from(crate::status::OUTPUT);
     }
     println!("wrote {} ({} nodes, {} bytes)", args.out.display(), scenario.nodes.len(), text.len());
     ExitCode::SUCCESS
@@ -116,7 +120,7 @@ pub fn bench(what: BenchCommand) -> ExitCode {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("{e}");
-                    return ExitCode::from(1);
+                    return ExitCode::from(crate::status::INVALID);
                 }
             };
             let load_s = t.elapsed().as_secs_f64();
@@ -149,7 +153,7 @@ pub fn bench(what: BenchCommand) -> ExitCode {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("{e}");
-                    return ExitCode::from(1);
+                    return ExitCode::from(crate::status::INVALID);
                 }
             };
             let c = perf::compare_scaling(&scenario, &file.display().to_string(), replications, repeat);

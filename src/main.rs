@@ -1,5 +1,7 @@
 //! The command line: `relaysim` (the classroom GUI on the history tour),
-//! `relaysim gui FILE`, and `run | check | show | compare`.
+//! `relaysim gui FILE`, `run | check | show | compare | tour`.
+//!
+//! Exit statuses are the constants in [`status`], listed in `--help`.
 
 /// mimalloc, measured against glibc's malloc on the benchmark world's day:
 /// about a fifth less CPU time (see the book's performance chapter).
@@ -18,30 +20,64 @@ use relaysim::units::Duration;
 
 mod bench_cli;
 
+/// Exit statuses, distinct so scripts can tell what went wrong. Status 2 is
+/// left to the argument parser: it means the command line itself was wrong.
+mod status {
+    /// A scenario with problems, a value that makes no sense, a message that
+    /// does not exist, a screenshot that differs: the input was refused.
+    pub const INVALID: u8 = 1;
+    /// Results, a screenshot or exported files could not be written.
+    pub const OUTPUT: u8 = 3;
+    /// The classroom window was asked for, but this build has no GUI.
+    #[cfg_attr(feature = "gui", allow(dead_code))]
+    pub const NO_GUI: u8 = 4;
+}
+
+const AFTER_HELP: &str = "\
+Scenarios:
+  Wherever a FILE is expected, a lesson or example built into the program can
+  be named instead: era:1 ... era:7 (the history tour) or example:NAME, e.g.
+  example:backscatter. `relaysim tour` lists them all.
+
+Exit status:
+  0  success
+  1  invalid input (a scenario with problems, a bad value, no such message)
+     or a failed run
+  2  the command line is wrong (unknown command or option, missing argument)
+  3  output could not be written (JSON, --out files, a screenshot, an export)
+  4  the GUI was asked for, but this build has none (built without `gui`)";
+
 #[derive(Parser)]
 #[command(
     name = "relaysim",
     version,
-    about = "An educational SMTP network simulator: relays, spam, and the defenses that fought it"
+    about = "An educational SMTP network simulator: relays, spam, and the defenses that fought it",
+    after_help = AFTER_HELP
 )]
 struct Cli {
-    /// Without a command: the classroom GUI on the history tour (era 1).
+    /// Without a command: the classroom window on the history tour (era 1).
     #[command(subcommand)]
     command: Option<Command>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
+    /// Tables to read.
     Table,
+    /// One JSON object, for scripts.
     Json,
 }
 
+/// Help for every scenario argument.
+const FILE_HELP: &str = "The scenario: a RON file, or a built-in lesson or example (era:3, example:backscatter)";
+
 #[derive(Subcommand)]
 enum Command {
-    /// Open a scenario in the classroom GUI (watch mail hop; inspect any message).
-    #[cfg(feature = "gui")]
+    /// Open a scenario in the classroom window (watch mail hop; inspect any message).
+    #[cfg_attr(not(feature = "gui"), allow(dead_code))]
     Gui {
-        /// The scenario file (default: era 1 of the history tour).
+        /// The scenario: a RON file (reloaded when saved), or a built-in
+        /// lesson or example such as era:3 (default: era 1 of the history tour).
         file: Option<PathBuf>,
         /// Save a screenshot to this PNG file and exit.
         #[arg(long)]
@@ -49,7 +85,8 @@ enum Command {
         /// With --screenshot: advance the simulation this far first (e.g. "2h").
         #[arg(long)]
         after: Option<Duration>,
-        /// Measure frame time over this many frames with 2,000 messages in flight, print it and exit.
+        /// Measure the window's frame time over this many frames with 2,000
+        /// messages in flight, print it and exit.
         #[arg(long)]
         bench_frames: Option<u32>,
         /// Start in presenter mode (large fonts, high contrast).
@@ -65,12 +102,14 @@ enum Command {
         #[arg(long)]
         node: Option<String>,
     },
-    /// Compare a screenshot with a reference image (CI): fails when they differ
-    /// by more than the tolerances.
+    /// Compare a screenshot with a reference image (for the test scripts):
+    /// fails when they differ by more than the tolerances.
     #[cfg(feature = "gui")]
     #[command(hide = true)]
     ImageDiff {
+        /// The screenshot to check (PNG).
         actual: PathBuf,
+        /// The image it should look like (PNG).
         reference: PathBuf,
         /// Largest mean difference per channel allowed (0..1).
         #[arg(long, default_value = "0.01")]
@@ -79,8 +118,9 @@ enum Command {
         #[arg(long, default_value = "0.01")]
         max_pixels: f64,
     },
-    /// Run a scenario headless and print the results.
+    /// Run a scenario without a window and print the results.
     Run {
+        #[arg(help = FILE_HELP)]
         file: PathBuf,
         /// Seed of the random streams (default: the scenario's `seed`).
         #[arg(long)]
@@ -88,9 +128,10 @@ enum Command {
         /// Stop at this simulated time (e.g. "2d"; default: the scenario's duration).
         #[arg(long)]
         until: Option<Duration>,
+        /// How to print the results.
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
-        /// Drop SMTP transcripts (for large statistical runs).
+        /// Keep no SMTP dialogues (faster for large runs; the counts are the same).
         #[arg(long)]
         no_transcripts: bool,
         /// Print the scenario's narration steps as they fire, then the results.
@@ -100,16 +141,19 @@ enum Command {
         /// every language written. A language no text has is an error; a single
         /// text that lacks it is shown in English, marked `(en*)`.
         #[arg(long, default_value = "en", requires = "narrate")]
-        lang: relaysim::narrate::Lang,
+        lang: relaysim::narrate::Languages,
     },
     /// Check scenario files and report every problem with file:line:column.
     Check {
+        /// The scenarios to check (files, or built-in names such as era:3).
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
     /// Run scenarios over N seeds and compare them: means, 95% intervals and
     /// paired differences to the first (the baseline); CSV, JSON and charts to --out.
     Compare {
+        /// The scenarios to compare, the baseline first (files, or built-in
+        /// names such as era:1 era:2).
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Replications per scenario (replication k uses seed S+k in every scenario).
@@ -134,6 +178,7 @@ enum Command {
     },
     /// Run a scenario and print one message's path, headers and SMTP dialogues.
     Show {
+        #[arg(help = FILE_HELP)]
         file: PathBuf,
         /// The message number (`--list` shows them; 0 is the first mail sent).
         #[arg(long, default_value = "0")]
@@ -144,8 +189,10 @@ enum Command {
         /// With --list: only the messages of this traffic source.
         #[arg(long)]
         source: Option<String>,
+        /// Seed of the random streams (default: the scenario's `seed`).
         #[arg(long)]
         seed: Option<u64>,
+        /// Stop at this simulated time (e.g. "2h"; default: the scenario's duration).
         #[arg(long)]
         until: Option<Duration>,
         /// Apply the narration's actions (sent mails, switched defenses), as
@@ -153,9 +200,21 @@ enum Command {
         #[arg(long)]
         narrate: bool,
     },
-    /// Write the generated benchmark world (issue 7) as a scenario file.
+    /// List the lessons and examples built into the program, or write them
+    /// to a folder to read and edit.
+    Tour {
+        /// Write every lesson and example under this folder (DIR/history/...,
+        /// DIR/examples/...); files already there with other text are not overwritten.
+        #[arg(long, value_name = "DIR")]
+        export: Option<PathBuf>,
+    },
+    /// For developers: write the generated benchmark world (a large
+    /// Internet-like scenario) as a scenario file.
+    #[command(hide = true)]
     GenerateBench(bench_cli::GenerateArgs),
-    /// Measure speed and memory: the engine, a whole run, compare's scaling.
+    /// For developers: measure speed and memory (the event queue, a whole
+    /// run, compare on one and two cores).
+    #[command(hide = true)]
     Bench {
         #[command(subcommand)]
         what: bench_cli::BenchCommand,
@@ -177,25 +236,38 @@ fn load(file: &Path) -> Result<scenario::Scenario, ExitCode> {
         if let LoadError::Problems(p) = &e {
             eprintln!("{} problem(s) found", p.len());
         }
-        ExitCode::from(1)
+        ExitCode::from(status::INVALID)
     })
+}
+
+/// A scenario's short name in tables: the file name without its extension
+/// (also for a built-in `era:N`, so tables read the same either way).
+fn stem(f: &Path) -> String {
+    if let Some(e) = f.to_str().and_then(relaysim::tour::find) {
+        return e.stem().to_string();
+    }
+    f.file_stem().map_or(f.display().to_string(), |s| s.to_string_lossy().to_string())
 }
 
 /// Era 1 of the history tour, wherever the program is started from.
 #[cfg(feature = "gui")]
 fn first_era() -> PathBuf {
-    relaysim::gui::panels::history_files()
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| PathBuf::from("scenarios/history/01-open-relay.ron"))
+    relaysim::gui::panels::history_files().into_iter().next().unwrap_or_else(|| PathBuf::from("era:1"))
 }
 
 #[cfg(feature = "gui")]
 fn gui(opts: relaysim::gui::GuiOptions) -> ExitCode {
     match relaysim::gui::run(opts) {
         bevy::app::AppExit::Success => ExitCode::SUCCESS,
-        bevy::app::AppExit::Error(code) => ExitCode::from(code.get()),
+        // The window itself only fails when a screenshot cannot be made.
+        bevy::app::AppExit::Error(_) => ExitCode::from(status::OUTPUT),
     }
+}
+
+#[cfg(not(feature = "gui"))]
+fn no_gui() -> ExitCode {
+    eprintln!("this build has no GUI (built without the `gui` feature); try `relaysim run FILE` or `relaysim --help`");
+    ExitCode::from(status::NO_GUI)
 }
 
 fn main() -> ExitCode {
@@ -204,12 +276,11 @@ fn main() -> ExitCode {
         #[cfg(feature = "gui")]
         return gui(relaysim::gui::GuiOptions { file: first_era(), ..Default::default() });
         #[cfg(not(feature = "gui"))]
-        {
-            eprintln!("this build has no GUI (feature `gui`); try `relaysim run FILE` or `relaysim --help`");
-            return ExitCode::from(2);
-        }
+        return no_gui();
     };
     match command {
+        #[cfg(not(feature = "gui"))]
+        Command::Gui { .. } => no_gui(),
         #[cfg(feature = "gui")]
         Command::Gui { file, screenshot, after, bench_frames, presenter, japanese, message, node } => {
             gui(relaysim::gui::GuiOptions {
@@ -235,12 +306,12 @@ fn main() -> ExitCode {
                         ExitCode::SUCCESS
                     } else {
                         eprintln!("{} differs from {}", actual.display(), reference.display());
-                        ExitCode::from(1)
+                        ExitCode::from(status::INVALID)
                     }
                 }
                 Err(e) => {
                     eprintln!("{e}");
-                    ExitCode::from(1)
+                    ExitCode::from(status::INVALID)
                 }
             }
         }
@@ -249,15 +320,15 @@ fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(code) => return code,
             };
-            let opts =
-                RunOptions { seed: seed.unwrap_or(s.seed), transcripts: no_transcripts.then_some(false), trace: false };
+            let opts = RunOptions::new(seed.unwrap_or(s.seed));
+            let opts = if no_transcripts { opts.transcripts(false) } else { opts };
             let mut report;
             if narrate {
                 let n = match relaysim::narrate::run(s, opts, until.map(|d| d.0), &lang) {
                     Ok(n) => n,
                     Err(e) => {
                         eprintln!("{}: {e}", file.display());
-                        return ExitCode::from(1);
+                        return ExitCode::from(status::INVALID);
                     }
                 };
                 report = Report::of(&n.sim);
@@ -278,7 +349,7 @@ fn main() -> ExitCode {
                     Ok(j) => emit(&format!("{j}\n")),
                     Err(e) => {
                         eprintln!("cannot write JSON: {e}");
-                        return ExitCode::from(2);
+                        return ExitCode::from(status::OUTPUT);
                     }
                 },
             }
@@ -295,8 +366,22 @@ fn main() -> ExitCode {
                     }
                 }
             }
-            if bad > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+            if bad > 0 { ExitCode::from(status::INVALID) } else { ExitCode::SUCCESS }
         }
+        Command::Tour { export: None } => {
+            emit(&relaysim::tour::listing());
+            ExitCode::SUCCESS
+        }
+        Command::Tour { export: Some(dir) } => match relaysim::tour::export(&dir) {
+            Ok(files) => {
+                emit(&format!("wrote {} lessons and examples under {}\n", files.len(), dir.display()));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::from(status::OUTPUT)
+            }
+        },
         Command::Compare { files, replications, seed, jobs, out, set, sweep } => {
             compare(files, replications, seed, jobs, out, set, sweep)
         }
@@ -307,13 +392,18 @@ fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(code) => return code,
             };
-            let opts = RunOptions { seed: seed.unwrap_or(s.seed), transcripts: Some(true), trace: false };
+            let opts = RunOptions::new(seed.unwrap_or(s.seed)).transcripts(true);
             let sim = if narrate {
-                match relaysim::narrate::run(s, opts, until.map(|d| d.0), &relaysim::narrate::Lang::One("en".into())) {
+                match relaysim::narrate::run(
+                    s,
+                    opts,
+                    until.map(|d| d.0),
+                    &relaysim::narrate::Languages::One("en".into()),
+                ) {
                     Ok(n) => n.sim,
                     Err(e) => {
                         eprintln!("{}: {e}", file.display());
-                        return ExitCode::from(1);
+                        return ExitCode::from(status::INVALID);
                     }
                 }
             } else {
@@ -330,7 +420,7 @@ fn main() -> ExitCode {
                 }
                 None => {
                     eprintln!("no message #{message}: the run sent {} message(s)", sim.messages.len());
-                    ExitCode::from(1)
+                    ExitCode::from(status::INVALID)
                 }
             }
         }
@@ -352,7 +442,11 @@ fn compare(
 
     let fail = |msg: String| {
         eprintln!("{msg}");
-        ExitCode::from(1)
+        ExitCode::from(status::INVALID)
+    };
+    let cannot_write = |msg: String| {
+        eprintln!("{msg}");
+        ExitCode::from(status::OUTPUT)
     };
     if replications == 0 {
         return fail("--replications must be at least 1".into());
@@ -374,7 +468,7 @@ fn compare(
             Ok(s) => s,
             Err(code) => return code,
         };
-        let stem = f.file_stem().map_or(f.display().to_string(), |s| s.to_string_lossy().to_string());
+        let stem = stem(f);
         for sw in &sweep_values {
             let mut all = sets.clone();
             all.extend(sw.clone());
@@ -390,12 +484,12 @@ fn compare(
         }
     }
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let opts = Options { replications, seed, jobs, progress: std::io::stderr().is_terminal() };
+    let opts = Options::new(replications, seed, jobs).progress(std::io::stderr().is_terminal());
     let result = compare::run(&variants, opts);
     emit(&result.to_table());
     if let Some(dir) = out {
         if let Err(e) = result.write_data(&dir) {
-            return fail(format!("{}: {e}", dir.display()));
+            return cannot_write(format!("{}: {e}", dir.display()));
         }
         match charts::write(&result, &dir.join("charts")) {
             Ok(files) => emit(&format!(
@@ -404,7 +498,7 @@ fn compare(
                 files.len(),
                 dir.display()
             )),
-            Err(e) => return fail(e.to_string()),
+            Err(e) => return cannot_write(e.to_string()),
         }
     }
     ExitCode::SUCCESS

@@ -10,7 +10,7 @@ use crate::units::{DAY, HOUR, MINUTE, SECOND, SimTime};
 
 /// Which languages to print.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Lang {
+pub enum Languages {
     /// One language. It must be written in at least one text of the
     /// narration; a single text that lacks it is shown in English, marked.
     One(String),
@@ -29,10 +29,10 @@ pub enum NarrateError {
     Narration(#[from] NarrationError),
 }
 
-impl std::str::FromStr for Lang {
+impl std::str::FromStr for Languages {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(if s == "all" { Lang::All } else { Lang::One(s.to_string()) })
+        Ok(if s == "all" { Languages::All } else { Languages::One(s.to_string()) })
     }
 }
 
@@ -53,15 +53,15 @@ pub fn languages(steps: &[Step]) -> Vec<String> {
     v
 }
 
-impl Lang {
+impl Languages {
     /// The language codes to print; an error for a language no text has
     /// (a narration without steps has nothing to translate: any is fine).
     pub fn codes(&self, steps: &[Step]) -> Result<Vec<String>, NarrateError> {
         let available = languages(steps);
         match self {
-            Lang::One(l) if steps.is_empty() || available.contains(l) => Ok(vec![l.clone()]),
-            Lang::One(l) => Err(NarrateError::UnknownLanguage { lang: l.clone(), available }),
-            Lang::All => Ok(available),
+            Languages::One(l) if steps.is_empty() || available.contains(l) => Ok(vec![l.clone()]),
+            Languages::One(l) => Err(NarrateError::UnknownLanguage { lang: l.clone(), available }),
+            Languages::All => Ok(available),
         }
     }
 }
@@ -79,12 +79,12 @@ pub fn run(
     scenario: Scenario,
     opts: RunOptions,
     until: Option<SimTime>,
-    lang: &Lang,
+    lang: &Languages,
 ) -> Result<Narrated, NarrateError> {
     lang.codes(&scenario.narration)?;
     let end = until.unwrap_or(scenario.duration.0);
     // Event triggers read the trace: a narrated run always records it.
-    let mut sim = Simulation::new(scenario, RunOptions { trace: true, ..opts });
+    let mut sim = Simulation::new(scenario, opts.trace(true));
     let mut narrator = Narrator::new(&sim)?;
     let fired = narrator.run_to(&mut sim, end)?;
     let text = render(&sim, narrator.steps(), &fired, lang)?;
@@ -154,7 +154,7 @@ fn answer(o: &mut String, fb: &mut Fallbacks, langs: &[String], step_no: usize, 
 /// The lesson as text: steps in the order they fired, then those not reached.
 /// A text missing the language asked for is shown in English, marked
 /// [`FALLBACK_MARK`], and a last line counts them.
-pub fn render(sim: &Simulation, steps: &[Step], fired: &[Fired], lang: &Lang) -> Result<String, NarrateError> {
+pub fn render(sim: &Simulation, steps: &[Step], fired: &[Fired], lang: &Languages) -> Result<String, NarrateError> {
     let langs = lang.codes(steps)?;
     let mut fb = Fallbacks::default();
     let mut o = String::new();

@@ -1,4 +1,4 @@
-//! The generated benchmark world (issue 7), scaled down: it runs to the end
+//! The generated benchmark world (src/perf/world.rs), scaled down: it runs to the end
 //! and every message is accounted for. Speed is measured by `relaysim bench`,
 //! never asserted here.
 
@@ -17,7 +17,7 @@ fn small_world(hours: u64) -> relaysim::scenario::Scenario {
 
 #[test]
 fn a_scaled_down_benchmark_world_conserves_every_message() {
-    let sim = relaysim::run(small_world(3), RunOptions { seed: 7, transcripts: Some(false), trace: false }, None);
+    let sim = relaysim::run(small_world(3), RunOptions::new(7).transcripts(false), None);
     let r = Report::of(&sim);
     common::assert_conserved(&r);
     for class in ["legit", "spam"] {
@@ -38,8 +38,7 @@ fn transcripts_change_no_count() {
     // Without transcripts the core skips dialogue, trace headers and content;
     // the numbers must be exactly the same.
     let run = |transcripts| {
-        let sim =
-            relaysim::run(small_world(2), RunOptions { seed: 3, transcripts: Some(transcripts), trace: false }, None);
+        let sim = relaysim::run(small_world(2), RunOptions::new(3).transcripts(transcripts), None);
         serde_json::to_string(&Report::of(&sim)).unwrap()
     };
     assert_eq!(run(true), run(false));
@@ -57,7 +56,7 @@ fn the_committed_small_world_is_the_generator_output() {
 
 #[test]
 fn running_in_slices_for_a_progress_bar_changes_nothing() {
-    let opts = RunOptions { seed: 5, transcripts: Some(false), trace: false };
+    let opts = RunOptions::new(5).transcripts(false);
     let whole = relaysim::run(small_world(2), opts, None);
     let sliced = perf::run_with_progress(small_world(2), opts, None, false);
     assert_eq!(whole.events(), sliced.events());
@@ -81,8 +80,7 @@ fn finished_messages_reduced_to_hop_facts_report_what_full_messages_report() {
     ] {
         let s = common::load(file);
         let run = |transcripts| {
-            let sim =
-                relaysim::run(s.clone(), RunOptions { seed: 11, transcripts: Some(transcripts), trace: false }, None);
+            let sim = relaysim::run(s.clone(), RunOptions::new(11).transcripts(transcripts), None);
             assert_eq!(sim.messages.iter().any(|m| m.facts.is_some()), !transcripts, "{file}");
             (serde_json::to_string(&Report::of(&sim)).unwrap(), relaysim::stats::metrics::of(&sim))
         };

@@ -1,4 +1,5 @@
-//! The command line as users call it.
+//! The command line as users call it (built with feature `cli`).
+#![cfg(feature = "cli")]
 
 mod common;
 
@@ -77,5 +78,126 @@ fn show_prints_the_dialogue_and_table_output_works() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("RCPT TO:<bob@company.example>"));
     let out = relaysim(&["run", "scenarios/examples/backscatter.ron"]);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("backscatter"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let table = String::from_utf8_lossy(&out.stdout);
+    // The example's point: bounces reach the forged sender. The row reads
+    // `backscatter  SENT  DELIVERED  ...`, and both counts are above zero.
+    let row = table.lines().find(|l| l.starts_with("backscatter ")).unwrap_or_else(|| panic!("no row:\n{table}"));
+    let counts: Vec<u64> = row.split_whitespace().skip(1).take(2).map(|c| c.parse().unwrap()).collect();
+    assert!(counts[0] > 0 && counts[1] > 0, "no backscatter delivered: {row}");
+}
+
+/// Exit statuses as `--help` documents them: 1 invalid input, 2 only for a
+/// wrong command line, 3 output that cannot be written, 4 no GUI in this build.
+#[test]
+fn exit_statuses_are_distinct_and_documented() {
+    let help = relaysim(&["--help"]);
+    assert!(help.status.success());
+    let text = String::from_utf8_lossy(&help.stdout);
+    for line in ["0  success", "1  invalid input", "2  the command line is wrong", "3  output could not be written"] {
+        assert!(text.contains(line), "--help lacks `{line}`:\n{text}");
+    }
+    // Usage errors are clap's: 2.
+    assert_eq!(relaysim(&["run"]).status.code(), Some(2));
+    assert_eq!(relaysim(&["no-such-command"]).status.code(), Some(2));
+    // Invalid input: 1.
+    assert_eq!(relaysim(&["run", "era:99"]).status.code(), Some(1));
+    assert_eq!(relaysim(&["show", "example:relay-chain", "--message", "999999"]).status.code(), Some(1));
+    // Output that cannot be written: 3 (a file where the folder should be).
+    let dir = std::env::temp_dir().join(format!("relaysim-exit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let blocker = dir.join("not-a-folder");
+    std::fs::write(&blocker, "x").unwrap();
+    let out = relaysim(&["tour", "--export", blocker.join("sub").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = relaysim(&[
+        "compare",
+        "example:relay-chain",
+        "--replications",
+        "1",
+        "--out",
+        blocker.join("sub").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    // A build without the GUI says so with its own status.
+    if !cfg!(feature = "gui") {
+        assert!(text.contains("4  the GUI was asked for"));
+        assert_eq!(relaysim(&["gui", "era:1"]).status.code(), Some(4));
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The embedded lessons work from any folder (here: a fresh empty one).
+#[test]
+fn built_in_lessons_work_from_any_folder() {
+    let dir = std::env::temp_dir().join(format!("relaysim-tour-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_relaysim")).args(args).current_dir(&dir).output().expect("the binary runs")
+    };
+    let list = run(&["tour"]);
+    assert!(list.status.success());
+    let text = String::from_utf8_lossy(&list.stdout);
+    for name in ["era:1", "era:7", "example:backscatter", "Era 3: POP-before-SMTP"] {
+        assert!(text.contains(name), "`tour` lacks {name}:\n{text}");
+    }
+    let out = run(&["check", "era:1", "era:7", "example:backscatter"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["show", "example:relay-chain", "--message", "0"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("RCPT TO:<bob@company.example>"));
+    // The same numbers as the file in the source tree.
+    let embedded = run(&["run", "era:2", "--format", "json"]);
+    let file = relaysim(&["run", "scenarios/history/02-relay-restriction.ron", "--format", "json"]);
+    assert!(embedded.status.success());
+    assert_eq!(embedded.stdout, file.stdout);
+    // Export, then the exported file runs like the embedded one.
+    let out = run(&["tour", "--export", "lessons"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let exported = dir.join("lessons/history/02-relay-restriction.ron");
+    assert_eq!(
+        std::fs::read_to_string(&exported).unwrap(),
+        std::fs::read_to_string(common::path("scenarios/history/02-relay-restriction.ron")).unwrap()
+    );
+    // Exporting again is fine; a file the student changed is not overwritten.
+    assert!(run(&["tour", "--export", "lessons"]).status.success());
+    std::fs::write(&exported, "// my notes\n").unwrap();
+    let out = run(&["tour", "--export", "lessons"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(std::fs::read_to_string(&exported).unwrap(), "// my notes\n");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `--help` describes every argument of every command a user sees: in the
+/// short help, each argument or option line carries text after its name.
+#[test]
+fn every_argument_is_described_in_help() {
+    let top = String::from_utf8(relaysim(&["--help"]).stdout).unwrap();
+    let commands: Vec<String> = top
+        .split("Commands:")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .filter(|c| c != "help")
+        .collect();
+    assert!(commands.len() >= 6, "{commands:?}");
+    for hidden in ["bench", "generate-bench", "image-diff"] {
+        assert!(!commands.iter().any(|c| c == hidden), "developer command `{hidden}` in the user's list");
+    }
+    for c in &commands {
+        let help = String::from_utf8(relaysim(&[c, "-h"]).stdout).unwrap();
+        let args = help.split_once("Arguments:").map_or("", |(_, rest)| rest);
+        let opts = help.split_once("Options:").map_or("", |(_, rest)| rest);
+        for line in args.lines().take_while(|l| !l.trim().is_empty()).chain(opts.lines()) {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with("Options:") {
+                continue;
+            }
+            // `--flag <VALUE>  Text`: the name, then at least two spaces and the text.
+            let described = line.split_once("  ").is_some_and(|(_, text)| !text.trim().is_empty());
+            assert!(described, "`relaysim {c}`: no description for `{line}`");
+        }
+    }
 }

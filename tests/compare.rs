@@ -20,7 +20,7 @@ fn variants(files: &[&str], hours: u64) -> Vec<Variant> {
 #[test]
 fn results_are_identical_whatever_the_number_of_jobs_and_between_runs() {
     let v = variants(&["scenarios/history/01-open-relay.ron", "scenarios/history/02-relay-restriction.ron"], 2);
-    let opts = |jobs| Options { replications: 3, seed: 7, jobs, progress: false };
+    let opts = |jobs| Options::new(3, 7, jobs);
     let one = compare::run(&v, opts(1));
     let two = compare::run(&v, opts(2));
     assert_eq!(one, two);
@@ -76,6 +76,7 @@ fn diff_paths(a: &serde_json::Value, b: &serde_json::Value, at: String, out: &mu
     }
 }
 
+#[cfg(feature = "cli")]
 #[test]
 fn the_command_writes_csv_json_and_charts() {
     let dir = std::env::temp_dir().join(format!("relaysim-compare-{}", std::process::id()));

@@ -41,10 +41,10 @@ fn era1_summary_json() {
 
 #[test]
 fn era3_narration_in_english() {
-    use relaysim::narrate::{self, Lang};
+    use relaysim::narrate::{self, Languages};
     use relaysim::sim::RunOptions;
     let s = common::load("scenarios/history/03-pop-before-smtp.ron");
-    let opts = RunOptions { seed: 1, transcripts: Some(false), trace: true };
-    let n = narrate::run(s, opts, None, &Lang::One("en".into())).unwrap();
+    let opts = RunOptions::new(1).transcripts(false).trace(true);
+    let n = narrate::run(s, opts, None, &Languages::One("en".into())).unwrap();
     golden("era3-narration-en.txt", &n.text);
 }

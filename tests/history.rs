@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use relaysim::narrate::{self, Lang};
+use relaysim::narrate::{self, Languages};
 use relaysim::scenario::{self, Scenario};
 use relaysim::sim::{MsgId, RunOptions, Simulation};
 use relaysim::stats::Report;
@@ -77,11 +77,12 @@ fn eras() -> &'static [Era] {
         ERAS.iter()
             .map(|f| {
                 let scenario = common::load(f);
-                let opts = RunOptions { seed: SEED, transcripts: Some(false), trace: true };
-                let n = narrate::run(scenario.clone(), opts, None, &Lang::One("en".into())).unwrap();
+                let opts = RunOptions::new(SEED).transcripts(false).trace(true);
+                let n = narrate::run(scenario.clone(), opts, None, &Languages::One("en".into())).unwrap();
                 let report = Report::of(&n.sim);
                 common::assert_conserved(&report);
-                let text_ja = narrate::render(&n.sim, &scenario.narration, &n.fired, &Lang::One("ja".into())).unwrap();
+                let text_ja =
+                    narrate::render(&n.sim, &scenario.narration, &n.fired, &Languages::One("ja".into())).unwrap();
                 let fired = n.fired.iter().map(|f| f.id.clone()).collect();
                 let fired_msgs = n.fired.iter().map(|f| (f.id.clone(), f.msg)).collect();
                 let dialup_relayed = dialup_relayed(&n.sim);
@@ -290,8 +291,8 @@ fn every_step_of_every_example_fires() {
     ] {
         let s = common::load(f);
         assert!(!s.narration.is_empty(), "{f} is narrated");
-        let opts = RunOptions { seed: s.seed, transcripts: Some(false), trace: true };
-        let n = narrate::run(s.clone(), opts, None, &Lang::All).unwrap();
+        let opts = RunOptions::new(s.seed).transcripts(false).trace(true);
+        let n = narrate::run(s.clone(), opts, None, &Languages::All).unwrap();
         let ids: Vec<&str> = n.fired.iter().map(|f| f.id.as_str()).collect();
         let all: Vec<&str> = s.narration.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(ids, all, "{f}");
@@ -310,6 +311,7 @@ fn narration_steps_fire_in_time_order() {
     }
 }
 
+#[cfg(feature = "cli")]
 #[test]
 fn the_cli_narrates_in_japanese_and_puts_steps_in_the_json() {
     let run = |args: &[&str]| {

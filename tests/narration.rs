@@ -98,7 +98,7 @@ fn a_step_can_wait_only_for_mail_sent_by_an_earlier_step() {
 
 fn sim_of(narration: &str) -> Simulation {
     let s = common::parse(&world(narration));
-    Simulation::new(s, RunOptions { seed: 2, transcripts: Some(true), trace: true })
+    Simulation::new(s, RunOptions::new(2).transcripts(true).trace(true))
 }
 
 #[test]
@@ -146,7 +146,7 @@ fn the_same_narrated_run_twice_is_identical() {
 #[test]
 fn switching_recipient_verification_on_ends_backscatter_from_then_on() {
     let s = common::load("scenarios/examples/backscatter.ron");
-    let mut sim = Simulation::new(s, RunOptions { seed: 0, transcripts: Some(false), trace: true });
+    let mut sim = Simulation::new(s, RunOptions::new(0).transcripts(false).trace(true));
     let mut n = Narrator::new(&sim).unwrap();
     let fired = n.run_to(&mut sim, 2 * HOUR).unwrap();
     let switch = fired.iter().find(|f| f.id == "verify-on").expect("the switch step fires").at;
@@ -215,7 +215,7 @@ proptest::proptest! {
             })
             .collect();
         let s = common::parse(&world(&text.join("\n")));
-        let mut sim = Simulation::new(s, RunOptions { seed, transcripts: Some(false), trace: true });
+        let mut sim = Simulation::new(s, RunOptions::new(seed).transcripts(false).trace(true));
         let mut n = Narrator::new(&sim).unwrap();
         let fired = n.run_to(&mut sim, 6 * HOUR).unwrap();
         let mut last = 0;
@@ -237,17 +237,21 @@ proptest::proptest! {
 
 #[test]
 fn a_language_no_text_has_is_an_error_naming_those_written() {
-    use relaysim::narrate::{self, Lang, NarrateError};
+    use relaysim::narrate::{self, Languages, NarrateError};
     let s = common::parse(&world(
         r#"Step(id: "a", trigger: At("1m"), title: {"en": "One", "ja": "一"}, text: {"en": "x", "ja": "エックス"}),"#,
     ));
-    let opts = RunOptions { seed: 0, transcripts: Some(false), trace: true };
-    let err = narrate::run(s.clone(), opts, None, &Lang::One("fr".into())).err().expect("no step is in French");
+    let opts = RunOptions::new(0).transcripts(false).trace(true);
+    let err = narrate::run(s.clone(), opts, None, &Languages::One("fr".into())).err().expect("no step is in French");
     assert_eq!(err, NarrateError::UnknownLanguage { lang: "fr".into(), available: vec!["en".into(), "ja".into()] });
     assert_eq!(err.to_string(), "no narration text is written in `fr`: the narration has en, ja");
-    assert!(narrate::run(s, opts, None, &Lang::One("ja".into())).is_ok());
+    assert!(narrate::run(s, opts, None, &Languages::One("ja".into())).is_ok());
+}
 
-    // Through the binary: exit status 1, the error on stderr, nothing on stdout.
+/// Through the binary: exit status 1, the error on stderr, nothing on stdout.
+#[cfg(feature = "cli")]
+#[test]
+fn the_cli_refuses_a_language_no_text_has() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_relaysim"))
         .args(["run", "scenarios/examples/backscatter.ron", "--narrate", "--lang", "xx"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -262,20 +266,20 @@ fn a_language_no_text_has_is_an_error_naming_those_written() {
 
 #[test]
 fn a_single_text_missing_the_language_is_shown_in_english_and_marked() {
-    use relaysim::narrate::{self, FALLBACK_MARK, Lang};
+    use relaysim::narrate::{self, FALLBACK_MARK, Languages};
     // The title is translated, the text is not.
     let s = common::parse(&world(
         r#"Step(id: "a", trigger: At("1m"), title: {"en": "One", "ja": "一"}, text: {"en": "Only in English"}),"#,
     ));
-    let opts = RunOptions { seed: 0, transcripts: Some(false), trace: true };
-    let n = narrate::run(s.clone(), opts, None, &Lang::One("ja".into())).unwrap();
+    let opts = RunOptions::new(0).transcripts(false).trace(true);
+    let n = narrate::run(s.clone(), opts, None, &Languages::One("ja".into())).unwrap();
     assert!(n.text.contains("    # 一\n"), "{}", n.text);
     assert!(n.text.contains(&format!("    {FALLBACK_MARK}Only in English\n")), "{}", n.text);
     assert!(n.text.contains("1 text(s) have no ja version and are shown in English, marked (en*)"), "{}", n.text);
     // English itself is never marked, and `all` marks the missing Japanese.
-    let en = narrate::run(s.clone(), opts, None, &Lang::One("en".into())).unwrap().text;
+    let en = narrate::run(s.clone(), opts, None, &Languages::One("en".into())).unwrap().text;
     assert!(!en.contains(FALLBACK_MARK) && !en.contains("shown in English"), "{en}");
-    let all = narrate::run(s, opts, None, &Lang::All).unwrap().text;
+    let all = narrate::run(s, opts, None, &Languages::All).unwrap().text;
     assert!(all.contains(&format!("[ja] {FALLBACK_MARK}Only in English")), "{all}");
 }
 
@@ -289,13 +293,13 @@ fn event_triggers_without_a_trace_are_an_error_not_a_silent_never() {
         Step(id: "start", trigger: At("30s"), title: {"en": "T"}, text: {"en": "x"}),
         Step(id: "spam-in", trigger: Delivered(class: Spam), title: {"en": "T"}, text: {"en": "x"}),"#,
     ));
-    let untraced = || Simulation::new(s.clone(), RunOptions { seed: 2, transcripts: Some(false), trace: false });
+    let untraced = || Simulation::new(s.clone(), RunOptions::new(2).transcripts(false));
     let no_trace = NarrationError::NoTrace { step: "spam-in".into() };
     assert_eq!(Narrator::new(&untraced()).err(), Some(no_trace.clone()));
-    assert!(no_trace.to_string().contains("trace: true"), "{no_trace}");
+    assert!(no_trace.to_string().contains(".trace(true)"), "{no_trace}");
 
     // A narrator made for a traced run cannot be driven on an untraced one.
-    let traced = Simulation::new(s.clone(), RunOptions { seed: 2, transcripts: Some(false), trace: true });
+    let traced = Simulation::new(s.clone(), RunOptions::new(2).transcripts(false).trace(true));
     let mut n = Narrator::new(&traced).unwrap();
     let mut sim = untraced();
     assert_eq!(n.poll(&mut sim), Err(no_trace.clone()));
@@ -309,7 +313,7 @@ fn event_triggers_without_a_trace_are_an_error_not_a_silent_never() {
         Step(id: "start", trigger: At("30s"), title: {"en": "T"}, text: {"en": "x"}),
         Step(id: "in", trigger: MessageDelivered(source: "m"), title: {"en": "T"}, text: {"en": "x"}),"#,
     ));
-    let mut sim = Simulation::new(timed, RunOptions { seed: 2, transcripts: Some(false), trace: false });
+    let mut sim = Simulation::new(timed, RunOptions::new(2).transcripts(false));
     let fired = Narrator::new(&sim).unwrap().run_to(&mut sim, HOUR).unwrap();
     assert_eq!(fired.len(), 2);
 }

@@ -1,5 +1,5 @@
 #![allow(dead_code)]
-//! The engine queue as it was before issue 7 (a binary heap of 24-byte
+//! The engine queue as it was before the radix heap (a binary heap of 24-byte
 //! entries and a payload slab), kept only as the benchmark's reference.
 //! Original notes follow.
 //!

@@ -22,14 +22,10 @@ const LEFT: f64 = 20.0;
 const TOP: f64 = 56.0;
 const BAND_PAD: f64 = 26.0;
 
-/// Left-to-right place of a node inside its ISP's band.
+/// Left-to-right place of a node inside its ISP's band: customers on the
+/// left, then mail servers, mailbox servers, and the network on the right.
 fn rank(k: &NodeKind) -> usize {
-    match k {
-        NodeKind::ClientPc(_) | NodeKind::SpamBot(_) | NodeKind::Population(_) => 0,
-        NodeKind::IspRelay(_) | NodeKind::OpenRelay(_) | NodeKind::SpammerServer(_) | NodeKind::Mx(_) => 1,
-        NodeKind::MailboxServer(_) => 2,
-        NodeKind::Router(_) | NodeKind::Dns => 3,
-    }
+    k.role().rank()
 }
 
 fn fill(k: &NodeKind) -> &'static str {

@@ -16,23 +16,19 @@ use crate::gui::{Queues, Selection, fonts, icons};
 use crate::sim::message::Holder;
 use crate::sim::{Fate, MailClass, MsgId};
 
-/// The history tour's scenario files, in order (`scenarios/history/*.ron`).
+/// The history tour, in order: the files in `scenarios/history` when the
+/// program runs in the source tree (they reload when edited), otherwise the
+/// eras built into the program (`era:1`, …; see [`crate::tour`]).
 pub fn history_files() -> Vec<PathBuf> {
-    let mut dirs = vec![PathBuf::from("scenarios/history")];
-    dirs.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/history"));
-    for d in dirs {
-        if let Ok(rd) = std::fs::read_dir(&d) {
-            let mut v: Vec<PathBuf> = rd
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "ron"))
-                .collect();
-            v.sort();
-            if !v.is_empty() {
-                return v;
-            }
+    if let Ok(rd) = std::fs::read_dir("scenarios/history") {
+        let mut v: Vec<PathBuf> =
+            rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "ron")).collect();
+        v.sort();
+        if !v.is_empty() {
+            return v;
         }
     }
-    Vec::new()
+    crate::tour::eras().iter().map(|e| PathBuf::from(e.name)).collect()
 }
 
 /// What the narration panel shows.

@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use crate::progress::Bar;
 use serde::Serialize;
 
 use crate::scenario::Scenario;
@@ -108,7 +108,7 @@ pub fn run_speed(scenario: Scenario, seed: u64, until: Option<SimTime>, progress
     let end = until.unwrap_or(scenario.duration.0);
     let rss_before = super::rss_bytes();
     let t0 = Instant::now();
-    let mut sim = Simulation::new(scenario, RunOptions { seed, transcripts: Some(false), trace: false });
+    let mut sim = Simulation::new(scenario, RunOptions::new(seed).transcripts(false));
     let setup_s = t0.elapsed().as_secs_f64();
 
     let t1 = Instant::now();
@@ -137,15 +137,7 @@ pub fn run_speed(scenario: Scenario, seed: u64, until: Option<SimTime>, progress
 /// `progress`, a bar on stderr shows the simulated time reached and an
 /// estimate of the time left. The result is the same as `sim.run_until(end)`.
 pub fn run_in_slices(sim: &mut Simulation, end: SimTime, progress: bool, mut each: impl FnMut(&Simulation)) {
-    let bar = ProgressBar::new(end / 1000);
-    if progress {
-        bar.set_draw_target(ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template("{bar:40} {msg} simulated  {elapsed} elapsed, ~{eta} left") {
-            bar.set_style(style);
-        }
-    } else {
-        bar.set_draw_target(ProgressDrawTarget::hidden());
-    }
+    let bar = Bar::new(end / 1000, progress, "{bar:40} {msg} simulated  {elapsed} elapsed, ~{eta} left");
     let start = sim.now();
     let slices = 100u64;
     for k in 1..=slices {
@@ -155,10 +147,9 @@ pub fn run_in_slices(sim: &mut Simulation, end: SimTime, progress: bool, mut eac
             sim.run_events_until(start + end.saturating_sub(start) / slices * k);
         }
         each(sim);
-        bar.set_position(sim.now() / 1000);
-        bar.set_message(crate::units::format_ms(sim.now()));
+        bar.set(sim.now() / 1000, || crate::units::format_ms(sim.now()));
     }
-    bar.finish_and_clear();
+    bar.finish();
 }
 
 /// `relaysim run`: a plain run, with a progress bar when it is large (over

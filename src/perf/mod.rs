@@ -1,6 +1,7 @@
-//! Speed and scale (issue 7): the generated benchmark world and the
-//! measurements behind `relaysim bench`. Nothing here is used by a normal
-//! run; it measures the core from outside.
+//! Speed and scale: the generated benchmark world and the measurements
+//! behind `relaysim bench`, which measure the core from outside. A normal
+//! `relaysim run` uses one thing from here, [`run_with_progress`] (a plain
+//! run that shows a progress bar when it is large).
 //!
 //! Every measurement prints what it did, so the numbers in the book's
 //! performance page can be reproduced with one command each.

@@ -1,4 +1,5 @@
-//! The generated benchmark world: "an Internet's worth of mail" (issue 7).
+//! The generated benchmark world: "an Internet's worth of mail", for
+//! measuring speed and memory at scale.
 //!
 //! At scale 1.0: 100 ISPs, each with one population of customer PCs
 //! (1,000,000 hosts in all, 2% infected), an ISP relay and a router; 10,000

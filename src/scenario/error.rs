@@ -49,13 +49,15 @@ pub enum LoadError {
     Io { file: String, source: std::io::Error },
     #[error("{}", .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))]
     Problems(Vec<Problem>),
+    #[error("{name}: no such lesson or example (`relaysim tour` lists them)")]
+    NotInTour { name: String },
 }
 
 impl LoadError {
     pub fn problems(&self) -> &[Problem] {
         match self {
             LoadError::Problems(p) => p,
-            LoadError::Io { .. } => &[],
+            LoadError::Io { .. } | LoadError::NotInTour { .. } => &[],
         }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod locate;
+pub mod role;
 pub mod schema;
 pub mod validate;
 
@@ -13,6 +14,7 @@ use std::path::Path;
 use ron::extensions::Extensions;
 
 pub use error::{LoadError, Pos, Problem, ProblemKind};
+pub use role::Role;
 pub use schema::*;
 
 /// RON extensions on by default, so authors can write `relay: Open` for an
@@ -21,9 +23,16 @@ fn ron_options() -> ron::Options {
     ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES)
 }
 
-/// Reads and checks a scenario file.
+/// Reads and checks a scenario file, or an embedded one named `era:N` or
+/// `example:NAME` (see [`crate::tour`]).
 pub fn load(path: &Path) -> Result<Scenario, LoadError> {
     let file = path.display().to_string();
+    if crate::tour::is_tour_name(&file) {
+        return match crate::tour::find(&file) {
+            Some(entry) => entry.load(),
+            None => Err(LoadError::NotInTour { name: file }),
+        };
+    }
     let src = std::fs::read_to_string(path).map_err(|source| LoadError::Io { file: file.clone(), source })?;
     parse(&src, &file)
 }

@@ -203,8 +203,9 @@ pub struct Credentials {
 pub struct PopClient {
     /// Node id of the server holding the mailbox.
     pub server: String,
-    /// Sends before it receives on each cycle (seed 001's mail client): the
-    /// first send after a while comes before the POP login that would permit it.
+    /// Sends before it receives on each cycle (as some mail clients of the
+    /// POP-before-SMTP years did): the first send after a while comes before
+    /// the POP login that would permit it.
     #[serde(default)]
     pub send_first: bool,
 }
@@ -321,11 +322,11 @@ pub struct MailServer {
     #[serde(default)]
     pub spf: Option<SpfCheck>,
     /// A pool of outbound addresses: each delivery attempt uses the next one
-    /// (large providers, seed 003 §2.3).
+    /// (as large providers send from many machines).
     #[serde(default)]
     pub outbound_ips: Vec<Ip>,
     /// `false`: a sender that never retries; a temporary failure loses the
-    /// mail without a bounce (seed 003 §2.5).
+    /// mail without a bounce.
     #[serde(default = "yes")]
     pub retries: bool,
     /// Plain forwarding `(from, to)`: mail for `from` is sent on to `to` with
@@ -516,11 +517,11 @@ impl Default for Backoff {
 /// What a sender does after a temporary failure (4xx, timeout, refused).
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
 pub enum Retry {
-    /// Fire and forget: most spam software (seed 003, 2.1).
+    /// Fire and forget: most spam software.
     Never,
     /// Reconnect at once, ignoring RFC 5321, up to this many extra attempts.
     Immediate(u32),
-    /// Retry at once from another infected host, up to this many times (seed 003 §2.2).
+    /// Retry at once from another infected host, up to this many times.
     OtherHost(u32),
     /// Keep the mail and retry on a schedule, like an MTA or a mail client's outbox.
     Rfc(Backoff),
@@ -667,7 +668,7 @@ pub enum Strategy {
     /// Relays first; when every relay on the list refused, direct to the MX.
     OpenRelaysThenDirect(Vec<String>),
     /// Submit through the victims' ISP relay with stolen SMTP-AUTH
-    /// credentials (seed 003, 004). Hosts outside `share` go direct to the MX.
+    /// credentials. Hosts outside `share` go direct to the MX.
     StolenCredentials { relay: String, port: u16, credentials: Vec<Credentials>, share: f64 },
 }
 

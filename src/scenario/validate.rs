@@ -492,7 +492,7 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
                             "needs at least one stolen account",
                         );
                     }
-                    // Only guessable passwords get stolen by brute force (seed 003).
+                    // Only guessable passwords get stolen by brute force.
                     // A relay without accounts does not offer AUTH yet (an era before
                     // SMTP-AUTH): the credentials are simply never asked for.
                     let accounts = nodes

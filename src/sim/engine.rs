@@ -1,13 +1,14 @@
 //! The discrete-event queue at the heart of the simulator.
 //!
-//! Heads up: everything else in `sim/` assumes three properties from this file,
+//! Heads up: everything else in `sim/` assumes two properties from this file,
 //! so keep them when optimising it:
 //! 1. Events come out ordered by `(time, insertion sequence)`: two events at the
 //!    same millisecond leave in the order they were scheduled, so a run never
 //!    depends on queue internals (the nexosim / SimCore rule).
 //! 2. Nothing may be scheduled before `now` ([`ScheduleError::InPast`]).
-//! 3. Cancellation is lazy: a cancelled event stays in the queue and is skipped
-//!    when it surfaces, so cancelling costs O(1).
+//!
+//! There is no cancellation: the simulation never takes an event back, so a
+//! set of cancelled events would only cost a check on every event taken out.
 //!
 //! The queue is a radix heap (Ahuja, Mehlhorn, Orlin and Tarjan 1990), which
 //! fits a simulation clock exactly: keys are integers and never go below the
@@ -27,7 +28,6 @@
 //! Entries hold their payload inline (no side table, no allocation per event
 //! once the buckets have grown).
 
-use rustc_hash::FxHashSet as HashSet;
 use std::collections::VecDeque;
 
 use crate::units::SimTime;
@@ -37,13 +37,6 @@ use crate::units::SimTime;
 pub enum ScheduleError {
     #[error("cannot schedule an event at {at} ms: the clock is already at {now} ms")]
     InPast { at: SimTime, now: SimTime },
-}
-
-/// Names a scheduled event so that it can be cancelled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct EventKey {
-    time: SimTime,
-    seq: u64,
 }
 
 struct Entry<P> {
@@ -62,16 +55,12 @@ pub struct EventQueue<P> {
     occupied: u64,
     /// The smallest time in the queue (or of the last event taken out).
     last: SimTime,
-    /// Sequence numbers of cancelled events still in the queue.
-    cancelled: HashSet<u64>,
-    /// Cancelled events already skipped (so a second cancel says no). Only
-    /// cancellations fill it; the simulation itself never cancels.
-    skipped: HashSet<u64>,
     len: usize,
     next_seq: u64,
     now: SimTime,
-    /// `(time, seq)` of the last event taken out: every key up to it is gone.
-    last_popped: Option<(SimTime, u64)>,
+    /// `(time, seq)` of the last event taken out: debug builds check that
+    /// every event leaves after it (rule 1 above).
+    last_out: Option<(SimTime, u64)>,
     popped: u64,
 }
 
@@ -93,12 +82,10 @@ impl<P> EventQueue<P> {
             buckets: (0..64).map(|_| Vec::new()).collect(),
             occupied: 0,
             last: 0,
-            cancelled: HashSet::default(),
-            skipped: HashSet::default(),
             len: 0,
             next_seq: 0,
             now: 0,
-            last_popped: None,
+            last_out: None,
             popped: 0,
         }
     }
@@ -108,9 +95,9 @@ impl<P> EventQueue<P> {
         self.now
     }
 
-    /// Events scheduled and neither taken out nor cancelled.
+    /// Events scheduled and not yet taken out.
     pub fn pending(&self) -> usize {
-        self.len - self.cancelled.len()
+        self.len
     }
 
     /// Events taken out so far.
@@ -119,7 +106,7 @@ impl<P> EventQueue<P> {
     }
 
     /// Schedules `payload` at absolute time `at`.
-    pub fn schedule(&mut self, at: SimTime, payload: P) -> Result<EventKey, ScheduleError> {
+    pub fn schedule(&mut self, at: SimTime, payload: P) -> Result<(), ScheduleError> {
         if at < self.now {
             return Err(ScheduleError::InPast { at, now: self.now });
         }
@@ -132,71 +119,44 @@ impl<P> EventQueue<P> {
         self.next_seq += 1;
         self.len += 1;
         self.place(Entry { time: at, seq, payload });
-        Ok(EventKey { time: at, seq })
+        Ok(())
     }
 
     /// Schedules `payload` `delay` milliseconds from now (never in the past).
-    pub fn schedule_in(&mut self, delay: SimTime, payload: P) -> EventKey {
+    pub fn schedule_in(&mut self, delay: SimTime, payload: P) {
         let at = self.now.saturating_add(delay);
         match self.schedule(at, payload) {
-            Ok(k) => k,
+            Ok(()) => {}
             // `at >= now` by construction.
             Err(_) => unreachable!("schedule_in computed a time before now"),
         }
     }
 
-    /// Cancels a pending event; true if it was still pending.
-    pub fn cancel(&mut self, key: EventKey) -> bool {
-        if self.last_popped.is_some_and(|p| (key.time, key.seq) <= p) || self.skipped.contains(&key.seq) {
-            return false; // already taken out (keys leave in increasing order) or skipped
-        }
-        self.cancelled.insert(key.seq)
-    }
-
-    /// The time of the next live event, if any.
+    /// The time of the next event, if any.
     pub fn peek_time(&mut self) -> Option<SimTime> {
-        loop {
-            if !self.refill() {
-                return None;
-            }
-            let e = self.current.front()?;
-            if self.cancelled.is_empty() || !self.cancelled.contains(&e.seq) {
-                return Some(e.time);
-            }
-            if let Some(e) = self.current.pop_front() {
-                self.discard(e.seq);
-            }
+        if !self.refill() {
+            return None;
         }
+        self.current.front().map(|e| e.time)
     }
 
     /// Takes out the next event and advances the clock to its time.
     pub fn pop(&mut self) -> Option<(SimTime, P)> {
-        loop {
-            if !self.refill() {
-                return None;
-            }
-            let e = self.current.pop_front()?;
-            if !self.cancelled.is_empty() && self.cancelled.contains(&e.seq) {
-                self.discard(e.seq);
-                continue; // lazily cancelled
-            }
-            self.len -= 1;
-            self.popped += 1;
-            self.now = e.time;
-            self.last_popped = Some((e.time, e.seq));
-            return Some((e.time, e.payload));
+        if !self.refill() {
+            return None;
         }
+        let e = self.current.pop_front()?;
+        debug_assert!(self.last_out.is_none_or(|last| last < (e.time, e.seq)), "events left out of order");
+        self.last_out = Some((e.time, e.seq));
+        self.len -= 1;
+        self.popped += 1;
+        self.now = e.time;
+        Some((e.time, e.payload))
     }
 
     /// Moves the clock forward to `t` without an event (e.g. the end of a run).
     pub fn advance_to(&mut self, t: SimTime) {
         self.now = self.now.max(t);
-    }
-
-    fn discard(&mut self, seq: u64) {
-        self.cancelled.remove(&seq);
-        self.skipped.insert(seq);
-        self.len -= 1;
     }
 
     /// The bucket of time `t` (`t >= last`).
@@ -279,56 +239,37 @@ mod tests {
         assert!(q.schedule(100, ()).is_ok());
     }
 
-    #[test]
-    fn cancelled_events_are_skipped_and_slots_reused_safely() {
-        let mut q = EventQueue::new();
-        let a = q.schedule(1, "a").unwrap();
-        let _b = q.schedule(2, "b").unwrap();
-        assert!(q.cancel(a));
-        assert!(!q.cancel(a), "double cancel is a no-op");
-        let c = q.schedule(3, "c").unwrap();
-        assert!(!q.cancel(a), "a stale key cannot cancel another event");
-        assert_eq!(q.pending(), 2);
-        assert_eq!(q.pop(), Some((2, "b")));
-        assert_eq!(q.pop(), Some((3, "c")));
-        assert!(!q.cancel(c), "an event taken out cannot be cancelled");
-        assert_eq!(q.pop(), None);
-    }
-
     proptest! {
         #[test]
         fn pops_are_sorted_stable_and_complete(
             times in proptest::collection::vec(0u64..50, 0..200),
-            cancel_mask in proptest::collection::vec(any::<bool>(), 200),
         ) {
             let mut q = EventQueue::new();
-            let keys: Vec<_> = times.iter().enumerate()
-                .map(|(i, &t)| q.schedule(t, i).unwrap()).collect();
-            let mut expected: Vec<(u64, usize)> = Vec::new();
-            for (i, k) in keys.iter().enumerate() {
-                if cancel_mask[i] { q.cancel(*k); } else { expected.push((times[i], i)); }
+            for (i, &t) in times.iter().enumerate() {
+                q.schedule(t, i).unwrap();
             }
+            let mut expected: Vec<(u64, usize)> = times.iter().enumerate().map(|(i, &t)| (t, i)).collect();
             expected.sort(); // by time, then by insertion index
             let got: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
             prop_assert_eq!(got, expected);
         }
 
-        /// Interleaved scheduling, peeking, cancelling and taking out, checked
-        /// against a sorted list: the radix buckets never change the order.
+        /// Interleaved scheduling, peeking and taking out, checked against a
+        /// sorted list: the radix buckets never change the order.
         #[test]
         fn interleaved_operations_match_a_sorted_model(
             ops in proptest::collection::vec((0u8..4, 0u64..5_000), 0..400),
         ) {
             let mut q = EventQueue::new();
-            let mut model: Vec<(u64, u64, EventKey)> = Vec::new(); // (time, seq, key)
+            let mut model: Vec<(u64, u64)> = Vec::new(); // (time, seq)
             let mut seq = 0u64;
             for (op, x) in ops {
                 match op {
                     0 | 1 => {
                         // Often the same time (0), sometimes far ahead.
                         let at = q.now() + if op == 0 { x % 3 } else { x * x };
-                        let k = q.schedule(at, seq).unwrap();
-                        model.push((at, seq, k));
+                        q.schedule(at, seq).unwrap();
+                        model.push((at, seq));
                         seq += 1;
                     }
                     2 => {
@@ -338,15 +279,8 @@ mod tests {
                         prop_assert_eq!(q.pop(), want);
                     }
                     _ => {
-                        if x % 2 == 0 {
-                            model.sort_by_key(|m| (m.0, m.1));
-                            prop_assert_eq!(q.peek_time(), model.first().map(|m| m.0));
-                        } else if !model.is_empty() {
-                            let i = x as usize % model.len();
-                            let (_, _, k) = model.remove(i);
-                            prop_assert!(q.cancel(k));
-                            prop_assert!(!q.cancel(k));
-                        }
+                        model.sort_by_key(|m| (m.0, m.1));
+                        prop_assert_eq!(q.peek_time(), model.first().map(|m| m.0));
                     }
                 }
                 prop_assert_eq!(q.pending(), model.len());

@@ -103,6 +103,36 @@ pub struct Hop {
     pub transcript: Vec<Line>,
 }
 
+/// What a message is made from when it enters the world: see [`Message::new`].
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub id: MsgId,
+    pub class: MailClass,
+    /// Index of the traffic source that injects it (none for bounces and
+    /// mails sent by a what-if).
+    pub source: Option<usize>,
+    /// Envelope sender (`MAIL FROM`); empty for the null reverse-path `<>`.
+    pub mail_from: Address,
+    /// Envelope recipient (`RCPT TO`).
+    pub rcpt: Address,
+    /// The `From:` header and the subject; both empty for a message without
+    /// content (statistical runs keep none).
+    pub header_from: String,
+    pub subject: String,
+    /// The envelope sender is not the real sender's (spam, backscatter).
+    pub forged: bool,
+    /// When it was written.
+    pub created: SimTime,
+    /// The node that sends it first, and which of its hosts (for a population).
+    pub origin: usize,
+    pub origin_host: u32,
+}
+
+/// One mail as the simulation tracks it, from the moment its origin writes
+/// it to its [`Fate`]: the envelope, the headers that grow hop by hop, every
+/// hop's SMTP dialogue (when transcripts are kept), who holds it now and how
+/// often it has been tried. Messages are numbered in the order they enter the
+/// world ([`MsgId`]), which is the number `relaysim show --message N` takes.
 #[derive(Debug, Clone, Serialize)]
 pub struct Message {
     pub id: MsgId,

@@ -8,8 +8,8 @@
 //! fired; message triggers look at the named message's fate. Nothing here
 //! draws a random number: a narrated run is as reproducible as any other.
 //!
-//! Event triggers need the simulation built with `RunOptions { trace: true,
-//! .. }`: without a trace such a step could never fire, so [`Narrator::new`]
+//! Event triggers need the simulation built with
+//! `RunOptions::new(seed).trace(true)`: without a trace such a step could never fire, so [`Narrator::new`]
 //! and every call that moves the lesson on return
 //! [`NarrationError::NoTrace`] instead of waiting silently forever.
 //!
@@ -40,7 +40,7 @@ pub enum NarrationError {
     /// A step waits for an event, but the simulation records no trace.
     #[error(
         "narration step `{step}` waits for an event, but the simulation records no trace \
-         (build it with `RunOptions {{ trace: true, .. }}`): the step could never fire"
+         (build it with `RunOptions::new(seed).trace(true)`): the step could never fire"
     )]
     NoTrace { step: String },
 }

@@ -8,7 +8,7 @@
 //! return a bounce to the envelope sender (never for a bounce, §4.5.5).
 
 use super::hop_facts::HopFacts;
-use super::message::{Fate, Holder, MailClass, Message, MsgId};
+use super::message::{Fate, Holder, MailClass, Message, MsgId, NewMessage};
 use super::simulation::{Event, Pending, Session, Simulation, date, retry_after};
 use super::smtp::{Outcome, Reply};
 use super::spf;
@@ -194,7 +194,7 @@ impl Simulation {
         }
         self.nodes[n].counters.deferred += 1;
         if self.nodes[n].kind.mail_server().is_some_and(|m| !m.retries) {
-            // A sender without a queue (seed 003 §2.5): the mail is simply gone.
+            // A sender without a queue (`retries: false`): the mail is simply gone, no bounce.
             let reason = self.reason(|| format!("sender does not retry: {}", describe(&outcome)));
             self.end(id, t, Fate::Lost { at: t, reason });
             return;
@@ -242,7 +242,19 @@ impl Simulation {
         } else {
             (String::new(), String::new())
         };
-        let mut b = Message::new(bid, class, None, Arc::clone(&self.empty_address), to, from, subject, false, t, n, 0);
+        let mut b = Message::new(NewMessage {
+            id: bid,
+            class,
+            source: None,
+            mail_from: Arc::clone(&self.empty_address),
+            rcpt: to,
+            header_from: from,
+            subject,
+            forged: false,
+            created: t,
+            origin: n,
+            origin_host: 0,
+        });
         b.bounce_of = Some(id);
         b.holder = Holder::Node(n);
         self.messages.push(b);

@@ -13,14 +13,14 @@ use smol_str::SmolStr;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
-use super::defense::greylist::Verdict as GreyVerdict;
+use super::defense::greylist::GreylistVerdict;
 use super::defense::{auth, spf_check};
 use super::dns::Dns;
 use super::engine::EventQueue;
 use super::hop_facts::HopFacts;
-use super::message::{Address, Content, Fate, Holder, Hop, Line, MailClass, Message, MsgId};
+use super::message::{Address, Content, Fate, Holder, Hop, Line, MailClass, Message, MsgId, NewMessage};
 use super::rng::{self, Stream};
-use super::router::{self, Verdict};
+use super::router::{self, Forwarding};
 use super::smtp::server::{self, RelayGrant, ServerEnv, ServerSession};
 use super::smtp::{Action, ClientSession, Command, Outcome, Reply};
 use super::spf::{self, SpfResult};
@@ -85,12 +85,13 @@ struct SourceRt {
     /// The recipients, made shared once: every mail to one shares its text.
     to: Vec<Address>,
     mean_gap_ms: f64,
-    start: SimTime,
     end: SimTime,
 }
 
-/// Options of one run.
+/// Options of one run: `RunOptions::new(seed).transcripts(false).trace(true)`.
+/// More options may come; the struct is built with these methods.
 #[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
 pub struct RunOptions {
     pub seed: u64,
     /// Keep every hop's dialogue (scenario setting unless overridden).
@@ -99,6 +100,33 @@ pub struct RunOptions {
     pub trace: bool,
 }
 
+impl RunOptions {
+    /// A run with `seed`: transcripts as the scenario says, no trace.
+    pub fn new(seed: u64) -> Self {
+        RunOptions { seed, transcripts: None, trace: false }
+    }
+    /// Keep (`true`) or drop every hop's dialogue, whatever the scenario says.
+    pub fn transcripts(mut self, keep: bool) -> Self {
+        self.transcripts = Some(keep);
+        self
+    }
+    /// Record the trace of events (the GUI's animation and the narration's
+    /// event triggers need it).
+    pub fn trace(mut self, on: bool) -> Self {
+        self.trace = on;
+        self
+    }
+}
+
+/// One run of a scenario: the world's nodes, DNS and links, the event queue,
+/// every message sent so far and the SMTP sessions in flight. Deterministic:
+/// the same scenario and seed give the same run on every machine.
+///
+/// Build it with [`Simulation::new`] and advance it with
+/// [`Simulation::run_until`] (or use [`crate::run`]); read the results
+/// with [`crate::stats::Report::of`], one message's story with
+/// [`crate::sim::inspect::describe`]. The GUI advances the same type a
+/// slice at a time and animates its trace.
 pub struct Simulation {
     pub scenario: Scenario,
     pub seed: u64,
@@ -133,17 +161,19 @@ pub struct Simulation {
 /// The receiving server's knowledge and state, lent to its SMTP session.
 struct Env<'a> {
     nodes: &'a mut [NodeRt],
-    n: usize,
+    /// The receiving server's index in `nodes`.
+    server: usize,
     dns: &'a mut Dns,
-    t: SimTime,
+    /// The time of the command being answered.
+    now: SimTime,
 }
 
 impl ServerEnv for Env<'_> {
     fn is_local_domain(&self, d: &str) -> bool {
-        self.nodes[self.n].is_local_domain(d)
+        self.nodes[self.server].is_local_domain(d)
     }
     fn mailbox_exists(&self, a: &str) -> Option<bool> {
-        let node = &self.nodes[self.n];
+        let node = &self.nodes[self.server];
         match node.mailbox_node {
             // A front MX knows the users only if it verifies recipients.
             Some(mb) => {
@@ -154,10 +184,10 @@ impl ServerEnv for Env<'_> {
         }
     }
     fn auth_offered(&self) -> bool {
-        self.nodes[self.n].kind.mail_server().is_some_and(|m| !m.accounts.is_empty())
+        self.nodes[self.server].kind.mail_server().is_some_and(|m| !m.accounts.is_empty())
     }
     fn check_credentials(&mut self, user: &str, password: &str) -> bool {
-        let node = &mut self.nodes[self.n];
+        let node = &mut self.nodes[self.server];
         let ok = node.kind.mail_server().is_some_and(|m| auth::verify(&m.accounts, user, password));
         if ok {
             node.counters.auth_ok += 1;
@@ -167,16 +197,16 @@ impl ServerEnv for Env<'_> {
         ok
     }
     fn within_rate_limit(&mut self, user: &str) -> bool {
-        let node = &mut self.nodes[self.n];
+        let node = &mut self.nodes[self.server];
         match node.kind.mail_server().and_then(|m| m.auth_rate_limit) {
-            Some(rate) => node.rate.allow(user, self.t, rate.per_ms * HOUR as f64),
+            Some(rate) => node.rate.allow(user, self.now, rate.per_ms * HOUR as f64),
             None => true,
         }
     }
     fn spf(&mut self, ip: Ipv4Addr, helo: &str, mail_from: &str) -> Option<(SpfResult, SpfAction)> {
-        let cfg = self.nodes[self.n].kind.mail_server()?.spf.clone()?;
+        let cfg = self.nodes[self.server].kind.mail_server()?.spf.clone()?;
         let result = spf::check_mail_from(self.dns, spf_check::ip(ip), mail_from, helo);
-        bump(&mut self.nodes[self.n].counters.spf, result.as_str());
+        bump(&mut self.nodes[self.server].counters.spf, result.as_str());
         let action = match &result {
             SpfResult::Fail { .. } => cfg.on_fail,
             SpfResult::SoftFail => cfg.on_softfail,
@@ -186,13 +216,13 @@ impl ServerEnv for Env<'_> {
         };
         Some((result, action))
     }
-    fn greylist(&mut self, ip: Ipv4Addr, sender: &str, rcpt: &str) -> Option<GreyVerdict> {
-        let node = &mut self.nodes[self.n];
+    fn greylist(&mut self, ip: Ipv4Addr, sender: &str, rcpt: &str) -> Option<GreylistVerdict> {
+        let node = &mut self.nodes[self.server];
         let cfg = node.kind.mail_server()?.greylist.as_ref()?;
-        let v = node.greylist.check(cfg, self.t, ip, sender, rcpt);
+        let v = node.greylist.check(cfg, self.now, ip, sender, rcpt);
         match v {
-            GreyVerdict::Defer => node.counters.greylisted += 1,
-            GreyVerdict::Pass { delayed_s } if delayed_s > 0 => node.counters.greylist_passed += 1,
+            GreylistVerdict::Defer => node.counters.greylisted += 1,
+            GreylistVerdict::Pass { delayed_s } if delayed_s > 0 => node.counters.greylist_passed += 1,
             _ => {}
         }
         Some(v)
@@ -207,12 +237,6 @@ struct Plan {
     targets: Targets,
     port: u16,
     credentials: Option<Credentials>,
-}
-
-impl Plan {
-    fn starttls_credentials(&mut self, c: Credentials) {
-        self.credentials = Some(c);
-    }
 }
 
 impl Simulation {
@@ -272,13 +296,8 @@ impl Simulation {
                 Source::Spam(s) => s.to.iter().map(|a| Address::from(a.as_str())).collect(),
                 Source::Once(_) => Vec::new(),
             };
-            let mut rt = SourceRt {
-                rng: rng::stream(seed, "traffic", src.id()),
-                to,
-                mean_gap_ms: rate.mean_gap_ms(),
-                start,
-                end,
-            };
+            let mut rt =
+                SourceRt { rng: rng::stream(seed, "traffic", src.id()), to, mean_gap_ms: rate.mean_gap_ms(), end };
             let first = match src {
                 Source::Once(o) => o.at.0,
                 _ => start.saturating_add(rng::exp_gap_ms(&mut rt.rng, rt.mean_gap_ms)),
@@ -413,19 +432,19 @@ impl Simulation {
                     None => format!("Message {} from {}", id.0, from),
                 };
                 let header_from = if self.keep_transcripts { from.clone() } else { String::new() };
-                let mut m = Message::new(
+                let mut m = Message::new(NewMessage {
                     id,
-                    MailClass::Legit,
-                    Some(src),
-                    from,
+                    class: MailClass::Legit,
+                    source: Some(src),
+                    mail_from: from.into(),
                     rcpt,
                     header_from,
                     subject,
-                    false,
-                    t,
+                    forged: false,
+                    created: t,
                     origin,
-                    host,
-                );
+                    origin_host: host,
+                });
                 if self.nodes[origin].kind.mail_server().is_some() {
                     m.holder = Holder::Node(origin);
                 }
@@ -438,19 +457,19 @@ impl Simulation {
                     _ => String::new(),
                 };
                 let subject = o.subject.clone().unwrap_or_else(|| format!("Message {} from {}", id.0, from));
-                Message::new(
+                Message::new(NewMessage {
                     id,
-                    MailClass::Legit,
-                    Some(src),
-                    from.clone(),
-                    o.to.clone(),
-                    from,
+                    class: MailClass::Legit,
+                    source: Some(src),
+                    mail_from: from.clone().into(),
+                    rcpt: o.to.clone().into(),
+                    header_from: from,
                     subject,
-                    false,
-                    t,
+                    forged: false,
+                    created: t,
                     origin,
-                    0,
-                )
+                    origin_host: 0,
+                })
             }
             Source::Spam(s) => {
                 let sender = &s.senders[rng::index(&mut rt.rng, s.senders.len())];
@@ -469,19 +488,19 @@ impl Simulation {
                     None => "Cheap meds, best prices!!!".into(),
                 };
                 let header_from = if self.keep_transcripts { forged.clone() } else { String::new() };
-                let mut m = Message::new(
+                let mut m = Message::new(NewMessage {
                     id,
-                    MailClass::Spam,
-                    Some(src),
-                    forged,
+                    class: MailClass::Spam,
+                    source: Some(src),
+                    mail_from: forged.into(),
                     rcpt,
                     header_from,
                     subject,
-                    true,
-                    t,
+                    forged: true,
+                    created: t,
                     origin,
-                    host,
-                );
+                    origin_host: host,
+                });
                 let relays = s.strategy.relays().len();
                 m.relay_cursor = if relays > 0 { relay_start % relays as u16 } else { 0 };
                 m.direct = matches!(s.strategy, Strategy::DirectToMx);
@@ -491,7 +510,6 @@ impl Simulation {
         let gap =
             if matches!(source, Source::Once(_)) { u64::MAX / 4 } else { rng::exp_gap_ms(&mut rt.rng, rt.mean_gap_ms) };
         let (next, end) = (t.saturating_add(gap), rt.end);
-        let _ = rt.start;
         if next < end {
             self.queue.schedule_in(next - t, Event::Traffic(src as u32));
         }
@@ -688,7 +706,7 @@ impl Simulation {
                 if pos < holders && !credentials.is_empty() {
                     plan.targets = self.node_target(self.index_of(relay));
                     plan.port = *port;
-                    plan.starttls_credentials(credentials[pos % credentials.len()].clone());
+                    plan.credentials = Some(credentials[pos % credentials.len()].clone());
                 } else {
                     plan.targets = self.mx_targets(domain, None);
                 }
@@ -806,7 +824,7 @@ impl Simulation {
                         if readers && matches!(cmd, Command::Content { .. }) {
                             s.queue_id = queue_id(s.msg, server_node, t);
                         }
-                        let mut env = Env { nodes: &mut self.nodes, n: server_node, dns: &mut self.dns, t };
+                        let mut env = Env { nodes: &mut self.nodes, server: server_node, dns: &mut self.dns, now: t };
                         let r = s.server.respond(&cmd, &mut env, &s.queue_id);
                         s.pending = Pending::Reply(r);
                         self.queue.schedule_in(s.rtt, Event::Step(sid));
@@ -859,7 +877,7 @@ impl Simulation {
             }
             let verdict = router::inspect(&self.nodes[r].filters, from_ip, ip, s.port);
             self.nodes[r].counters.connections_seen += 1;
-            if verdict == Verdict::Drop {
+            if verdict == Forwarding::Drop {
                 self.nodes[r].counters.dropped += 1;
                 dropped_by = Some(r);
                 break;
@@ -924,39 +942,40 @@ fn queue_id(msg: MsgId, node: usize, t: SimTime) -> String {
 }
 
 impl Message {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        id: MsgId,
-        class: MailClass,
-        source: Option<usize>,
-        mail_from: impl Into<Address>,
-        rcpt: impl Into<Address>,
-        header_from: String,
-        subject: String,
-        forged: bool,
-        t: SimTime,
-        origin: usize,
-        host: u32,
-    ) -> Self {
+    /// A message entering the world: held by its sender, not yet tried.
+    pub fn new(m: NewMessage) -> Self {
+        let NewMessage {
+            id,
+            class,
+            source,
+            mail_from,
+            rcpt,
+            header_from,
+            subject,
+            forged,
+            created,
+            origin,
+            origin_host,
+        } = m;
         Message {
             id,
             class,
             source,
             bounce_of: None,
-            mail_from: mail_from.into(),
-            rcpt: rcpt.into(),
+            mail_from,
+            rcpt,
             content: (!header_from.is_empty() || !subject.is_empty())
                 .then(|| Box::new(Content { header_from, subject, headers: Vec::new() })),
             forged,
-            created: t,
+            created,
             origin,
-            origin_host: host,
+            origin_host,
             hops: Vec::new(),
             facts: None,
             fate: Fate::Queued,
             holder: Holder::Sender,
             attempts: 0,
-            held_since: t,
+            held_since: created,
             relay_cursor: 0,
             relays_tried: 0,
             direct: false,

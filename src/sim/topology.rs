@@ -135,10 +135,6 @@ impl Topology {
         }
         Tree { nodes, vias }
     }
-
-    pub fn neighbours(&self, a: usize) -> Vec<usize> {
-        self.graph.neighbors(self.index[a]).map(|ix| self.graph[ix]).collect()
-    }
 }
 
 #[cfg(test)]

@@ -7,10 +7,8 @@
 //! real defaults (postgrey's, policyd-spf's). Switching changes only what
 //! servers and routers decide from then on; mail already accepted stays so.
 
-use std::net::Ipv4Addr;
-
 use super::defense::op25b;
-use super::message::{MailClass, Message, MsgId};
+use super::message::{MailClass, Message, MsgId, NewMessage};
 use super::simulation::{Event, Simulation};
 use super::trace::TraceEvent;
 use super::world::RelayNets;
@@ -143,19 +141,19 @@ impl Simulation {
         };
         let id = MsgId(self.messages.len() as u32);
         let subject = mail.subject.clone().unwrap_or_else(|| format!("Message {} from {from}", id.0));
-        let mut m = Message::new(
+        let mut m = Message::new(NewMessage {
             id,
-            MailClass::Legit,
-            None,
-            from.clone(),
-            mail.to.clone(),
-            from,
+            class: MailClass::Legit,
+            source: None,
+            mail_from: from.clone().into(),
+            rcpt: mail.to.clone().into(),
+            header_from: from,
             subject,
-            false,
-            at,
+            forged: false,
+            created: at,
             origin,
-            0,
-        );
+            origin_host: 0,
+        });
         if on_server {
             m.holder = super::message::Holder::Node(origin);
         }
@@ -186,19 +184,19 @@ impl Simulation {
             .unwrap_or_default();
         let id = MsgId(self.messages.len() as u32);
         let subject = campaign.subject.clone().unwrap_or_else(|| "Cheap meds, best prices!!!".into());
-        let mut m = Message::new(
+        let mut m = Message::new(NewMessage {
             id,
-            MailClass::Spam,
-            Some(src),
-            forged.clone(),
-            spam.to.clone(),
-            forged,
+            class: MailClass::Spam,
+            source: Some(src),
+            mail_from: forged.clone().into(),
+            rcpt: spam.to.clone().into(),
+            header_from: forged,
             subject,
-            true,
-            at,
+            forged: true,
+            created: at,
             origin,
-            host,
-        );
+            origin_host: host,
+        });
         m.direct = matches!(campaign.strategy, Strategy::DirectToMx);
         Ok(self.launch(m, at))
     }
@@ -216,12 +214,6 @@ impl Simulation {
         // `at >= now` was checked, so scheduling cannot fail.
         let _ = self.queue.schedule(at, Event::Attempt(id));
         id
-    }
-
-    /// The address servers see for node `id` (its first host for a population).
-    pub fn address_of(&self, id: &str) -> Option<Ipv4Addr> {
-        let n = &self.nodes[self.node_index(id).ok()?];
-        Some(n.public_ip(0, self.now()))
     }
 }
 

@@ -9,13 +9,13 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
 
 use super::interval::Estimate;
 use super::metrics::{self, KEY_METRICS};
 use super::overrides::Override;
+use crate::progress::Bar;
 use crate::scenario::Scenario;
 use crate::sim::RunOptions;
 
@@ -32,12 +32,26 @@ pub struct Variant {
 }
 
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct Options {
     pub replications: usize,
     pub seed: u64,
     pub jobs: usize,
     /// Draw a progress bar on the terminal (never when output is not a terminal).
     pub progress: bool,
+}
+
+impl Options {
+    /// `replications` runs of each variant, replication k with seed `seed + k`,
+    /// `jobs` at a time, without a progress bar.
+    pub fn new(replications: usize, seed: u64, jobs: usize) -> Self {
+        Options { replications, seed, jobs, progress: false }
+    }
+    /// Draw a progress bar on stderr (only ever wanted on a terminal).
+    pub fn progress(mut self, on: bool) -> Self {
+        self.progress = on;
+        self
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -77,19 +91,10 @@ pub struct Comparison {
 pub fn run(variants: &[Variant], opts: Options) -> Comparison {
     let jobs: Vec<(usize, usize)> =
         (0..variants.len()).flat_map(|v| (0..opts.replications).map(move |k| (v, k))).collect();
-    let bar = ProgressBar::new(jobs.len() as u64);
-    if opts.progress {
-        bar.set_draw_target(ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {elapsed} elapsed, ~{eta} left") {
-            bar.set_style(style);
-        }
-    } else {
-        bar.set_draw_target(ProgressDrawTarget::hidden());
-    }
+    let bar = Bar::new(jobs.len() as u64, opts.progress, "{bar:40} {pos}/{len} runs  {elapsed} elapsed, ~{eta} left");
     let one = |&(v, k): &(usize, usize)| {
         let seed = opts.seed.wrapping_add(k as u64);
-        let sim =
-            crate::run(variants[v].scenario.clone(), RunOptions { seed, transcripts: Some(false), trace: false }, None);
+        let sim = crate::run(variants[v].scenario.clone(), RunOptions::new(seed).transcripts(false), None);
         bar.inc(1);
         Run { variant: v, replication: k, seed, metrics: metrics::of(&sim) }
     };
@@ -97,7 +102,7 @@ pub fn run(variants: &[Variant], opts: Options) -> Comparison {
         Ok(pool) => pool.install(|| jobs.par_iter().map(one).collect()),
         Err(_) => jobs.iter().map(one).collect(),
     };
-    bar.finish_and_clear();
+    bar.finish();
     summarise(variants, runs, opts)
 }
 

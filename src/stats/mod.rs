@@ -1,6 +1,8 @@
 //! Numbers from runs: per-run summaries now; replications, confidence
 //! intervals and comparisons build on these.
 
+/// Charts of a comparison (plotters): part of the command line (feature `cli`).
+#[cfg(feature = "cli")]
 pub mod charts;
 pub mod compare;
 pub mod interval;
@@ -8,4 +10,4 @@ pub mod metrics;
 pub mod overrides;
 pub mod summary;
 
-pub use summary::{Counts, Report};
+pub use summary::{MailCounts, Report};

@@ -14,7 +14,7 @@ use crate::units::SimTime;
 /// Where the messages of one class (or source) ended. For every row,
 /// `sent = delivered + rejected + lost + queued`.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
-pub struct Counts {
+pub struct MailCounts {
     pub sent: u64,
     pub delivered: u64,
     pub rejected: u64,
@@ -22,7 +22,7 @@ pub struct Counts {
     pub queued: u64,
 }
 
-impl Counts {
+impl MailCounts {
     fn add(&mut self, fate: &Fate) {
         self.add_as_of(fate, SimTime::MAX);
     }
@@ -86,7 +86,7 @@ pub struct SpamOrigin {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ClassReport {
     #[serde(flatten)]
-    pub counts: Counts,
+    pub counts: MailCounts,
     /// Delivered messages that passed through a third party's open relay.
     pub via_open_relay: u64,
     /// Delivered messages that an ISP's relay accepted and relayed (for a
@@ -95,6 +95,12 @@ pub struct ClassReport {
     pub delay_s: Delay,
 }
 
+/// What one run did, in numbers: mail counted by class (`legit`, `spam`,
+/// `bounce`, `backscatter`) and by traffic source, delivery delays, where spam
+/// came from, and every node's counters. Made from a finished (or stopped)
+/// [`Simulation`](crate::sim::Simulation) by [`Report::of`]; `relaysim run`
+/// prints it as tables ([`Report::to_table`]) or as one JSON object (serde).
+/// For every class and source, `sent = delivered + rejected + lost + queued`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Report {
     pub scenario: String,
@@ -103,7 +109,7 @@ pub struct Report {
     pub events: u64,
     pub dns_queries: u64,
     pub mail: BTreeMap<String, ClassReport>,
-    pub sources: BTreeMap<String, Counts>,
+    pub sources: BTreeMap<String, MailCounts>,
     /// Delivery delay of each traffic source's delivered mail.
     pub source_delay_s: BTreeMap<String, Delay>,
     /// Spam by the node that sent it (a population, a bot, a spammer's server).
@@ -120,10 +126,10 @@ impl Report {
         let mut via_isp: BTreeMap<MailClass, u64> = BTreeMap::new();
         let mut source_delays: BTreeMap<String, Vec<u64>> = BTreeMap::new();
         let mut spam_origins: BTreeMap<String, SpamOrigin> = BTreeMap::new();
-        let mut classes: BTreeMap<MailClass, (Counts, Vec<u64>)> =
+        let mut classes: BTreeMap<MailClass, (MailCounts, Vec<u64>)> =
             MailClass::ALL.iter().map(|c| (*c, Default::default())).collect();
-        let mut sources: BTreeMap<String, Counts> =
-            sim.scenario.traffic.iter().map(|s| (s.id().to_string(), Counts::default())).collect();
+        let mut sources: BTreeMap<String, MailCounts> =
+            sim.scenario.traffic.iter().map(|s| (s.id().to_string(), MailCounts::default())).collect();
         for m in &sim.messages {
             let (counts, delays) = classes.entry(m.class).or_default();
             counts.add(&m.fate);

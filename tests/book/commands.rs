@@ -61,10 +61,22 @@ fn subcommands() -> Vec<String> {
         .collect()
 }
 
+/// A subcommand that `relaysim --help` does not list but that exists.
+fn hidden_subcommand(sub: &str) -> bool {
+    !sub.starts_with('-')
+        && Command::new(env!("CARGO_BIN_EXE_relaysim")).args([sub, "--help"]).output().is_ok_and(|o| o.status.success())
+}
+
 /// A path the book names must exist (a `*` matches within one folder).
-/// Bare file names without a folder are the reader's own files.
+/// Bare file names without a folder are the reader's own files, and so are
+/// the folders the book has the reader make (`results`, `out/`, `lessons/`).
 fn path_exists(p: &str) -> bool {
-    if !p.contains('/') || p.starts_with("/tmp/") || p.starts_with("results") || p.starts_with("out/") {
+    if !p.contains('/')
+        || p.starts_with("/tmp/")
+        || p.starts_with("results")
+        || p.starts_with("out/")
+        || p.starts_with("lessons/")
+    {
         return true;
     }
     let full = root().join(p);
@@ -91,6 +103,11 @@ impl Checker {
         let Some(sub) = args.first() else {
             return Ok(()); // `relaysim` alone: the GUI's history tour
         };
+        // Developer commands (`bench`, `generate-bench`) are hidden from the
+        // list but answer `--help`.
+        if !self.subs.contains(sub) && hidden_subcommand(sub) {
+            self.subs.push(sub.clone());
+        }
         if !self.subs.contains(sub) {
             // `gui` exists only with the `gui` feature (on by default).
             let gui_off = sub == "gui" && !cfg!(feature = "gui");

@@ -20,7 +20,7 @@ fn the_world_figures_are_fresh() {
     eras.sort();
     for f in eras.iter().filter(|p| p.extension().is_some_and(|e| e == "ron")) {
         let s = relaysim::scenario::load(f).unwrap_or_else(|e| panic!("{e}"));
-        let sim = relaysim::run(s.clone(), RunOptions { seed: s.seed, transcripts: Some(false), trace: false }, None);
+        let sim = relaysim::run(s.clone(), RunOptions::new(s.seed).transcripts(false), None);
         let want = render::world_svg(&s, &Report::of(&sim));
         let svg = src().join(format!("generated/history/{}/world.svg", f.file_stem().unwrap().to_string_lossy()));
         if fs::read_to_string(&svg).ok().as_deref() != Some(want.as_str()) {

@@ -4,8 +4,11 @@
 //! code, its shell commands name real flags and files, and its generated
 //! outputs match what the program prints now.
 
+// These two run the `relaysim` program (feature `cli`).
+#[cfg(feature = "cli")]
 mod commands;
 mod figures;
+#[cfg(feature = "cli")]
 mod generated;
 mod links;
 mod markdown;

@@ -2,8 +2,9 @@
 //! code into `book/src/generated/check-messages.md` (which the scenario
 //! reference includes), and checked to be fresh on every test run.
 //!
-//! Regenerate with `UPDATE_BOOK=1 cargo test --test book` (book/generate.sh
-//! does it too). The list is read from the source: the `#[error]` templates
+//! Regenerate with `UPDATE_BOOK=1 cargo test --test book` (the test then
+//! fails, so the switch cannot be left on by accident; run it again without
+//! the switch). The list is read from the source: the `#[error]` templates
 //! of `ProblemKind` (src/scenario/error.rs) and `UnitError` (src/units.rs),
 //! and every `c.invalid(…)`, `c.report(…)` and `check_ref(…)` call of
 //! src/scenario/validate.rs, with the literal texts filled in and the parts
@@ -304,8 +305,15 @@ fn the_list_of_check_messages_is_fresh() {
     let file = src().join("generated/check-messages.md");
     let want = page();
     if std::env::var_os("UPDATE_BOOK").is_some() {
+        let changed = fs::read_to_string(&file).ok().as_deref() != Some(want.as_str());
         fs::write(&file, &want).unwrap();
-        return;
+        // Fail, as `UPDATE_GOLDEN` does, so the switch is never left on by
+        // accident: a run with it set never passes.
+        panic!(
+            "{} {}: review the diff, then run again without UPDATE_BOOK",
+            if changed { "rewrote" } else { "rewrote (unchanged)" },
+            file.display()
+        );
     }
     let have = fs::read_to_string(&file).unwrap_or_default();
     assert!(

@@ -22,7 +22,7 @@ pub fn parse(src: &str) -> Scenario {
 }
 
 pub fn run(s: Scenario, seed: u64) -> Simulation {
-    relaysim::run(s, RunOptions { seed, transcripts: None, trace: true }, None)
+    relaysim::run(s, RunOptions::new(seed).trace(true), None)
 }
 
 pub fn run_file(rel: &str, seed: u64) -> (Simulation, Report) {

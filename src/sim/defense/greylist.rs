@@ -16,7 +16,7 @@ use crate::units::{HOUR, SECOND, SimTime};
 
 /// What postgrey says about one recipient.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub enum GreylistVerdict {
     /// `450 4.7.1 … Greylisted`: come back later.
     Defer,
     /// Pass; `delayed_s` is how long the triplet waited (for `X-Greylist:`),
@@ -54,13 +54,13 @@ impl GreylistDb {
         if cfg.lookup_by_host { raw } else { raw & 0xFFFF_FF00 }
     }
 
-    pub fn check(&mut self, cfg: &Greylist, now: SimTime, ip: Ipv4Addr, sender: &str, rcpt: &str) -> Verdict {
+    pub fn check(&mut self, cfg: &Greylist, now: SimTime, ip: Ipv4Addr, sender: &str, rcpt: &str) -> GreylistVerdict {
         if cfg.whitelist.iter().any(|c| c.contains(ip)) {
-            return Verdict::Whitelisted;
+            return GreylistVerdict::Whitelisted;
         }
         let client = Self::client_key(cfg, ip);
         if cfg.auto_whitelist > 0 && self.clients.get(&client).is_some_and(|a| a.count >= cfg.auto_whitelist) {
-            return Verdict::Whitelisted;
+            return GreylistVerdict::Whitelisted;
         }
         // One string per triplet, sender and recipient in lower case joined by
         // a line break (never part of an address, RFC 5321 §4.1.2): a lookup
@@ -90,7 +90,7 @@ impl GreylistDb {
             }
         }
         if now - first < cfg.delay.0 {
-            return Verdict::Defer;
+            return GreylistVerdict::Defer;
         }
         if cfg.auto_whitelist > 0 {
             let awl = self.clients.entry(client).or_default();
@@ -99,7 +99,7 @@ impl GreylistDb {
                 awl.last_counted = Some(now);
             }
         }
-        Verdict::Pass { delayed_s: (now - first) / SECOND }
+        GreylistVerdict::Pass { delayed_s: (now - first) / SECOND }
     }
 }
 
@@ -117,24 +117,27 @@ mod tests {
         let cfg = Greylist::default();
         let mut db = GreylistDb::default();
         let c = ip("192.0.2.10");
-        assert_eq!(db.check(&cfg, 0, c, "a@x", "b@y"), Verdict::Defer);
-        assert_eq!(db.check(&cfg, 4 * MINUTE, c, "a@x", "b@y"), Verdict::Defer, "too early");
-        assert_eq!(db.check(&cfg, 5 * MINUTE, c, "a@x", "b@y"), Verdict::Pass { delayed_s: 300 });
-        assert_eq!(db.check(&cfg, DAY, c, "a@x", "b@y"), Verdict::Pass { delayed_s: 86_400 });
+        assert_eq!(db.check(&cfg, 0, c, "a@x", "b@y"), GreylistVerdict::Defer);
+        assert_eq!(db.check(&cfg, 4 * MINUTE, c, "a@x", "b@y"), GreylistVerdict::Defer, "too early");
+        assert_eq!(db.check(&cfg, 5 * MINUTE, c, "a@x", "b@y"), GreylistVerdict::Pass { delayed_s: 300 });
+        assert_eq!(db.check(&cfg, DAY, c, "a@x", "b@y"), GreylistVerdict::Pass { delayed_s: 86_400 });
     }
 
     #[test]
     fn subnet_matching_lets_a_pool_retry_from_a_neighbour() {
         let mut db = GreylistDb::default();
         let by_net = Greylist::default();
-        assert_eq!(db.check(&by_net, 0, ip("198.51.100.1"), "a@x", "b@y"), Verdict::Defer);
-        assert_eq!(db.check(&by_net, 6 * MINUTE, ip("198.51.100.2"), "a@x", "b@y"), Verdict::Pass { delayed_s: 360 });
+        assert_eq!(db.check(&by_net, 0, ip("198.51.100.1"), "a@x", "b@y"), GreylistVerdict::Defer);
+        assert_eq!(
+            db.check(&by_net, 6 * MINUTE, ip("198.51.100.2"), "a@x", "b@y"),
+            GreylistVerdict::Pass { delayed_s: 360 }
+        );
         let by_host = Greylist { lookup_by_host: true, ..Greylist::default() };
         let mut db = GreylistDb::default();
         db.check(&by_host, 0, ip("198.51.100.1"), "a@x", "b@y");
         assert_eq!(
             db.check(&by_host, 6 * MINUTE, ip("198.51.100.2"), "a@x", "b@y"),
-            Verdict::Defer,
+            GreylistVerdict::Defer,
             "a new triplet for the other host"
         );
     }
@@ -145,19 +148,19 @@ mod tests {
         let mut db = GreylistDb::default();
         let c = ip("192.0.2.10");
         db.check(&cfg, 0, c, "a@x", "b@y");
-        assert_eq!(db.check(&cfg, 3 * DAY, c, "a@x", "b@y"), Verdict::Defer);
+        assert_eq!(db.check(&cfg, 3 * DAY, c, "a@x", "b@y"), GreylistVerdict::Defer);
     }
 
     #[test]
     fn whitelisted_clients_pass_and_old_entries_expire() {
         let cfg = Greylist { whitelist: vec!["198.51.100.0/24".parse().unwrap()], ..Greylist::default() };
         let mut db = GreylistDb::default();
-        assert_eq!(db.check(&cfg, 0, ip("198.51.100.9"), "a@x", "b@y"), Verdict::Whitelisted);
+        assert_eq!(db.check(&cfg, 0, ip("198.51.100.9"), "a@x", "b@y"), GreylistVerdict::Whitelisted);
         let c = ip("192.0.2.10");
         db.check(&cfg, 0, c, "a@x", "b@y");
-        assert!(matches!(db.check(&cfg, 10 * MINUTE, c, "a@x", "b@y"), Verdict::Pass { .. }));
+        assert!(matches!(db.check(&cfg, 10 * MINUTE, c, "a@x", "b@y"), GreylistVerdict::Pass { .. }));
         // Unused for longer than max_age (35 d): forgotten, greylisted again.
-        assert_eq!(db.check(&cfg, 10 * MINUTE + 36 * DAY, c, "a@x", "b@y"), Verdict::Defer);
+        assert_eq!(db.check(&cfg, 10 * MINUTE + 36 * DAY, c, "a@x", "b@y"), GreylistVerdict::Defer);
     }
 
     #[test]
@@ -168,9 +171,9 @@ mod tests {
         for k in 0..5u64 {
             let rcpt = format!("u{k}@y");
             let t0 = k * 2 * HOUR;
-            assert_eq!(db.check(&cfg, t0, c, "a@x", &rcpt), Verdict::Defer);
-            assert!(matches!(db.check(&cfg, t0 + 10 * MINUTE, c, "a@x", &rcpt), Verdict::Pass { .. }));
+            assert_eq!(db.check(&cfg, t0, c, "a@x", &rcpt), GreylistVerdict::Defer);
+            assert!(matches!(db.check(&cfg, t0 + 10 * MINUTE, c, "a@x", &rcpt), GreylistVerdict::Pass { .. }));
         }
-        assert_eq!(db.check(&cfg, 11 * HOUR, c, "new@x", "new@y"), Verdict::Whitelisted);
+        assert_eq!(db.check(&cfg, 11 * HOUR, c, "new@x", "new@y"), GreylistVerdict::Whitelisted);
     }
 }

@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::scenario::SpfAction;
 use crate::sim::dns::Dns;
-use crate::sim::smtp::Reply;
+use crate::sim::smtp::{Refusal, Reply};
 use crate::sim::spf::{DnsError, SpfDns, SpfResult};
 
 impl SpfDns for Dns {
@@ -57,12 +57,14 @@ pub fn refusal(result: &SpfResult, action: SpfAction, sender: &str) -> Option<Re
     // RFC 7372 §3.2 and RFC 7208 §8.4, §8.6, §8.7.
     match action {
         SpfAction::Mark => None,
-        SpfAction::Reject => {
-            Some(Reply::new(550, format!("{perm} <{sender}>: Sender address rejected: {what}{detail}")))
-        }
-        SpfAction::Defer => {
-            Some(Reply::new(451, format!("{temp} <{sender}>: Sender address rejected: {what}{detail}")))
-        }
+        SpfAction::Reject => Some(
+            Reply::new(550, format!("{perm} <{sender}>: Sender address rejected: {what}{detail}"))
+                .refusing(Refusal::Spf),
+        ),
+        SpfAction::Defer => Some(
+            Reply::new(451, format!("{temp} <{sender}>: Sender address rejected: {what}{detail}"))
+                .refusing(Refusal::Spf),
+        ),
     }
 }
 

@@ -10,7 +10,7 @@ pub mod reply;
 pub mod server;
 
 pub use client::{Action, ClientSession, Outcome};
-pub use reply::Reply;
+pub use reply::{Refusal, Reply};
 
 use crate::sim::message::Address;
 

@@ -47,17 +47,57 @@ impl fmt::Display for ReplyText {
     }
 }
 
+/// Why a server refused, as counted in `nodes.<id>.refused`: carried with
+/// the reply that refuses, so nothing has to be read back from its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    RelayDenied,
+    UserUnknown,
+    Greylisted,
+    RateLimited,
+    Spf,
+    TlsRequired,
+    AuthRequired,
+    AuthFailed,
+    Unavailable,
+}
+
+impl Refusal {
+    /// The counter's name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Refusal::RelayDenied => "relay_denied",
+            Refusal::UserUnknown => "user_unknown",
+            Refusal::Greylisted => "greylisted",
+            Refusal::RateLimited => "rate_limited",
+            Refusal::Spf => "spf",
+            Refusal::TlsRequired => "tls_required",
+            Refusal::AuthRequired => "auth_required",
+            Refusal::AuthFailed => "auth_failed",
+            Refusal::Unavailable => "unavailable",
+        }
+    }
+}
+
 /// An SMTP reply: a three-digit code and its text (enhanced status code first,
 /// RFC 3463), possibly over several lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
     pub code: u16,
     pub text: ReplyText,
+    /// Why the server refused, for a refusal made by one of the named
+    /// constructors below (`relay_denied`, `greylisted`, …); `None` otherwise.
+    pub refusal: Option<Refusal>,
 }
 
 impl Reply {
     pub fn new(code: u16, text: impl Into<ReplyText>) -> Self {
-        Reply { code, text: text.into() }
+        Reply { code, text: text.into(), refusal: None }
+    }
+    /// The same reply, marked with why it refuses.
+    pub fn refusing(mut self, why: Refusal) -> Self {
+        self.refusal = Some(why);
+        self
     }
     /// 2xx and 3xx: go on.
     pub fn is_positive(&self) -> bool {
@@ -67,10 +107,6 @@ impl Reply {
     pub fn is_transient(&self) -> bool {
         (400..500).contains(&self.code)
     }
-    /// 5xx: do not repeat the same request.
-    pub fn is_permanent(&self) -> bool {
-        self.code >= 500
-    }
 
     /// The `220` banner, Postfix's default `smtpd_banner = $myhostname ESMTP $mail_name`.
     pub fn greeting(host: &str) -> Self {
@@ -79,6 +115,7 @@ impl Reply {
     /// RFC 5321 §3.8: a server that cannot serve answers the connection with 421.
     pub fn service_unavailable(host: &str) -> Self {
         Reply::new(421, format!("4.3.2 {host} Service not available, closing transmission channel"))
+            .refusing(Refusal::Unavailable)
     }
     /// The EHLO keywords Postfix lists; STARTTLS until TLS is on, AUTH
     /// where the server offers it (RFC 3207, RFC 4954).
@@ -100,16 +137,16 @@ impl Reply {
         Reply::new(220, "2.0.0 Ready to start TLS")
     }
     pub fn tls_first() -> Self {
-        Reply::new(530, "5.7.0 Must issue a STARTTLS command first")
+        Reply::new(530, "5.7.0 Must issue a STARTTLS command first").refusing(Refusal::TlsRequired)
     }
     pub fn auth_ok() -> Self {
         Reply::new(235, "2.7.0 Authentication successful")
     }
     pub fn auth_failed() -> Self {
-        Reply::new(535, "5.7.8 Authentication credentials invalid")
+        Reply::new(535, "5.7.8 Authentication credentials invalid").refusing(Refusal::AuthFailed)
     }
     pub fn auth_required() -> Self {
-        Reply::new(530, "5.7.0 Authentication required")
+        Reply::new(530, "5.7.0 Authentication required").refusing(Refusal::AuthRequired)
     }
     pub fn auth_not_enabled() -> Self {
         Reply::new(503, "5.5.1 Error: authentication not enabled")
@@ -123,9 +160,11 @@ impl Reply {
                 "4.7.1 <{rcpt}>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/{domain}.html"
             ),
         )
+        .refusing(Refusal::Greylisted)
     }
     pub fn rate_limited(user: &str) -> Self {
         Reply::new(450, format!("4.7.1 <{user}>: Sender address rejected: sender rate limit exceeded"))
+            .refusing(Refusal::RateLimited)
     }
     pub fn sender_ok() -> Self {
         Reply::new(250, "2.1.0 Ok")
@@ -135,11 +174,12 @@ impl Reply {
     }
     /// Postfix `reject_unauth_destination` (smtpd_check.c).
     pub fn relay_denied(rcpt: &str) -> Self {
-        Reply::new(554, format!("5.7.1 <{rcpt}>: Relay access denied"))
+        Reply::new(554, format!("5.7.1 <{rcpt}>: Relay access denied")).refusing(Refusal::RelayDenied)
     }
     /// Postfix `reject_unlisted_recipient`.
     pub fn user_unknown(rcpt: &str) -> Self {
         Reply::new(550, format!("5.1.1 <{rcpt}>: Recipient address rejected: User unknown in local recipient table"))
+            .refusing(Refusal::UserUnknown)
     }
     pub fn start_data() -> Self {
         Reply::new(354, "End data with <CR><LF>.<CR><LF>")

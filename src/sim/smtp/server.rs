@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::{Command, Reply};
 use crate::scenario::SpfAction;
-use crate::sim::defense::greylist::Verdict;
+use crate::sim::defense::greylist::GreylistVerdict;
 use crate::sim::message::Address;
 use crate::sim::spf::SpfResult;
 
@@ -31,7 +31,7 @@ pub trait ServerEnv {
     /// The SPF result for this sender and the policy's action (None: no SPF checks).
     fn spf(&mut self, ip: Ipv4Addr, helo: &str, mail_from: &str) -> Option<(SpfResult, SpfAction)>;
     /// postgrey's verdict (None: no greylisting).
-    fn greylist(&mut self, ip: Ipv4Addr, sender: &str, rcpt: &str) -> Option<Verdict>;
+    fn greylist(&mut self, ip: Ipv4Addr, sender: &str, rcpt: &str) -> Option<GreylistVerdict>;
 }
 
 /// Why an address may relay without authenticating.
@@ -105,21 +105,13 @@ pub struct ServerSession {
     pub greylist_delay: Option<u64>,
 }
 
-/// Why a server refused, as counted in `nodes.<id>.refused`.
+/// Why a server refused, as counted in `nodes.<id>.refused`: the reason the
+/// reply carries, else whether the refusal is permanent (5xx) or not.
 pub fn refusal_reason(reply: &Reply) -> &'static str {
-    let t = &reply.text;
-    match reply.code {
-        554 if t.contains("Relay access denied") => "relay_denied",
-        550 if t.contains("User unknown") => "user_unknown",
-        450 if t.contains("Greylisted") => "greylisted",
-        450 if t.contains("rate limit") => "rate_limited",
-        _ if t.contains("SPF") => "spf",
-        530 if t.contains("STARTTLS") => "tls_required",
-        530 => "auth_required",
-        535 => "auth_failed",
-        421 => "unavailable",
-        c if c >= 500 => "other_permanent",
-        _ => "other_temporary",
+    match reply.refusal {
+        Some(why) => why.name(),
+        None if reply.code >= 500 => "other_permanent",
+        None => "other_temporary",
     }
 }
 
@@ -236,8 +228,8 @@ impl ServerSession {
             }
         }
         match env.greylist(self.client_ip, &self.mail_from, rcpt) {
-            Some(Verdict::Defer) => Reply::greylisted(rcpt),
-            Some(Verdict::Pass { delayed_s }) if delayed_s > 0 => {
+            Some(GreylistVerdict::Defer) => Reply::greylisted(rcpt),
+            Some(GreylistVerdict::Pass { delayed_s }) if delayed_s > 0 => {
                 self.greylist_delay = Some(delayed_s);
                 Reply::recipient_ok()
             }
@@ -273,7 +265,7 @@ mod tests {
         fn spf(&mut self, _: Ipv4Addr, _: &str, _: &str) -> Option<(SpfResult, SpfAction)> {
             None
         }
-        fn greylist(&mut self, _: Ipv4Addr, _: &str, _: &str) -> Option<Verdict> {
+        fn greylist(&mut self, _: Ipv4Addr, _: &str, _: &str) -> Option<GreylistVerdict> {
             None
         }
     }
@@ -303,6 +295,25 @@ mod tests {
         );
         assert_eq!(r.code, 550);
         assert!(r.text.starts_with("5.1.1 <nobody@company.example>"));
+        assert_eq!(refusal_reason(&r), "user_unknown");
+    }
+
+    #[test]
+    fn refusals_are_counted_by_the_reason_they_carry() {
+        let cases = [
+            (Reply::greylisted("a@b.example"), "greylisted"),
+            (Reply::rate_limited("u"), "rate_limited"),
+            (Reply::tls_first(), "tls_required"),
+            (Reply::auth_required(), "auth_required"),
+            (Reply::auth_failed(), "auth_failed"),
+            (Reply::service_unavailable("mx"), "unavailable"),
+            // A reason is data, never read from the text.
+            (Reply::new(550, "5.7.1 SPF says User unknown"), "other_permanent"),
+            (Reply::new(451, "4.3.0 try again"), "other_temporary"),
+        ];
+        for (reply, reason) in cases {
+            assert_eq!(refusal_reason(&reply), reason, "{reply}");
+        }
     }
 
     #[test]

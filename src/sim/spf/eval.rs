@@ -115,7 +115,7 @@ impl From<Qualifier> for Decision {
 
 /// A result plus the `exp=` of the record that produced it (redirect hands
 /// over the target's, include discards the included one's; §6.2).
-struct Verdict {
+struct Evaluated {
     decision: Decision,
     exp: Option<(String, MacroString)>,
 }
@@ -130,11 +130,11 @@ struct Evaluator<'a> {
 
 impl Evaluator<'_> {
     /// Fetches and evaluates the record of `domain` (§4.4 - §4.7).
-    fn check_domain(&mut self, domain: &str, depth: u32) -> Step<Verdict> {
+    fn check_domain(&mut self, domain: &str, depth: u32) -> Step<Evaluated> {
         if depth > MAX_DEPTH {
             return Err(Abort::Perm(SpfError::TooDeep(MAX_DEPTH)));
         }
-        let none = Verdict { decision: Decision::None, exp: None };
+        let none = Evaluated { decision: Decision::None, exp: None };
         let Some(txts) = self.res.txt(domain)? else {
             return Ok(none);
         };
@@ -151,16 +151,16 @@ impl Evaluator<'_> {
         self.eval_record(domain, &record, depth)
     }
 
-    fn eval_record(&mut self, domain: &str, record: &Record, depth: u32) -> Step<Verdict> {
+    fn eval_record(&mut self, domain: &str, record: &Record, depth: u32) -> Step<Evaluated> {
         let exp = record.explanation.as_ref().map(|e| (domain.to_string(), e.clone()));
         for Directive { qualifier, mechanism } in &record.directives {
             if self.matches(domain, mechanism, depth)? {
-                return Ok(Verdict { decision: Decision::from(*qualifier), exp });
+                return Ok(Evaluated { decision: Decision::from(*qualifier), exp });
             }
         }
         let Some(redirect) = &record.redirect else {
             // §4.7: no match and no redirect is neutral.
-            return Ok(Verdict { decision: Decision::Neutral, exp });
+            return Ok(Evaluated { decision: Decision::Neutral, exp });
         };
         // §6.1: redirect counts as a lookup; a malformed or policy-less
         // target is permerror, not none.
@@ -168,7 +168,7 @@ impl Evaluator<'_> {
         let target = self.target(domain, Some(redirect));
         let verdict = match &target {
             Some(t) => self.check_domain(t, depth + 1)?,
-            None => Verdict { decision: Decision::None, exp: None },
+            None => Evaluated { decision: Decision::None, exp: None },
         };
         if verdict.decision == Decision::None {
             let shown = target.unwrap_or_else(|| self.expand(domain, redirect));
