@@ -39,15 +39,15 @@ fn app_as_opened(file: &str) -> App {
 }
 
 /// What `relaysim run FILE --until T` reports per class.
-fn run_counts(file: &str, t: u64) -> Vec<relaysim::stats::Counts> {
+fn run_counts(file: &str, t: u64) -> Vec<relaysim::stats::MailCounts> {
     let s = relaysim::scenario::load(Path::new(file)).unwrap();
-    let opts = relaysim::sim::RunOptions { seed: s.seed, transcripts: Some(false), trace: false };
+    let opts = relaysim::sim::RunOptions::new(s.seed).transcripts(false);
     let report = relaysim::stats::Report::of(&relaysim::run(s, opts, Some(t)));
     relaysim::sim::MailClass::ALL.iter().map(|c| report.mail[c.name()].counts.clone()).collect()
 }
 
 /// What the statistics panel shows per class after the next frame.
-fn panel_counts(app: &mut App) -> (u64, Vec<relaysim::stats::Counts>) {
+fn panel_counts(app: &mut App) -> (u64, Vec<relaysim::stats::MailCounts>) {
     app.update();
     let series = app.world().resource::<Series>();
     let clock = app.world().resource::<SimState>().clock;

@@ -258,7 +258,7 @@ pub fn check_options(opts: &GuiOptions, state: &SimState) -> Result<(), String> 
         // (without trace) as far as the window will go to see whether it exists.
         let until = opts.after.unwrap_or(state.end()).min(state.end());
         let seed = state.scenario.seed;
-        let opts = crate::sim::RunOptions { seed, transcripts: Some(false), trace: false };
+        let opts = crate::sim::RunOptions::new(seed).transcripts(false);
         let sent = crate::run(state.scenario.clone(), opts, Some(until)).messages.len();
         if m as usize >= sent {
             return Err(format!(

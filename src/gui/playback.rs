@@ -129,7 +129,7 @@ impl Playback {
 }
 
 fn new_sim(scenario: &Scenario) -> Simulation {
-    let opts = RunOptions { seed: scenario.seed, transcripts: Some(true), trace: true };
+    let opts = RunOptions::new(scenario.seed).transcripts(true).trace(true);
     Simulation::new(scenario.clone(), opts)
 }
 

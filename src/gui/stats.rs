@@ -9,7 +9,7 @@ use bevy::prelude::*;
 
 use crate::gui::playback::{Playback, SimState};
 use crate::sim::{MailClass, Simulation};
-use crate::stats::summary::{Counts, Delay};
+use crate::stats::summary::{Delay, MailCounts as Counts};
 use crate::units::SimTime;
 
 /// Samples drawn over a run (the plot's resolution).
@@ -146,7 +146,7 @@ mod tests {
     fn counts_at_the_end_are_the_reports_and_samples_add_up() {
         let s = crate::scenario::load(std::path::Path::new("scenarios/examples/backscatter.ron")).unwrap();
         let end = s.duration.0;
-        let sim = crate::run(s, RunOptions { seed: 1, transcripts: Some(false), trace: false }, None);
+        let sim = crate::run(s, RunOptions::new(1).transcripts(false), None);
         let mut series = Series::default();
         series.compute(&sim, end);
         let report = Report::of(&sim);
