@@ -44,11 +44,9 @@ pub enum ProblemKind {
     NotUtf8 { byte: u8 },
     /// More work than [`super::work::Limits`] allows (lifted by `--force`).
     #[error(
-        "this scenario asks for about {}, more than the limit of {}: shorten or slow it down, or run it anyway with --force",
-        measure.describe(*estimate),
-        measure.limit(*limit)
+        "this scenario asks for about {asked}, more than the limit ({limit}): shorten or slow it down, or run it anyway with --force"
     )]
-    TooMuchWork { measure: super::work::Measure, estimate: f64, limit: f64 },
+    TooMuchWork { asked: super::work::Amount, limit: super::work::Amount },
 }
 
 impl ProblemKind {

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use super::error::{Problem, ProblemKind};
 use super::locate::Locator;
 use super::schema::*;
+use super::work::Amount;
 use crate::units::Cidr;
 
 struct Checker<'a> {
@@ -606,8 +607,9 @@ pub fn validate_with(
     if c.problems.is_empty()
         && let Some(limits) = limits
     {
-        for (path, measure, estimate, limit) in super::work::over(s, limits) {
-            c.report(&path, ProblemKind::TooMuchWork { measure, estimate, limit });
+        for (path, measure, asked, limit) in super::work::over(s, limits) {
+            let (asked, limit) = (Amount { measure, value: asked }, Amount { measure, value: limit });
+            c.report(&path, ProblemKind::TooMuchWork { asked, limit });
         }
     }
     c.problems.sort_by_key(|p| p.pos);

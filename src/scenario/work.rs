@@ -73,13 +73,18 @@ impl Measure {
             Measure::Memory => format!("{} of memory", bytes(value)),
         }
     }
-    /// A limit, without repeating what is counted where that reads badly.
-    pub fn limit(self, value: f64) -> String {
-        match self {
-            Measure::Memory => bytes(value),
-            Measure::AttemptsPerMail => human(value),
-            _ => self.describe(value),
-        }
+}
+
+/// A quantity of one [`Measure`], shown as people read it ("87.6 million mails").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Amount {
+    pub measure: Measure,
+    pub value: f64,
+}
+
+impl std::fmt::Display for Amount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.measure.describe(self.value))
     }
 }
 
