@@ -103,28 +103,23 @@ fn check_refuses_work_no_machine_can_do_unless_forced() {
     let p = problems(&world("1d", every_second));
     assert!(too_much(&p), "{p:?}");
     assert!(p.iter().any(|p| p.to_string().contains("attempts for one undeliverable mail")), "{p:?}");
-    // 10^9 hosts.
-    let mut s = common::parse(&world("1h", &spam("1/h")));
-    s.nodes.push(relaysim::scenario::Node {
-        id: "many".into(),
-        label: None,
-        isp: None,
-        ip: None,
-        position: None,
-        nat: None,
-        kind: relaysim::scenario::NodeKind::Population(relaysim::scenario::Population {
-            count: 1_000_000_000,
-            infected: 0.0,
-            domain: "isp-a.example".into(),
-            mail_client: match &common::parse(&world("1h", "")).nodes[2].kind {
-                relaysim::scenario::NodeKind::ClientPc(pc) => pc.mail_client.clone(),
-                _ => unreachable!("alice is a ClientPc"),
-            },
-            lease: None,
-        }),
-    });
-    let over = relaysim::scenario::work::over(&s, &Default::default());
-    assert!(over.iter().any(|(_, m, ..)| *m == relaysim::scenario::work::Measure::Hosts), "{over:?}");
+    // 10^9 hosts in one population (in a /2 of addresses, which holds them).
+    let src = world("1h", &spam("1/h"))
+        .replace(
+            r#"Isp(id: "company","#,
+            r#"Isp(id: "big", customers: ["64.0.0.0/2"]),
+        Isp(id: "company","#,
+        )
+        .replace(
+            r#"Node(id: "internet", kind: Router()),"#,
+            r#"Node(id: "internet", kind: Router()),
+        Node(id: "many", isp: "big", kind: Population(count: 1000000000, domain: "isp-a.example",
+             mail_client: MailClient(server: "relay-a"))),"#,
+        )
+        .replace(r#"links: ["#, r#"links: [Link(a: "many", b: "internet"),"#);
+    let p = problems(&src);
+    assert!(too_much(&p), "{p:?}");
+    assert!(p.iter().any(|p| p.to_string().contains("1.0 billion hosts")), "{p:?}");
 }
 
 #[test]

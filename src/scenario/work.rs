@@ -143,32 +143,55 @@ pub fn estimate(s: &Scenario) -> Work {
     let cap = Limits::default().attempts_per_mail * 10.0;
     let horizon = s.duration.0;
     let mut worst: f64 = 1.0;
-    for (r, _) in retry_policies(s) {
-        worst = worst.max(attempts(&r, horizon, cap));
+    for (policy, _) in retry_policies(s) {
+        worst = worst.max(policy.attempts(horizon, cap));
     }
     let per_message = if s.transcripts { BYTES_PER_MESSAGE_TRANSCRIPTS } else { BYTES_PER_MESSAGE };
     let memory_bytes = messages * per_message + hosts * BYTES_PER_HOST + s.nodes.len() as f64 * BYTES_PER_NODE;
     Work { messages, hosts, attempts_per_mail: worst, memory_bytes }
 }
 
+/// A sender's retry policy as written in the file.
+#[derive(Debug, Clone, Copy)]
+pub enum Policy<'a> {
+    /// A mail client's or a spam source's `retry`.
+    Retry(&'a Retry),
+    /// A mail server's `queue`.
+    Queue(&'a Backoff),
+}
+
+impl Policy<'_> {
+    /// Attempts for a mail that always fails within `horizon` ms (capped just above `cap`).
+    pub fn attempts(self, horizon: u64, cap: f64) -> f64 {
+        match self {
+            Policy::Retry(r) => attempts(r, horizon, cap),
+            Policy::Queue(b) => backoff_attempts(b, horizon, cap),
+        }
+    }
+}
+
 /// Every retry policy in the file with the path where it is written.
-pub fn retry_policies(s: &Scenario) -> Vec<(Retry, String)> {
+pub fn retry_policies(s: &Scenario) -> Vec<(Policy<'_>, String)> {
     let mut out = Vec::new();
     for (i, n) in s.nodes.iter().enumerate() {
         let p = format!("nodes[{i}].kind");
         match &n.kind {
-            NodeKind::ClientPc(pc) => out.push((pc.mail_client.retry.clone(), format!("{p}.mail_client.retry"))),
-            NodeKind::Population(pop) => out.push((pop.mail_client.retry.clone(), format!("{p}.mail_client.retry"))),
+            NodeKind::ClientPc(pc) => {
+                out.push((Policy::Retry(&pc.mail_client.retry), format!("{p}.mail_client.retry")))
+            }
+            NodeKind::Population(pop) => {
+                out.push((Policy::Retry(&pop.mail_client.retry), format!("{p}.mail_client.retry")))
+            }
             k => {
                 if let Some(m) = k.mail_server() {
-                    out.push((Retry::Rfc(m.queue.clone()), format!("{p}.queue")));
+                    out.push((Policy::Queue(&m.queue), format!("{p}.queue")));
                 }
             }
         }
     }
     for (i, t) in s.traffic.iter().enumerate() {
         if let Source::Spam(sp) = t {
-            out.push((sp.retry.clone(), format!("traffic[{i}].retry")));
+            out.push((Policy::Retry(&sp.retry), format!("traffic[{i}].retry")));
         }
     }
     out
@@ -188,10 +211,10 @@ pub fn over(s: &Scenario, limits: &Limits) -> Vec<(String, Measure, f64, f64)> {
     }
     if w.attempts_per_mail > limits.attempts_per_mail {
         let cap = limits.attempts_per_mail * 10.0;
-        if let Some((r, path)) =
-            retry_policies(s).into_iter().find(|(r, _)| attempts(r, s.duration.0, cap) > limits.attempts_per_mail)
+        if let Some((policy, path)) =
+            retry_policies(s).into_iter().find(|(p, _)| p.attempts(s.duration.0, cap) > limits.attempts_per_mail)
         {
-            out.push((path, Measure::AttemptsPerMail, attempts(&r, s.duration.0, cap), limits.attempts_per_mail));
+            out.push((path, Measure::AttemptsPerMail, policy.attempts(s.duration.0, cap), limits.attempts_per_mail));
         }
     }
     if w.memory_bytes > limits.memory_bytes {
@@ -242,8 +265,7 @@ mod tests {
         assert!((100.0..120.0).contains(&a), "{a}");
         // Within a one-hour run: 0, 300, 900, 2100 s.
         assert_eq!(attempts(&postfix, crate::units::HOUR, 1e9), 4.0);
-        let fast =
-            Retry::Rfc(Backoff { min: Duration(1), max: Duration(1), lifetime: Duration(5 * crate::units::DAY) });
+        let fast = Retry::Rfc(Backoff { min: Duration(1), max: Duration(1), ..Backoff::default() });
         assert!(attempts(&fast, 5 * crate::units::DAY, 1e5) > 1e5);
         assert_eq!(attempts(&Retry::Immediate(3), 1, 1e9), 4.0);
         assert_eq!(attempts(&Retry::Never, 1, 1e9), 1.0);
