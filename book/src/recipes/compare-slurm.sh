@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A comparison as a Slurm array job: task K of N runs shard K/N.
 #
-#   sbatch --array=1-16 compare-slurm.sh
+#   mkdir -p results && sbatch --array=1-16 compare-slurm.sh
 #   # when every task has finished (or chain it: sbatch --dependency=afterok:JOBID ...):
 #   relaysim compare merge results/shard-* --out results/merged
 #
