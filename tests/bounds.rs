@@ -95,6 +95,10 @@ fn check_refuses_work_no_machine_can_do_unless_forced() {
     let text = scenario::LoadError::Problems(p).to_string();
     assert!(text.contains("87.6 million mails") && text.contains("--force"), "{text}");
     assert!(scenario::parse_with(&src, "t.ron", CheckOptions { force: true }).is_ok());
+    // A source's own start and end count: the same source for one day of
+    // the thousand years is fine.
+    let one_day = spam("10/h").replace("to: [", r#"start: "2d", end: "3d", to: ["#);
+    assert!(problems(&world("365000d", &one_day)).is_empty());
     // 10^9 mails a second for a day.
     assert!(too_much(&problems(&world("1d", &spam("1e9/s")))));
     // A retry every second for a day against a dead MX: 86,400 attempts.
