@@ -392,10 +392,10 @@ struct CompareArgs {
     force: bool,
 }
 
-/// Runs of one `compare` (variants x replications) at most: each run's
-/// numbers are kept for the summary (about a kilobyte each), so 10^6 runs
-/// hold about 1 GB. A larger study is split with `--shard`... and still
-/// merged on one machine, so the bound is on the whole study.
+/// Runs of one `compare` study (variants x replications) at most: each
+/// run's numbers are kept for the summary (about a kilobyte each), so 10^6
+/// runs hold about 1 GB. The bound is on the whole study, sharded or not,
+/// since `compare merge` holds every run on one machine.
 const MAX_RUNS: u128 = 1_000_000;
 
 /// Refuses an `--out` that cannot take the results before any run starts

@@ -10,20 +10,27 @@ use crate::units::Cidr;
 
 struct Checker<'a> {
     file: &'a str,
-    src: &'a str,
-    /// Built on the first problem only: a valid file never pays for it (a
-    /// 100 MB file took 4 GiB to locate every value in it).
-    loc: std::cell::OnceCell<Locator>,
+    loc: LazyLocator<'a>,
     problems: Vec<Problem>,
 }
 
-impl Checker<'_> {
+/// The [`Locator`] of the source, built on the first position asked for: a
+/// valid file never pays for it (a 100 MB file took 4 GiB to locate every
+/// value in it).
+struct LazyLocator<'a> {
+    src: &'a str,
+    built: std::cell::OnceCell<Locator>,
+}
+
+impl LazyLocator<'_> {
     fn find(&self, path: &str) -> super::Pos {
-        self.loc.get_or_init(|| Locator::new(self.src)).find(path)
+        self.built.get_or_init(|| Locator::new(self.src)).find(path)
     }
+}
+
+impl Checker<'_> {
     fn report(&mut self, path: &str, kind: ProblemKind) {
-        let pos = self.find(path);
-        self.problems.push(Problem { file: self.file.to_string(), pos, kind });
+        self.problems.push(Problem { file: self.file.to_string(), pos: self.loc.find(path), kind });
     }
     fn invalid(&mut self, path: &str, what: impl Into<String>, why: impl Into<String>) {
         self.report(path, ProblemKind::Invalid { what: what.into(), why: why.into() });
@@ -59,7 +66,7 @@ pub fn validate_with(
     file: &str,
     limits: Option<&super::work::Limits>,
 ) -> (Vec<Problem>, bool) {
-    let mut c = Checker { file, src, loc: std::cell::OnceCell::new(), problems: Vec::new() };
+    let mut c = Checker { file, loc: LazyLocator { src, built: std::cell::OnceCell::new() }, problems: Vec::new() };
 
     if s.duration.0 == 0 {
         c.invalid("duration", "duration", "must be longer than 0s");
@@ -70,7 +77,7 @@ pub fn validate_with(
     for (i, isp) in s.isps.iter().enumerate() {
         let path = format!("isps[{i}].id");
         if let Some(&first) = seen.get(isp.id.as_str()) {
-            let first_line = c.find(&format!("isps[{first}].id")).line;
+            let first_line = c.loc.find(&format!("isps[{first}].id")).line;
             c.report(&path, ProblemKind::Duplicate { what: "ISP id", id: isp.id.clone(), first_line });
         } else {
             seen.insert(&isp.id, i);
@@ -79,7 +86,7 @@ pub fn validate_with(
     let mut nodes: HashMap<&str, (usize, &Node)> = HashMap::new();
     for (i, n) in s.nodes.iter().enumerate() {
         if let Some(&(first, _)) = nodes.get(n.id.as_str()) {
-            let first_line = c.find(&format!("nodes[{first}].id")).line;
+            let first_line = c.loc.find(&format!("nodes[{first}].id")).line;
             c.report(
                 &format!("nodes[{i}].id"),
                 ProblemKind::Duplicate { what: "node id", id: n.id.clone(), first_line },
@@ -91,7 +98,7 @@ pub fn validate_with(
     let mut sources: HashMap<&str, usize> = HashMap::new();
     for (i, t) in s.traffic.iter().enumerate() {
         if let Some(&first) = sources.get(t.id()) {
-            let first_line = c.find(&format!("traffic[{first}].id")).line;
+            let first_line = c.loc.find(&format!("traffic[{first}].id")).line;
             c.report(
                 &format!("traffic[{i}].id"),
                 ProblemKind::Duplicate { what: "traffic source id", id: t.id().to_string(), first_line },
@@ -390,7 +397,7 @@ pub fn validate_with(
     for (i, z) in s.dns.iter().enumerate() {
         let d = z.domain.to_ascii_lowercase();
         if let Some(&first) = zones.get(&d) {
-            let first_line = c.find(&format!("dns[{first}].domain")).line;
+            let first_line = c.loc.find(&format!("dns[{first}].domain")).line;
             c.report(&format!("dns[{i}].domain"), ProblemKind::Duplicate { what: "zone", id: d.clone(), first_line });
         } else {
             zones.insert(d, i);
@@ -613,7 +620,7 @@ pub fn validate_with(
         }
     }
     c.problems.sort_by_key(|p| p.pos);
-    let located = c.loc.get().is_some();
+    let located = c.loc.built.get().is_some();
     (c.problems, located)
 }
 
@@ -823,7 +830,7 @@ fn check_narration(
             c.invalid(&format!("{p}.id"), "step id", "must not be empty");
         }
         if let Some(&first) = steps.get(st.id.as_str()) {
-            let first_line = c.find(&format!("narration[{first}].id")).line;
+            let first_line = c.loc.find(&format!("narration[{first}].id")).line;
             c.report(&format!("{p}.id"), ProblemKind::Duplicate { what: "step id", id: st.id.clone(), first_line });
         } else if sources.contains_key(st.id.as_str()) && senders.contains_key(st.id.as_str()) {
             c.invalid(
