@@ -269,7 +269,9 @@ mod tests {
         assert_eq!(attempts(&postfix, crate::units::HOUR, 1e9), 4.0);
         let fast = Retry::Rfc(Backoff { min: Duration(1), max: Duration(1), ..Backoff::default() });
         assert!(attempts(&fast, 5 * crate::units::DAY, 1e5) > 1e5);
-        assert_eq!(attempts(&Retry::Immediate(3), 1, 1e9), 4.0);
+        assert_eq!(attempts(&Retry::Immediate(3), crate::units::HOUR, 1e9), 4.0);
+        // One reconnect a second: no more than the run holds.
+        assert_eq!(attempts(&Retry::Immediate(u32::MAX), crate::units::HOUR, 1e9), 3601.0);
         assert_eq!(attempts(&Retry::Never, 1, 1e9), 1.0);
     }
 }
