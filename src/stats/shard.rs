@@ -230,6 +230,13 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Comparison, ShardError> {
     let mut runs = Vec::with_capacity(first.total_jobs);
     for (f, name) in &shards {
         for r in &f.runs {
+            let seed = f.seed.checked_add(r.replication as u64);
+            if r.variant >= f.variants.len() || r.replication >= f.replications || seed != Some(r.seed) {
+                return Err(ShardError::NotShard {
+                    path: name.clone(),
+                    why: format!("run {}/{} (seed {}) is not part of the study", r.variant, r.replication, r.seed),
+                });
+            }
             let mut metrics = BTreeMap::new();
             for (k, v) in &r.metrics {
                 let x: f64 = v.parse().map_err(|_| ShardError::NotShard {
@@ -242,7 +249,8 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Comparison, ShardError> {
         }
     }
     runs.sort_by_key(|r| (r.variant, r.replication));
-    if runs.len() != first.total_jobs {
+    runs.dedup_by_key(|r| (r.variant, r.replication));
+    if runs.len() != first.total_jobs || first.total_jobs != first.variants.len() * first.replications {
         return Err(ShardError::NotShard {
             path: first_name,
             why: format!("the shards hold {} runs, the study has {}", runs.len(), first.total_jobs),
