@@ -250,7 +250,8 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Comparison, ShardError> {
     }
     runs.sort_by_key(|r| (r.variant, r.replication));
     runs.dedup_by_key(|r| (r.variant, r.replication));
-    if runs.len() != first.total_jobs || first.total_jobs != first.variants.len() * first.replications {
+    if runs.len() != first.total_jobs || Some(first.total_jobs) != first.variants.len().checked_mul(first.replications)
+    {
         return Err(ShardError::NotShard {
             path: first_name,
             why: format!("the shards hold {} runs, the study has {}", runs.len(), first.total_jobs),
