@@ -12,8 +12,9 @@ use relaysim::units::Duration;
 
 #[derive(Args)]
 pub struct GenerateArgs {
-    /// Size relative to the full benchmark world (1.0 = 100 ISPs, 1 M hosts, 10 k domains, 10 M mails/day).
-    #[arg(long, default_value = "1.0")]
+    /// Size relative to the full benchmark world (1.0 = 100 ISPs, 1 M hosts, 10 k domains, 10 M mails/day);
+    /// more than 0, at most 1.
+    #[arg(long, default_value = "1.0", value_parser = parse_scale, allow_negative_numbers = true)]
     scale: f64,
     /// Where to write it.
     #[arg(long, default_value = "scenarios/bench/internet.ron")]
@@ -56,6 +57,17 @@ pub enum BenchCommand {
         #[arg(long, default_value = "3")]
         repeat: usize,
     },
+}
+
+/// A scale in (0, 1]: 0, negative, NaN and infinite scales were silently
+/// taken as 1.0 (the full world).
+fn parse_scale(s: &str) -> Result<f64, String> {
+    let v: f64 = s.trim().parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if v.is_finite() && v > 0.0 && v <= 1.0 {
+        Ok(v)
+    } else {
+        Err(format!("`{s}`: the scale must be more than 0 and at most 1 (1.0 is the full world)"))
+    }
 }
 
 pub fn generate(args: GenerateArgs) -> ExitCode {

@@ -142,16 +142,27 @@ enum Command {
         /// text that lacks it is shown in English, marked `(en*)`.
         #[arg(long, default_value = "en", requires = "narrate")]
         lang: relaysim::narrate::Languages,
+        /// Run a scenario that asks for more work than `check` allows.
+        #[arg(long)]
+        force: bool,
     },
     /// Check scenario files and report every problem with file:line:column.
     Check {
         /// The scenarios to check (files, or built-in names such as era:3).
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Accept scenarios that ask for more work (mails, hosts, retries,
+        /// memory) than the limits; every other problem is still reported.
+        #[arg(long)]
+        force: bool,
     },
     /// Run scenarios over N seeds and compare them: means, 95% intervals and
     /// paired differences to the first (the baseline); CSV, JSON and charts to --out.
+    /// `compare merge DIR... --out OUT` combines the outputs of `--shard` runs.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Compare {
+        #[command(subcommand)]
+        merge: Option<CompareCommand>,
         /// The scenarios to compare, the baseline first (files, or built-in
         /// names such as era:1 era:2).
         #[arg(required = true)]
@@ -175,7 +186,17 @@ enum Command {
         /// A parameter study: PATH=V1,V2,... or PATH=START..END:STEP; one variant per value.
         #[arg(long)]
         sweep: Option<String>,
+        /// Run only the K-th of N equal parts of the study (e.g. 3/8) and write
+        /// DIR/shard.json to --out; `compare merge` combines the N parts.
+        #[arg(long, requires = "out")]
+        shard: Option<relaysim::stats::shard::ShardSpec>,
+        /// Run scenarios that ask for more work than `check` allows.
+        #[arg(long)]
+        force: bool,
     },
+    /// Combine the `--out` directories of `compare --shard K/N` runs into the
+    /// files one machine would have written (the same as `compare merge`).
+    CompareMerge(MergeArgs),
     /// Run a scenario and print one message's path, headers and SMTP dialogues.
     Show {
         #[arg(help = FILE_HELP)]
@@ -195,6 +216,9 @@ enum Command {
         /// Stop at this simulated time (e.g. "2h"; default: the scenario's duration).
         #[arg(long)]
         until: Option<Duration>,
+        /// Run a scenario that asks for more work than `check` allows.
+        #[arg(long)]
+        force: bool,
         /// Apply the narration's actions (sent mails, switched defenses), as
         /// `run --narrate` does, so message numbers match a narrated run.
         #[arg(long)]
@@ -221,6 +245,22 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum CompareCommand {
+    /// Combine the `--out` directories of `compare --shard K/N` runs.
+    Merge(MergeArgs),
+}
+
+#[derive(clap::Args)]
+struct MergeArgs {
+    /// The shard directories (each a `--out DIR` of `compare --shard`), in any order.
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// Directory for replications.csv, summary.csv, compare.json and charts/.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
 /// Writes to stdout; a closed pipe (`relaysim … | head`) ends the program quietly.
 fn emit(text: &str) {
     use std::io::Write;
@@ -230,8 +270,8 @@ fn emit(text: &str) {
     }
 }
 
-fn load(file: &Path) -> Result<scenario::Scenario, ExitCode> {
-    scenario::load(file).map_err(|e| {
+fn load(file: &Path, force: bool) -> Result<scenario::Scenario, ExitCode> {
+    scenario::load_with(file, scenario::CheckOptions { force }).map_err(|e| {
         eprintln!("{e}");
         if let LoadError::Problems(p) = &e {
             eprintln!("{} problem(s) found", p.len());
@@ -315,8 +355,8 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Run { file, seed, until, format, no_transcripts, narrate, lang } => {
-            let s = match load(&file) {
+        Command::Run { file, seed, until, format, no_transcripts, narrate, lang, force } => {
+            let s = match load(&file, force) {
                 Ok(s) => s,
                 Err(code) => return code,
             };
@@ -355,10 +395,10 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Command::Check { files } => {
+        Command::Check { files, force } => {
             let mut bad = 0;
             for f in &files {
-                match scenario::load(f) {
+                match scenario::load_with(f, scenario::CheckOptions { force }) {
                     Ok(_) => emit(&format!("{}: ok\n", f.display())),
                     Err(e) => {
                         eprintln!("{e}");
@@ -382,13 +422,16 @@ fn main() -> ExitCode {
                 ExitCode::from(status::OUTPUT)
             }
         },
-        Command::Compare { files, replications, seed, jobs, out, set, sweep } => {
-            compare(files, replications, seed, jobs, out, set, sweep)
+        Command::Compare { merge: Some(CompareCommand::Merge(args)), .. } | Command::CompareMerge(args) => {
+            compare_merge(args)
+        }
+        Command::Compare { merge: None, files, replications, seed, jobs, out, set, sweep, shard, force } => {
+            compare(CompareArgs { files, replications, seed, jobs, out, set, sweep, shard, force })
         }
         Command::GenerateBench(args) => bench_cli::generate(args),
         Command::Bench { what } => bench_cli::bench(what),
-        Command::Show { file, message, seed, until, list, source, narrate } => {
-            let s = match load(&file) {
+        Command::Show { file, message, seed, until, list, source, narrate, force } => {
+            let s = match load(&file, force) {
                 Ok(s) => s,
                 Err(code) => return code,
             };
@@ -427,7 +470,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn compare(
+struct CompareArgs {
     files: Vec<PathBuf>,
     replications: usize,
     seed: u64,
@@ -435,11 +478,79 @@ fn compare(
     out: Option<PathBuf>,
     set: Vec<String>,
     sweep: Option<String>,
-) -> ExitCode {
+    shard: Option<relaysim::stats::shard::ShardSpec>,
+    force: bool,
+}
+
+/// Runs of one `compare` study (variants x replications) at most: each
+/// run's numbers are kept for the summary (about a kilobyte each), so 10^6
+/// runs hold about 1 GB. The bound is on the whole study, sharded or not,
+/// since `compare merge` holds every run on one machine.
+const MAX_RUNS: u128 = 1_000_000;
+
+/// Refuses an `--out` that cannot take the results before any run starts
+/// (a read-only directory used to fail after hours of runs).
+fn check_out_dir(dir: &Path) -> Result<(), String> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(format!(
+            "--out {}: this is a file, not a directory; give a directory to write into",
+            dir.display()
+        ));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("--out {}: cannot create the directory: {e}", dir.display()))?;
+    let probe = dir.join(format!(".relaysim-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"")
+        .map_err(|e| format!("--out {}: cannot write into the directory: {e}", dir.display()))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+/// Prints the table and writes the data files and charts (compare and merge).
+fn write_comparison(result: &relaysim::stats::compare::Comparison, out: Option<&Path>) -> ExitCode {
+    emit(&result.to_table());
+    if let Some(dir) = out {
+        if let Err(e) = result.write_data(dir) {
+            eprintln!("{}: {e}", dir.display());
+            return ExitCode::from(status::OUTPUT);
+        }
+        match relaysim::stats::charts::write(result, &dir.join("charts")) {
+            Ok(files) => emit(&format!(
+                "\nwrote {}/replications.csv, summary.csv, compare.json and {} chart files in {}/charts",
+                dir.display(),
+                files.len(),
+                dir.display()
+            )),
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(status::OUTPUT);
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn compare_merge(args: MergeArgs) -> ExitCode {
+    if let Some(dir) = &args.out
+        && let Err(e) = check_out_dir(dir)
+    {
+        eprintln!("{e}");
+        return ExitCode::from(status::OUTPUT);
+    }
+    match relaysim::stats::shard::merge(&args.dirs) {
+        Ok(result) => write_comparison(&result, args.out.as_deref()),
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn compare(args: CompareArgs) -> ExitCode {
     use relaysim::stats::compare::{self, Options, Variant};
-    use relaysim::stats::{charts, overrides};
+    use relaysim::stats::overrides;
     use std::io::IsTerminal;
 
+    let CompareArgs { files, replications, seed, jobs, out, set, sweep, shard, force } = args;
     let fail = |msg: String| {
         eprintln!("{msg}");
         ExitCode::from(status::INVALID)
@@ -450,6 +561,13 @@ fn compare(
     };
     if replications == 0 {
         return fail("--replications must be at least 1".into());
+    }
+    if seed.checked_add(replications as u64 - 1).is_none() {
+        return fail(format!(
+            "--seed {seed} with {replications} replications needs seeds up to {seed}+{}, beyond the largest seed {}",
+            replications - 1,
+            u64::MAX
+        ));
     }
     let sets: Vec<overrides::Override> = match set.iter().map(|s| overrides::Override::parse(s)).collect() {
         Ok(v) => v,
@@ -462,9 +580,21 @@ fn compare(
         },
         None => vec![None],
     };
+    let runs = (files.len() as u128) * (sweep_values.len() as u128) * replications as u128;
+    if runs > MAX_RUNS {
+        return fail(format!(
+            "{runs} runs ({} scenario(s) x {replications} replications): more than {MAX_RUNS} runs in one study",
+            files.len() * sweep_values.len()
+        ));
+    }
+    if let Some(dir) = &out
+        && let Err(e) = check_out_dir(dir)
+    {
+        return cannot_write(e);
+    }
     let mut variants = Vec::new();
     for f in &files {
-        let base = match load(f) {
+        let base = match load(f, force) {
             Ok(s) => s,
             Err(code) => return code,
         };
@@ -485,21 +615,23 @@ fn compare(
     }
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let opts = Options::new(replications, seed, jobs).progress(std::io::stderr().is_terminal());
-    let result = compare::run(&variants, opts);
-    emit(&result.to_table());
-    if let Some(dir) = out {
-        if let Err(e) = result.write_data(&dir) {
-            return cannot_write(format!("{}: {e}", dir.display()));
-        }
-        match charts::write(&result, &dir.join("charts")) {
-            Ok(files) => emit(&format!(
-                "\nwrote {}/replications.csv, summary.csv, compare.json and {} chart files in {}/charts",
-                dir.display(),
-                files.len(),
-                dir.display()
-            )),
-            Err(e) => return cannot_write(e.to_string()),
-        }
+    if let (Some(spec), Some(dir)) = (shard, &out) {
+        let file = relaysim::stats::shard::run(&variants, opts, spec);
+        return match file.write(dir) {
+            Ok(path) => {
+                let seeds = file.seeds.map_or("no runs".to_string(), |(a, b)| format!("seeds {a}..{b}"));
+                emit(&format!(
+                    "shard {spec}: jobs {}..{} of {} ({seeds}); wrote {}\n",
+                    file.jobs.0,
+                    file.jobs.1,
+                    file.total_jobs,
+                    path.display()
+                ));
+                ExitCode::SUCCESS
+            }
+            Err(e) => cannot_write(format!("{}: {e}", dir.display())),
+        };
     }
-    ExitCode::SUCCESS
+    let result = compare::run(&variants, opts);
+    write_comparison(&result, out.as_deref())
 }

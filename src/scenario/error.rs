@@ -40,6 +40,20 @@ pub enum ProblemKind {
     BadAddress { address: String },
     #[error("{what}: {why}")]
     Invalid { what: String, why: String },
+    #[error("not UTF-8 text (byte 0x{byte:02X} here): save the file as UTF-8")]
+    NotUtf8 { byte: u8 },
+    /// More work than [`super::work::Limits`] allows (lifted by `--force`).
+    #[error(
+        "this scenario asks for about {asked}, more than the limit ({limit}): shorten or slow it down, or run it anyway with --force"
+    )]
+    TooMuchWork { asked: super::work::Amount, limit: super::work::Amount },
+}
+
+impl ProblemKind {
+    /// Whether `--force` lifts this problem (an estimate of work, not an error in the file).
+    pub fn forceable(&self) -> bool {
+        matches!(self, ProblemKind::TooMuchWork { .. })
+    }
 }
 
 /// Why a scenario could not be loaded.

@@ -59,14 +59,18 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// Mail the traffic sources are expected to inject up to `end` (the sum
-    /// of their rates), for sizing a run's storage and its progress bar.
+    /// Mail the traffic sources are expected to inject up to `end` (each
+    /// source's rate times the part of its `start`..`end` before `end`), for
+    /// sizing a run's storage and its progress bar, and for `check`'s limits.
     pub fn expected_messages(&self, end: crate::units::SimTime) -> f64 {
+        let span = |start: Duration, stop: Option<Duration>| {
+            stop.map_or(end, |e| e.0.min(end)).saturating_sub(start.0.min(end)) as f64
+        };
         self.traffic
             .iter()
             .map(|src| match src {
-                Source::Legit(l) => l.rate.per_ms * end as f64,
-                Source::Spam(sp) => sp.rate.per_ms * end as f64,
+                Source::Legit(l) => l.rate.per_ms * span(l.start, l.end),
+                Source::Spam(sp) => sp.rate.per_ms * span(sp.start, sp.end),
                 Source::Once(_) => 1.0,
             })
             .sum()

@@ -5,12 +5,27 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use super::error::{Problem, ProblemKind};
 use super::locate::Locator;
 use super::schema::*;
+use super::work::Amount;
 use crate::units::Cidr;
 
 struct Checker<'a> {
     file: &'a str,
-    loc: Locator,
+    loc: LazyLocator<'a>,
     problems: Vec<Problem>,
+}
+
+/// The [`Locator`] of the source, built on the first position asked for: a
+/// valid file never pays for it (a 100 MB file took 4 GiB to locate every
+/// value in it).
+struct LazyLocator<'a> {
+    src: &'a str,
+    built: std::cell::OnceCell<Locator>,
+}
+
+impl LazyLocator<'_> {
+    fn find(&self, path: &str) -> super::Pos {
+        self.built.get_or_init(|| Locator::new(self.src)).find(path)
+    }
 }
 
 impl Checker<'_> {
@@ -40,7 +55,18 @@ fn is_mail_server(k: &NodeKind) -> bool {
 }
 
 pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
-    let mut c = Checker { file, loc: Locator::new(src), problems: Vec::new() };
+    validate_with(s, src, file, Some(&super::work::Limits::default())).0
+}
+
+/// [`validate`] against `limits` on the work asked for (`None`: no limits,
+/// as with `--force`); also says whether the locator was built.
+pub fn validate_with(
+    s: &Scenario,
+    src: &str,
+    file: &str,
+    limits: Option<&super::work::Limits>,
+) -> (Vec<Problem>, bool) {
+    let mut c = Checker { file, loc: LazyLocator { src, built: std::cell::OnceCell::new() }, problems: Vec::new() };
 
     if s.duration.0 == 0 {
         c.invalid("duration", "duration", "must be longer than 0s");
@@ -347,6 +373,17 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
         if l.a == l.b {
             c.invalid(&format!("links[{i}].b"), "link", "joins a node to itself");
         }
+        if l.latency > super::work::MAX_LATENCY {
+            c.invalid(
+                &format!("links[{i}].latency"),
+                "latency",
+                format!(
+                    "{} is more than {} (no SMTP dialogue crosses such a link)",
+                    l.latency,
+                    super::work::MAX_LATENCY
+                ),
+            );
+        }
     }
 
     // DNS zones.
@@ -551,9 +588,12 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
 
     check_narration(&mut c, s, &nodes, &sources, &has_mx);
 
-    // Every mail client must be able to reach its server over the links.
+    // Every mail client must be able to reach its server over the links:
+    // one pass labels the connected parts, then each client is one lookup
+    // (a search per client took minutes for 30,000 PCs).
     if c.problems.is_empty() {
-        let adj = adjacency(s);
+        let part = components(s);
+        let reachable = |a: &str, b: &str| a == b || part.get(a).is_some_and(|pa| part.get(b) == Some(pa));
         for (i, n) in s.nodes.iter().enumerate() {
             let client = match &n.kind {
                 NodeKind::ClientPc(pc) => Some(&pc.mail_client),
@@ -561,7 +601,7 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
                 _ => None,
             };
             if let Some(mc) = client
-                && !reachable(&adj, &n.id, &mc.server)
+                && !reachable(&n.id, &mc.server)
             {
                 c.report(
                     &format!("nodes[{i}].kind.mail_client.server"),
@@ -570,8 +610,18 @@ pub fn validate(s: &Scenario, src: &str, file: &str) -> Vec<Problem> {
             }
         }
     }
+    // The work it asks for, once the file is otherwise valid.
+    if c.problems.is_empty()
+        && let Some(limits) = limits
+    {
+        for (path, measure, asked, limit) in super::work::over(s, limits) {
+            let (asked, limit) = (Amount { measure, value: asked }, Amount { measure, value: limit });
+            c.report(&path, ProblemKind::TooMuchWork { asked, limit });
+        }
+    }
     c.problems.sort_by_key(|p| p.pos);
-    c.problems
+    let located = c.loc.built.get().is_some();
+    (c.problems, located)
 }
 
 fn one_of<'a>(ids: impl Iterator<Item = &'a str>, what: &str) -> String {
@@ -662,8 +712,22 @@ fn check_ref(
 }
 
 fn check_backoff(c: &mut Checker, path: &str, b: &Backoff) {
+    use super::work::{MAX_QUEUE_LIFETIME, MIN_BACKOFF};
     if b.min.0 == 0 {
         c.invalid(&format!("{path}.min"), "min", "a retry delay of 0s would retry forever at once");
+    } else if b.min < MIN_BACKOFF {
+        c.invalid(
+            &format!("{path}.min"),
+            "min",
+            format!("{} is below {MIN_BACKOFF}, the least Postfix accepts for minimal_backoff_time", b.min),
+        );
+    }
+    if b.lifetime > MAX_QUEUE_LIFETIME {
+        c.invalid(
+            &format!("{path}.lifetime"),
+            "lifetime",
+            format!("{} is more than {MAX_QUEUE_LIFETIME}, the most Postfix keeps a message queued", b.lifetime),
+        );
     }
     if b.max < b.min {
         c.invalid(&format!("{path}.max"), "max", format!("{} is shorter than min {}", b.max, b.min));
@@ -712,29 +776,34 @@ fn check_span(c: &mut Checker, p: &str, start: u64, end: Option<u64>) {
     }
 }
 
-fn adjacency(s: &Scenario) -> HashMap<&str, Vec<&str>> {
+/// The connected part of the link graph each linked node is in (a label
+/// per node id; nodes without links have none).
+fn components(s: &Scenario) -> HashMap<&str, usize> {
     let mut adj: HashMap<&str, Vec<&str>> = HashMap::new();
     for l in &s.links {
         adj.entry(&l.a).or_default().push(&l.b);
         adj.entry(&l.b).or_default().push(&l.a);
     }
-    adj
-}
-
-fn reachable(adj: &HashMap<&str, Vec<&str>>, from: &str, to: &str) -> bool {
-    let mut seen = HashSet::from([from]);
-    let mut q = VecDeque::from([from]);
-    while let Some(n) = q.pop_front() {
-        if n == to {
-            return true;
+    let mut part: HashMap<&str, usize> = HashMap::new();
+    let mut label = 0;
+    for l in &s.links {
+        let from = l.a.as_str();
+        if part.contains_key(from) {
+            continue;
         }
-        for &m in adj.get(n).into_iter().flatten() {
-            if seen.insert(m) {
-                q.push_back(m);
+        part.insert(from, label);
+        let mut q = VecDeque::from([from]);
+        while let Some(n) = q.pop_front() {
+            for &m in adj.get(n).into_iter().flatten() {
+                if !part.contains_key(m) {
+                    part.insert(m, label);
+                    q.push_back(m);
+                }
             }
         }
+        label += 1;
     }
-    false
+    part
 }
 
 /// The lesson's steps: unique ids, English text, references that exist,

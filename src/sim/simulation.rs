@@ -85,7 +85,21 @@ struct SourceRt {
     /// The recipients, made shared once: every mail to one shares its text.
     to: Vec<Address>,
     mean_gap_ms: f64,
+    /// Rounding error of the arrival times so far (fast sources only: see
+    /// [`rng::CARRY_BELOW_MS`]).
+    carry: Option<f64>,
+    start: SimTime,
     end: SimTime,
+}
+
+impl SourceRt {
+    /// The time to the next mail, in ms.
+    fn next_gap(&mut self) -> u64 {
+        match &mut self.carry {
+            Some(carry) => rng::exp_gap_carried(&mut self.rng, self.mean_gap_ms, carry),
+            None => rng::exp_gap_ms(&mut self.rng, self.mean_gap_ms),
+        }
+    }
 }
 
 /// Options of one run: `RunOptions::new(seed).transcripts(false).trace(true)`.
@@ -289,18 +303,24 @@ impl Simulation {
             let (rate, start, end) = match src {
                 Source::Legit(l) => (l.rate, l.start.0, l.end.map_or(traffic_end, |e| e.0.min(traffic_end))),
                 Source::Spam(s) => (s.rate, s.start.0, s.end.map_or(traffic_end, |e| e.0.min(traffic_end))),
-                Source::Once(o) => (crate::units::Rate::per_hour(0.0), o.at.0, o.at.0 + 1),
+                Source::Once(o) => (crate::units::Rate::per_hour(0.0), o.at.0, o.at.0.saturating_add(1)),
             };
             let to = match src {
                 Source::Legit(l) => l.to.iter().map(|a| Address::from(a.as_str())).collect(),
                 Source::Spam(s) => s.to.iter().map(|a| Address::from(a.as_str())).collect(),
                 Source::Once(_) => Vec::new(),
             };
-            let mut rt =
-                SourceRt { rng: rng::stream(seed, "traffic", src.id()), to, mean_gap_ms: rate.mean_gap_ms(), end };
+            let mut rt = SourceRt {
+                rng: rng::stream(seed, "traffic", src.id()),
+                to,
+                mean_gap_ms: rate.mean_gap_ms(),
+                carry: (rate.mean_gap_ms() < rng::CARRY_BELOW_MS).then_some(0.0),
+                start,
+                end,
+            };
             let first = match src {
                 Source::Once(o) => o.at.0,
-                _ => start.saturating_add(rng::exp_gap_ms(&mut rt.rng, rt.mean_gap_ms)),
+                _ => start.saturating_add(rt.next_gap()),
             };
             if first < end {
                 queue.schedule_in(first, Event::Traffic(i as u32));
@@ -507,8 +527,7 @@ impl Simulation {
                 m
             }
         };
-        let gap =
-            if matches!(source, Source::Once(_)) { u64::MAX / 4 } else { rng::exp_gap_ms(&mut rt.rng, rt.mean_gap_ms) };
+        let gap = if matches!(source, Source::Once(_)) { u64::MAX / 4 } else { rt.next_gap() };
         let (next, end) = (t.saturating_add(gap), rt.end);
         if next < end {
             self.queue.schedule_in(next - t, Event::Traffic(src as u32));
@@ -832,7 +851,7 @@ impl Simulation {
                     Action::QuitWith(outcome) => {
                         if reply.code != 421 {
                             self.line_with(s.msg, t, 'C', || "QUIT".into());
-                            self.line_with(s.msg, t + s.rtt, 'S', || Reply::bye().to_string());
+                            self.line_with(s.msg, t.saturating_add(s.rtt), 'S', || Reply::bye().to_string());
                         }
                         self.finish(sid, s, outcome, t);
                         return;
@@ -890,11 +909,11 @@ impl Simulation {
             self.queue.schedule_in(0, Event::Step(sid));
             return;
         };
-        s.rtt = (2 * one_way_ms).max(1);
+        s.rtt = one_way_ms.saturating_mul(2).max(1);
         if let Some(r) = dropped_by {
             let name = self.nodes[r].id.clone();
             self.line_with(s.msg, t, '*', || format!("SYN to {ip}:{} dropped by router {name}", s.port));
-            self.line_with(s.msg, t + CONNECT_TIMEOUT_MS, '*', || {
+            self.line_with(s.msg, t.saturating_add(CONNECT_TIMEOUT_MS), '*', || {
                 format!("connect to {ip}:{}: Connection timed out", s.port)
             });
             self.trace.push(t, TraceEvent::Dropped { msg: s.msg, router: r });
@@ -908,7 +927,9 @@ impl Simulation {
         let node = &self.nodes[server];
         if !node.listens(s.port) {
             // Nothing listens there: the TCP RST comes back at once.
-            self.line_with(s.msg, t + s.rtt, '*', || format!("connect to {ip}:{}: Connection refused", s.port));
+            self.line_with(s.msg, t.saturating_add(s.rtt), '*', || {
+                format!("connect to {ip}:{}: Connection refused", s.port)
+            });
             s.pending =
                 Pending::Finish(Outcome::ConnectFailed { reason: "Connection refused".into(), blocked_by: None });
             self.queue.schedule_in(s.rtt, Event::Step(sid));
@@ -996,7 +1017,7 @@ pub(crate) fn retry_after(r: &Retry, attempts: u32, waited: u64) -> Option<u64> 
         Retry::Immediate(n) | Retry::OtherHost(n) => (attempts <= *n).then_some(RECONNECT_MS),
         Retry::Rfc(b) => {
             let d = b.delay_after(attempts);
-            (waited + d <= b.lifetime.0).then_some(d)
+            (waited.saturating_add(d) <= b.lifetime.0).then_some(d)
         }
     }
 }

@@ -6,7 +6,6 @@
 //! on first use and kept): a large world has ~10^4 nodes and ~10^6
 //! (client, server) pairs, but only ~10^2 distinct clients.
 
-use rustc_hash::FxHashMap as HashMap;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -21,17 +20,19 @@ pub struct Route {
     pub one_way_ms: u64,
 }
 
-/// Shortest paths from one source. Destinations behind the same routers
-/// share one list of the nodes in between (all the MXes of a hosting
-/// provider, all the hosts of an ISP): a path lookup reads one entry for its
-/// destination and a short list that stays in cache, instead of walking
-/// predecessors through the tree.
+/// Shortest paths from one source. The nodes between the source and a
+/// destination are kept as a tree of shared prefixes: entry `k` of `vias`
+/// is the list of entry `parent` followed by `node`, so destinations behind
+/// the same routers (all the MXes of a hosting provider, all the hosts of an
+/// ISP) share one entry, and the whole tree takes one entry per node
+/// however long the paths are. (Storing each distinct list whole took
+/// quadratic memory on a chain: 10^4 routers in a row, about 1 GB.)
 struct Tree {
-    /// By destination: one-way latency and which of `vias` leads there
-    /// (`UNREACHABLE` when none does).
+    /// By destination: one-way latency and which entry of `vias` lists the
+    /// nodes between (`UNREACHABLE` when none does).
     nodes: Vec<(u64, u32)>,
-    /// The distinct lists of nodes between the source and a destination.
-    vias: Vec<Vec<usize>>,
+    /// `(parent entry, node)`; entry 0 is the empty list (its fields unused).
+    vias: Vec<(u32, u32)>,
 }
 
 const UNREACHABLE: u32 = u32::MAX;
@@ -73,7 +74,13 @@ impl Topology {
         if k == UNREACHABLE {
             return None;
         }
-        via.extend_from_slice(&tree.vias[k as usize]);
+        let mut k = k as usize;
+        while k != 0 {
+            let (parent, node) = tree.vias[k];
+            via.push(node as usize);
+            k = parent as usize;
+        }
+        via.reverse();
         Some(dist)
     }
 
@@ -84,14 +91,22 @@ impl Topology {
         let mut heap = BinaryHeap::new();
         dist[source] = 0;
         heap.push(Reverse((0u64, source)));
+        // Nodes in the order their distance became final: a node's
+        // predecessor always comes before it.
+        let mut order = Vec::with_capacity(n);
         while let Some(Reverse((d, u))) = heap.pop() {
             if d > dist[u] {
                 continue;
             }
+            if u != source {
+                order.push(u);
+            }
             for e in self.graph.edges(self.index[u]) {
                 use petgraph::visit::EdgeRef;
                 let v = self.graph[if e.source() == self.index[u] { e.target() } else { e.source() }];
-                let nd = d + *e.weight();
+                // Saturating: a latency near u64::MAX must not wrap into a short path
+                // (nor make a predecessor cycle); `check` bounds latencies anyway.
+                let nd = d.saturating_add(*e.weight());
                 if nd < dist[v] {
                     dist[v] = nd;
                     pred[v] = u as u32;
@@ -99,39 +114,17 @@ impl Topology {
                 }
             }
         }
-        // The nodes between the source and each destination, walked once
-        // here; equal lists are stored once.
-        let mut vias: Vec<Vec<usize>> = vec![Vec::new()];
-        let mut known: HashMap<Vec<usize>, u32> = HashMap::default();
-        known.insert(Vec::new(), 0);
-        let mut nodes = Vec::with_capacity(n);
-        let mut scratch = Vec::new();
-        for b in 0..n {
-            if b == source {
-                nodes.push((0, 0));
-                continue;
-            }
-            if pred[b] == u32::MAX {
-                nodes.push((u64::MAX, UNREACHABLE));
-                continue;
-            }
-            scratch.clear();
-            let mut k = pred[b] as usize;
-            while k != source {
-                scratch.push(k);
-                k = pred[k] as usize;
-            }
-            scratch.reverse();
-            let id = match known.get(scratch.as_slice()) {
-                Some(&id) => id,
-                None => {
-                    let id = vias.len() as u32;
-                    vias.push(scratch.clone());
-                    known.insert(scratch.clone(), id);
-                    id
-                }
-            };
-            nodes.push((dist[b], id));
+        // `through[u]` lists the nodes between the source and `u`, then `u`.
+        let mut vias: Vec<(u32, u32)> = vec![(0, 0)];
+        let mut through = vec![0u32; n];
+        let mut nodes = vec![(u64::MAX, UNREACHABLE); n];
+        nodes[source] = (0, 0);
+        for &b in &order {
+            let p = pred[b] as usize;
+            let k = if p == source { 0 } else { through[p] };
+            nodes[b] = (dist[b], k);
+            through[b] = vias.len() as u32;
+            vias.push((k, b as u32));
         }
         Tree { nodes, vias }
     }
@@ -148,5 +141,30 @@ mod tests {
         assert_eq!(t.route(0, 3), Some(Route { via: vec![1, 2], one_way_ms: 15 }));
         let mut t = Topology::new(3, &[(0, 1, 5)]);
         assert_eq!(t.route(0, 2), None);
+    }
+
+    #[test]
+    fn a_long_chain_takes_linear_memory_and_time() {
+        // 20,000 routers in a row: storing every intermediate list took
+        // 5.4 GB; the prefix tree takes one entry per node.
+        let n = 20_000;
+        let links: Vec<(usize, usize, u64)> = (1..n).map(|i| (i - 1, i, 1)).collect();
+        let mut t = Topology::new(n, &links);
+        let r = t.route(0, n - 1).unwrap();
+        assert_eq!(r.one_way_ms, n as u64 - 1);
+        assert_eq!(r.via, (1..n - 1).collect::<Vec<_>>());
+        assert_eq!(t.trees[0].as_ref().unwrap().vias.len(), n);
+        assert_eq!(t.route(0, 5).unwrap().via, vec![1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn huge_latencies_saturate_instead_of_wrapping() {
+        // u64::MAX made `d + weight` wrap: a predecessor cycle, and the path
+        // search never ended; 2^63 ms twice wrapped to a short path.
+        let mut t = Topology::new(3, &[(0, 1, u64::MAX), (1, 2, u64::MAX), (0, 2, 1 << 63)]);
+        assert_eq!(t.route(0, 2).unwrap().one_way_ms, 1 << 63);
+        assert!(t.route(0, 1).is_none(), "an infinitely slow link leads nowhere");
+        let mut t = Topology::new(3, &[(0, 1, 1 << 63), (1, 2, 1 << 63)]);
+        assert!(t.route(0, 2).is_none_or(|r| r.one_way_ms == u64::MAX));
     }
 }

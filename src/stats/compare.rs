@@ -89,8 +89,14 @@ pub struct Comparison {
 
 /// Runs every variant `replications` times and summarises.
 pub fn run(variants: &[Variant], opts: Options) -> Comparison {
-    let jobs: Vec<(usize, usize)> =
-        (0..variants.len()).flat_map(|v| (0..opts.replications).map(move |k| (v, k))).collect();
+    let runs = run_jobs(variants, opts, 0..variants.len() * opts.replications);
+    summarise(&variants.iter().map(VariantMeta::of).collect::<Vec<_>>(), runs, opts.replications, opts.seed)
+}
+
+/// Runs jobs `range` of the whole study, where job `j` is replication
+/// `j % replications` of variant `j / replications` (a shard runs a part).
+pub fn run_jobs(variants: &[Variant], opts: Options, range: std::ops::Range<usize>) -> Vec<Run> {
+    let jobs: Vec<(usize, usize)> = range.map(|j| (j / opts.replications, j % opts.replications)).collect();
     let bar = Bar::new(jobs.len() as u64, opts.progress, "{bar:40} {pos}/{len} runs  {elapsed} elapsed, ~{eta} left");
     let one = |&(v, k): &(usize, usize)| {
         let seed = opts.seed.wrapping_add(k as u64);
@@ -103,10 +109,31 @@ pub fn run(variants: &[Variant], opts: Options) -> Comparison {
         Err(_) => jobs.iter().map(one).collect(),
     };
     bar.finish();
-    summarise(variants, runs, opts)
+    runs
 }
 
-fn summarise(variants: &[Variant], runs: Vec<Run>, opts: Options) -> Comparison {
+/// What the summary needs of a variant (a shard file keeps this, not the scenario).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct VariantMeta {
+    pub name: String,
+    pub file: String,
+    pub overrides: Vec<String>,
+    pub swept: Option<String>,
+}
+
+impl VariantMeta {
+    pub fn of(v: &Variant) -> Self {
+        VariantMeta {
+            name: v.name.clone(),
+            file: v.file.clone(),
+            overrides: v.overrides.iter().map(|o| o.to_string()).collect(),
+            swept: v.swept.as_ref().map(|o| o.to_string()),
+        }
+    }
+}
+
+/// The comparison of `runs` (in job order: variant, then replication).
+pub fn summarise(variants: &[VariantMeta], runs: Vec<Run>, replications: usize, seed: u64) -> Comparison {
     let column = |v: usize, m: &str| -> Vec<f64> {
         runs.iter().filter(|r| r.variant == v).map(|r| r.metrics.get(m).copied().unwrap_or(0.0)).collect()
     };
@@ -122,8 +149,8 @@ fn summarise(variants: &[Variant], runs: Vec<Run>, opts: Options) -> Comparison 
         .map(|(v, var)| VariantSummary {
             name: var.name.clone(),
             file: var.file.clone(),
-            overrides: var.overrides.iter().map(|o| o.to_string()).collect(),
-            swept: var.swept.as_ref().map(|o| o.to_string()),
+            overrides: var.overrides.clone(),
+            swept: var.swept.clone(),
             metrics: names
                 .iter()
                 .map(|m| {
@@ -136,7 +163,7 @@ fn summarise(variants: &[Variant], runs: Vec<Run>, opts: Options) -> Comparison 
                 .collect(),
         })
         .collect();
-    Comparison { replications: opts.replications, seed: opts.seed, variants: summaries, runs }
+    Comparison { replications, seed, variants: summaries, runs }
 }
 
 /// Short column headers for the key metrics.
@@ -174,7 +201,7 @@ impl Comparison {
             "{} replications per scenario, seeds {}..{} (common random numbers); mean ± 95% CI half-width",
             self.replications,
             self.seed,
-            self.seed + self.replications.saturating_sub(1) as u64
+            self.seed.saturating_add(self.replications.saturating_sub(1) as u64)
         );
         let width = self.variants.iter().map(|v| v.name.len()).max().unwrap_or(8).max(10) + 2;
         let _ = write!(o, "{:<width$}", "scenario");
