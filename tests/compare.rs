@@ -109,3 +109,13 @@ fn the_command_writes_csv_json_and_charts() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn null_turns_an_optional_defense_off() {
+    let base = common::load("scenarios/history/07-greylisting.ron");
+    let mx = base.nodes.iter().find(|n| n.kind.mail_server().is_some_and(|m| m.greylist.is_some())).unwrap();
+    let path = format!("nodes[{}].kind.greylist=null", mx.id);
+    let changed = overrides::apply(&base, &[Override::parse(&path).unwrap()], "07.ron").unwrap();
+    let node = changed.nodes.iter().find(|n| n.id == mx.id).unwrap();
+    assert!(node.kind.mail_server().unwrap().greylist.is_none(), "`null` empties the field: greylisting off");
+}

@@ -7,6 +7,7 @@ pub mod error;
 pub mod locate;
 pub mod schema;
 pub mod validate;
+pub mod warnings;
 
 use std::path::Path;
 
@@ -14,6 +15,7 @@ use ron::extensions::Extensions;
 
 pub use error::{LoadError, Pos, Problem, ProblemKind};
 pub use schema::*;
+pub use warnings::{Warning, WarningKind};
 
 /// RON extensions on by default, so authors can write `relay: Open` for an
 /// `Option` and `IspRelay(hostname: …)` for a variant holding a struct.
@@ -40,6 +42,17 @@ pub fn parse(src: &str, file: &str) -> Result<Scenario, LoadError> {
     })?;
     let problems = validate::validate(&scenario, src, file);
     if problems.is_empty() { Ok(scenario) } else { Err(LoadError::Problems(problems)) }
+}
+
+/// Settings of a scenario that loaded but can never take effect (`check`
+/// prints them; they do not make it fail).
+pub fn warnings_in(path: &Path) -> Vec<Warning> {
+    let file = path.display().to_string();
+    let Ok(src) = std::fs::read_to_string(path) else { return vec![] };
+    match parse(&src, &file) {
+        Ok(s) => warnings::warnings(&s, &src, &file),
+        Err(_) => vec![],
+    }
 }
 
 /// Writes a scenario back as RON (used by tools that generate scenarios).

@@ -200,6 +200,7 @@ impl Simulation {
             host,
         );
         m.direct = matches!(campaign.strategy, Strategy::DirectToMx);
+        m.forged = !self.nodes[origin].owns_address(&m.mail_from);
         Ok(self.launch(m, at))
     }
 
