@@ -112,10 +112,10 @@ fn the_command_writes_csv_json_and_charts() {
 
 #[test]
 fn null_turns_an_optional_defense_off() {
-    let base = common::load("scenarios/history/07-greylisting.ron");
-    let mx = base.nodes.iter().find(|n| n.kind.mail_server().is_some_and(|m| m.greylist.is_some())).unwrap();
-    let path = format!("nodes[{}].kind.greylist=null", mx.id);
-    let changed = overrides::apply(&base, &[Override::parse(&path).unwrap()], "07.ron").unwrap();
-    let node = changed.nodes.iter().find(|n| n.id == mx.id).unwrap();
+    let traffic = r#"Once(id: "m", from: "alice", to: "bob@company.example", at: "1m"),"#;
+    let base = common::parse(&common::small_world("IspNetworks", "", ", greylist: Greylist()", traffic));
+    let changed =
+        overrides::apply(&base, &[Override::parse("nodes[mx-co].kind.greylist=null").unwrap()], "w.ron").unwrap();
+    let node = changed.nodes.iter().find(|n| n.id == "mx-co").unwrap();
     assert!(node.kind.mail_server().unwrap().greylist.is_none(), "`null` empties the field: greylisting off");
 }

@@ -4,6 +4,7 @@
 //! whatever the input (a property test feeds it arbitrary text).
 
 pub mod error;
+pub mod hints;
 pub mod locate;
 pub mod schema;
 pub mod validate;
@@ -37,7 +38,7 @@ pub fn parse(src: &str, file: &str) -> Result<Scenario, LoadError> {
         LoadError::Problems(vec![Problem {
             file: file.to_string(),
             pos,
-            kind: ProblemKind::Syntax(e.code.to_string()),
+            kind: ProblemKind::Syntax(hints::explain(&e.code, src, pos.line, pos.col)),
         }])
     })?;
     let problems = validate::validate(&scenario, src, file);
