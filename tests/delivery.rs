@@ -360,3 +360,22 @@ fn a_transport_map_sends_one_domain_to_a_fixed_next_hop() {
     let tried: Vec<&str> = sim.messages[1].hops.iter().map(|h| sim.nodes[h.to].id.as_str()).collect();
     assert_eq!(tried, ["relay-a", "mx-co"], "other domains follow their MX (which refuses to relay for them)");
 }
+
+#[test]
+fn the_smarthost_and_restriction_order_examples_do_what_their_comments_say() {
+    let (sim, r) = run_file("scenarios/examples/smarthost.ron", 0);
+    assert_conserved(&r);
+    let path = |i: usize| -> Vec<&str> {
+        sim.messages[i].hops.iter().filter(|h| h.accepted).map(|h| sim.nodes[h.to].id.as_str()).collect()
+    };
+    assert_eq!(path(0), ["internal", "gateway", "relay-a"]);
+    assert_eq!(path(1), ["relay-a", "mx-co", "scanner", "mbox-co"]);
+    assert!(sim.messages.iter().all(|m| matches!(m.fate, Fate::Delivered { .. })));
+
+    let (_, r) = run_file("scenarios/examples/restriction-order.ron", 0);
+    assert_conserved(&r);
+    assert_eq!(r.sources["via-default"].rejected, 0, "the default order never asks SPF on an open relay");
+    assert!(r.nodes["relay-default"].spf.is_empty());
+    assert!(r.sources["via-spf-first"].rejected > 0, "SPF first refuses the forged isp-a.example senders");
+    assert_eq!(r.nodes["relay-spf-first"].refused.get("spf").copied(), Some(r.sources["via-spf-first"].rejected));
+}
