@@ -621,10 +621,11 @@ fn check_outbound_ips(c: &mut Checker, s: &Scenario, isps: &HashMap<&str, &Isp>)
 
 /// The retry shapes: a delay of 0 would retry forever at once.
 fn check_shape(c: &mut Checker, path: &str, shape: &Shape) {
-    let zero = "a retry delay of 0s would retry forever at once";
     match shape {
         Shape::Doubling => {}
-        Shape::Fixed(d) if d.0 == 0 => c.invalid(&format!("{path}[0]"), "Fixed", zero),
+        Shape::Fixed(d) if d.0 == 0 => {
+            c.invalid(&format!("{path}[0]"), "Fixed", "a retry delay of 0s would retry forever at once")
+        }
         Shape::Postfix { queue_run_delay } if queue_run_delay.0 == 0 => {
             c.invalid(&format!("{path}.queue_run_delay"), "queue_run_delay", "must be longer than 0s")
         }
@@ -634,7 +635,7 @@ fn check_shape(c: &mut Checker, path: &str, shape: &Shape) {
         Shape::Delays(list) => {
             for (j, d) in list.iter().enumerate() {
                 if d.0 == 0 {
-                    c.invalid(&format!("{path}[0][{j}]"), "Delays", zero);
+                    c.invalid(&format!("{path}[0][{j}]"), "Delays", "a retry delay of 0s would retry forever at once");
                 }
             }
         }
