@@ -526,9 +526,9 @@ impl Simulation {
     ///
     /// A server that finds itself among the MX hosts (`exclude`) keeps only
     /// the hosts more preferred than itself, as Postfix's `smtp` client does
-    /// (RFC 5321 §5.1: "the SMTP client MUST discard any MX RRs that have a
-    /// preference value equal to or greater than" its own). When none is
-    /// left, the mail loops back to it: see [`Self::mx_loops_back`].
+    /// (RFC 5321 §5.1: the records at its own preference and higher are
+    /// discarded; if none is left, the message is returned as undeliverable,
+    /// see [`Self::mx_loops_back`]).
     fn mx_targets(&mut self, domain: &str, exclude: Option<usize>) -> Targets {
         if let Some((all, prefs, queries)) = self.mx_cache.get(domain) {
             self.dns.queries += queries;
