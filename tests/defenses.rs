@@ -609,3 +609,35 @@ fn greylisting_defers_only_what_the_rest_of_the_list_would_permit() {
     assert!(server_lines(local).iter().any(|l| l.starts_with("450 4.7.1")), "{:?}", server_lines(local));
     assert_eq!(r.nodes["mx-co"].refused.get("relay_denied").copied(), Some(r.sources["relay-try"].sent));
 }
+
+#[test]
+fn a_single_spambot_with_a_stolen_account_authenticates_and_the_relay_relays() {
+    let traffic = r#"Spam(id: "stolen", senders: ["pc"], rate: "6/h",
+        strategy: StolenCredentials(relay: "relay-a", port: 587, share: 0.5,
+            credentials: [Credentials(user: "weak@isp-a.example", password: "123456")]),
+        forged_from: ["weak@isp-a.example"], to: ["bob@company.example"]),"#;
+    let bot = r#"Node(id: "pc", isp: "isp-b", ip: "10.2.0.5", kind: SpamBot()),"#;
+    let (sim, r) = run(&auth_world(bot, traffic), 1);
+    let spam = from_source(&sim, "stolen");
+    let first = &spam[0].hops[0];
+    assert_eq!((sim.nodes[first.to].id.as_str(), first.port), ("relay-a", 587), "not directly to the MX");
+    assert!(server_lines(spam[0]).iter().any(|l| l.starts_with("235 2.7.0")), "it authenticates");
+    assert!(r.nodes["relay-a"].relayed > 0);
+}
+
+#[test]
+fn a_server_that_never_retries_counts_its_deferrals_and_loses_the_mail() {
+    let w = World {
+        relay_a: r#"retries: false"#.into(),
+        mx_co: r#"down: [Window(from: "0s", to: "1h")]"#.into(),
+        nodes: r#"
+        Node(id: "alice", isp: "isp-a", ip: "10.1.0.25", kind: ClientPc(user: "alice@isp-a.example", mail_client: MailClient(server: "relay-a"))),"#
+            .into(),
+        links: r#"Link(a: "alice", b: "edge-a", latency: "5ms"),"#.into(),
+        traffic: r#"Once(id: "m", from: "alice", to: "bob@company.example", at: "1m"),"#.into(),
+        ..World::default()
+    };
+    let (sim, r) = run(&w, 0);
+    assert_eq!(r.nodes["relay-a"].deferred, 1, "`deferred` counts the temporary failure");
+    assert!(matches!(from_source(&sim, "m")[0].fate, Fate::Lost { .. }), "but nothing retries it");
+}
