@@ -182,6 +182,6 @@ mod tests {
         assert_eq!(ctx("x: Op25b(\"isp-a\")", 1, 10), (Some("Op25b".into()), None, "\"isp-a\"".into()));
         assert_eq!(ctx("Backoff(min: 5m)", 1, 14), (Some("Backoff".into()), Some("min".into()), "5m".into()));
         assert_eq!(ctx("Immediate(count: 5)", 1, 11), (Some("Immediate".into()), None, "count: 5".into()));
-        assert_eq!(ctx("A(b: [C(\"(\"), D(e: x)])", 1, 21), (Some("D".into()), Some("e".into()), "x".into()));
+        assert_eq!(ctx("A(b: [C(\"(\"), D(e: x)])", 1, 20), (Some("D".into()), Some("e".into()), "x".into()));
     }
 }
