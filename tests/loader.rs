@@ -229,6 +229,14 @@ fn settings_that_never_take_effect_are_warned_about() {
     assert!(joined.contains("`CheckSpf` does nothing: the server has no `spf` settings"), "{joined}");
     assert!(joined.contains("`CheckSpf` is listed twice"), "{joined}");
     assert!(warned(&base()).is_empty(), "the base world has nothing to warn about");
+    let w = warned(&open(r#", pop_before_smtp: PopBeforeSmtp(server: "relay-a"), outbound_choice: Random"#)).join("\n");
+    assert!(w.contains("`pop_before_smtp` never takes effect"), "{w}");
+    assert!(w.contains("`outbound_choice: Random` does nothing without `outbound_ips`"), "{w}");
+    let w = warned(&base().replace(
+        r#"mailboxes: ["bob@company.example"] "#,
+        r#"mailboxes: ["bob@company.example"], verify_recipients: true"#,
+    ));
+    assert!(w.iter().any(|x| x.contains("`verify_recipients` does nothing without `mailbox`")), "{w:#?}");
     for dir in ["scenarios/history", "scenarios/examples"] {
         for e in std::fs::read_dir(common::path(dir)).unwrap() {
             let p = e.unwrap().path();

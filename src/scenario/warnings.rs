@@ -38,6 +38,12 @@ pub enum WarningKind {
     ListedTwice { check: &'static str },
     #[error("`outbound_choice: Random` does nothing without `outbound_ips`")]
     NoPool,
+    #[error(
+        "`verify_recipients` does nothing without `mailbox`: a server that keeps its own mailboxes always checks them at `RCPT TO`"
+    )]
+    VerifyWithoutMailbox,
+    #[error("`pop_before_smtp` never takes effect: this server relays for everyone (`relay: Open`)")]
+    PopBeforeSmtpOnOpenRelay,
 }
 
 /// The warnings for a scenario that loaded (`src` is its text, for positions).
@@ -84,6 +90,12 @@ pub fn warnings(s: &Scenario, src: &str, file: &str) -> Vec<Warning> {
         }
         if m.outbound_choice == OutboundChoice::Random && m.outbound_ips.is_empty() {
             warn(format!("{p}.outbound_choice"), WarningKind::NoPool);
+        }
+        if m.verify_recipients && m.mailbox.is_none() {
+            warn(format!("{p}.verify_recipients"), WarningKind::VerifyWithoutMailbox);
+        }
+        if open && m.pop_before_smtp.is_some() {
+            warn(format!("{p}.pop_before_smtp"), WarningKind::PopBeforeSmtpOnOpenRelay);
         }
     }
     out.sort_by_key(|w| w.pos);
