@@ -399,7 +399,13 @@ fn main() -> ExitCode {
             let mut bad = 0;
             for f in &files {
                 match scenario::load_with(f, scenario::CheckOptions { force }) {
-                    Ok(_) => emit(&format!("{}: ok\n", f.display())),
+                    Ok(_) => {
+                        // Settings that can never take effect: warned, not failed.
+                        for w in scenario::warnings_in(f) {
+                            eprintln!("{w}");
+                        }
+                        emit(&format!("{}: ok\n", f.display()))
+                    }
                     Err(e) => {
                         eprintln!("{e}");
                         bad += 1;

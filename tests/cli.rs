@@ -201,3 +201,25 @@ fn every_argument_is_described_in_help() {
         }
     }
 }
+
+#[test]
+fn check_warns_about_settings_that_never_take_effect_but_succeeds() {
+    let dir = std::env::temp_dir().join(format!("relaysim-cli-warn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("open-spf.ron");
+    let src = common::small_world(
+        "Open, spf: SpfCheck()",
+        "",
+        "",
+        r#"Once(id: "m", from: "alice", to: "bob@company.example", at: "1m"),"#,
+    );
+    std::fs::write(&f, src).unwrap();
+    let out = relaysim(&["check", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "a warning is not an error");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("{}:15:", f.display())) && err.contains("warning: `spf` never takes effect"),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains(": ok"));
+}

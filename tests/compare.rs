@@ -110,3 +110,13 @@ fn the_command_writes_csv_json_and_charts() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn null_turns_an_optional_defense_off() {
+    let traffic = r#"Once(id: "m", from: "alice", to: "bob@company.example", at: "1m"),"#;
+    let base = common::parse(&common::small_world("IspNetworks", "", ", greylist: Greylist()", traffic));
+    let changed =
+        overrides::apply(&base, &[Override::parse("nodes[mx-co].kind.greylist=null").unwrap()], "w.ron").unwrap();
+    let node = changed.nodes.iter().find(|n| n.id == "mx-co").unwrap();
+    assert!(node.kind.mail_server().unwrap().greylist.is_none(), "`null` empties the field: greylisting off");
+}

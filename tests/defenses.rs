@@ -486,3 +486,158 @@ fn spam_software_can_retry_from_another_infected_host() {
     assert!(matches!(m.fate, Fate::Lost { .. }));
     assert!(sim.messages.iter().all(|m| m.class != MailClass::Backscatter));
 }
+
+// ----- issue 14 §2: what authors could not express ---------------------------
+
+#[test]
+fn a_pop3_session_takes_round_trips_over_the_same_links_as_smtp() {
+    let w = World {
+        relay_a: r#"relay: LocalOnly, pop_before_smtp: PopBeforeSmtp(server: "relay-a")"#.into(),
+        nodes: r#"
+        Node(id: "pc", isp: "isp-a", ip: "10.1.0.30", kind: ClientPc(user: "taro@isp-a.example",
+            mail_client: MailClient(server: "relay-a", pop: PopClient(server: "relay-a")))),"#
+            .into(),
+        links: r#"Link(a: "pc", b: "edge-a", latency: "5ms"),"#.into(),
+        traffic: r#"Once(id: "taro", from: "pc", to: "bob@company.example", at: "1m"),"#.into(),
+        ..World::default()
+    };
+    let (sim, _) = run(&w, 0);
+    let m = &from_source(&sim, "taro")[0];
+    let (pop, smtp) = (&m.hops[0], &m.hops[1]);
+    assert_eq!((pop.port, smtp.port), (110, 25));
+    // pc → edge-a → relay-a: 5 ms + 1 ms one way, 12 ms a round trip; the
+    // greeting, USER, PASS and QUIT take one each (RFC 1939).
+    assert_eq!(pop.ended - pop.started, 4 * 12, "POP3 crosses the links like SMTP");
+    let times: Vec<u64> = pop.transcript.iter().map(|l| l.t - pop.started).collect();
+    assert_eq!(times, [0, 12, 12, 24, 24, 36, 36, 48]);
+    assert_eq!(smtp.started, pop.ended, "the client sends once it has received");
+    assert!(delivered(m), "the login, recorded when PASS was answered, permits the relay");
+}
+
+#[test]
+fn a_spammers_server_sending_from_its_own_domain_is_not_forging() {
+    let traffic = r#"
+        Spam(id: "mixed", senders: ["spamhost"], rate: "20/h", strategy: DirectToMx,
+             forged_from: ["deals@cheap-meds.example", "alice@isp-a.example"], to: ["bob@company.example"]),"#;
+    let (sim, _) = run(&spf_world(traffic), 3);
+    let spam = from_source(&sim, "mixed");
+    let own: Vec<_> = spam.iter().filter(|m| &*m.mail_from == "deals@cheap-meds.example").collect();
+    let other: Vec<_> = spam.iter().filter(|m| &*m.mail_from == "alice@isp-a.example").collect();
+    assert!(!own.is_empty() && !other.is_empty());
+    assert!(own.iter().all(|m| !m.forged), "the spammer owns cheap-meds.example: its real address");
+    assert!(other.iter().all(|m| m.forged), "alice's address is not the spammer's: forged");
+    let story = |m: &Message| relaysim::sim::inspect::describe(&sim, m.id).unwrap();
+    assert!(!story(own[0]).contains("(forged sender)"), "{}", story(own[0]));
+    assert!(story(other[0]).contains("(forged sender)"));
+}
+
+#[test]
+fn bounces_to_a_spammers_own_address_are_bounces_not_backscatter() {
+    // The MX accepts any local recipient and bounces unknown ones later.
+    let w = World {
+        mx_corp: String::new(),
+        nodes: r#"
+        Node(id: "spamhost", isp: "hosting", ip: "203.0.113.70", kind: SpammerServer(hostname: "mta.cheap-meds.example",
+            domains: ["cheap-meds.example"], mailboxes: ["*@cheap-meds.example"])),"#
+            .into(),
+        links: r#"Link(a: "spamhost", b: "internet", latency: "5ms"),"#.into(),
+        zones: r#"Zone(domain: "cheap-meds.example", mx: [(10, "mta.cheap-meds.example")]),"#.into(),
+        traffic: r#"Spam(id: "own", senders: ["spamhost"], rate: "10/h", strategy: DirectToMx,
+             forged_from: ["deals@cheap-meds.example"], to: ["nobody@corp.example"]),"#
+            .into(),
+        ..World::default()
+    };
+    let (sim, r) = run(&w, 1);
+    assert!(r.sources["own"].sent > 0);
+    let bounces: Vec<_> = sim.messages.iter().filter(|m| m.bounce_of.is_some()).collect();
+    assert!(!bounces.is_empty(), "the unknown recipient is bounced after acceptance");
+    assert!(bounces.iter().all(|b| b.class == MailClass::Bounce), "to the spammer's real address");
+    assert_eq!(r.mail["backscatter"].counts.sent, 0);
+}
+
+#[test]
+fn an_open_relay_can_check_spf_when_the_order_puts_it_first() {
+    let traffic = r#"
+        Spam(id: "forged", senders: ["bot"], rate: "20/h", strategy: OpenRelays(["open"]), forged_from: ["alice@isp-a.example"], to: ["bob@company.example"]),
+        Spam(id: "own-domain", senders: ["spamhost"], rate: "10/h", strategy: OpenRelays(["open"]), forged_from: ["deals@cheap-meds.example"], to: ["bob@company.example"]),"#;
+    let open = |order: &str| {
+        let mut w = spf_world(traffic);
+        w.mx_co = String::new();
+        w.nodes += &format!(
+            r#"
+        Node(id: "open", isp: "hosting", ip: "203.0.113.80", kind: OpenRelay(hostname: "mail.open.example",
+            spf: SpfCheck(){order})),"#
+        );
+        w.links += r#"Link(a: "open", b: "internet", latency: "5ms"),"#;
+        run(&w, 3)
+    };
+    // Postfix's default order: every client of an open relay is permitted
+    // before the SPF check is reached (and `check` warns about it).
+    let (_, r) = open("");
+    assert!(r.sources["forged"].delivered > 0);
+    assert_eq!(r.nodes["open"].spf.values().sum::<u64>(), 0, "SPF never asked");
+    // `[CheckSpf, PermitMynetworks]`: SPF first, then relay for anyone.
+    let (sim, r) = open(", recipient_restrictions: [CheckSpf, PermitMynetworks]");
+    assert_eq!(r.sources["forged"].delivered, 0);
+    let forged = &from_source(&sim, "forged")[0];
+    assert!(server_lines(forged).iter().any(|l| l.starts_with("550 5.7.23")), "{:?}", server_lines(forged));
+    assert!(r.sources["own-domain"].delivered > 0, "an SPF pass is then relayed");
+    assert!(r.nodes["open"].relayed > 0);
+}
+
+#[test]
+fn greylisting_defers_only_what_the_rest_of_the_list_would_permit() {
+    // DEFER_IF_PERMIT: greylisting before reject_unauth_destination does not
+    // turn a relay refusal (554) into a deferral (450).
+    let w = World {
+        mx_co: r#"greylist: Greylist(), recipient_restrictions: [CheckGreylist, PermitMynetworks, RejectUnauthDestination]"#
+            .into(),
+        nodes: r#"
+        Node(id: "bot", isp: "isp-b", ip: "10.2.66.6", kind: SpamBot()),"#
+            .into(),
+        links: r#"Link(a: "bot", b: "internet", latency: "20ms"),"#.into(),
+        traffic: r#"
+        Spam(id: "relay-try", senders: ["bot"], rate: "10/h", strategy: OpenRelays(["mx-co"]), forged_from: ["x@isp-b.example"], to: ["dave@corp.example"]),
+        Spam(id: "local", senders: ["bot"], rate: "10/h", strategy: DirectToMx, forged_from: ["x@isp-b.example"], to: ["bob@company.example"]),"#
+            .into(),
+        ..World::default()
+    };
+    let (sim, r) = run(&w, 2);
+    let tried = &from_source(&sim, "relay-try")[0];
+    assert!(server_lines(tried).iter().any(|l| l.starts_with("554 5.7.1")), "{:?}", server_lines(tried));
+    let local = &from_source(&sim, "local")[0];
+    assert!(server_lines(local).iter().any(|l| l.starts_with("450 4.7.1")), "{:?}", server_lines(local));
+    assert_eq!(r.nodes["mx-co"].refused.get("relay_denied").copied(), Some(r.sources["relay-try"].sent));
+}
+
+#[test]
+fn a_single_spambot_with_a_stolen_account_authenticates_and_the_relay_relays() {
+    let traffic = r#"Spam(id: "stolen", senders: ["pc"], rate: "6/h",
+        strategy: StolenCredentials(relay: "relay-a", port: 587, share: 0.5,
+            credentials: [Credentials(user: "weak@isp-a.example", password: "123456")]),
+        forged_from: ["weak@isp-a.example"], to: ["bob@company.example"]),"#;
+    let bot = r#"Node(id: "pc", isp: "isp-b", ip: "10.2.0.5", kind: SpamBot()),"#;
+    let (sim, r) = run(&auth_world(bot, traffic), 1);
+    let spam = from_source(&sim, "stolen");
+    let first = &spam[0].hops[0];
+    assert_eq!((sim.nodes[first.to].id.as_str(), first.port), ("relay-a", 587), "not directly to the MX");
+    assert!(server_lines(spam[0]).iter().any(|l| l.starts_with("235 2.7.0")), "it authenticates");
+    assert!(r.nodes["relay-a"].relayed > 0);
+}
+
+#[test]
+fn a_server_that_never_retries_counts_its_deferrals_and_loses_the_mail() {
+    let w = World {
+        relay_a: r#"retries: false"#.into(),
+        mx_co: r#"down: [Window(from: "0s", to: "1h")]"#.into(),
+        nodes: r#"
+        Node(id: "alice", isp: "isp-a", ip: "10.1.0.25", kind: ClientPc(user: "alice@isp-a.example", mail_client: MailClient(server: "relay-a"))),"#
+            .into(),
+        links: r#"Link(a: "alice", b: "edge-a", latency: "5ms"),"#.into(),
+        traffic: r#"Once(id: "m", from: "alice", to: "bob@company.example", at: "1m"),"#.into(),
+        ..World::default()
+    };
+    let (sim, r) = run(&w, 0);
+    assert_eq!(r.nodes["relay-a"].deferred, 1, "`deferred` counts the temporary failure");
+    assert!(matches!(from_source(&sim, "m")[0].fate, Fate::Lost { .. }), "but nothing retries it");
+}

@@ -180,3 +180,202 @@ fn automatic_addresses_never_collide_with_a_population() {
     assert!(!pop.contains(&pc), "{pc} is also a population host's address");
     assert_eq!(nodes[2].ip.unwrap().to_string(), "192.0.2.1", "servers come from the server range");
 }
+
+// ----- issue 14 §2: what authors could not express ---------------------------
+
+/// The small world with `extra` nodes, links and zones added, and `relay`
+/// as relay-a's extra settings (after `relay: IspNetworks`).
+fn world_with(relay_extra: &str, nodes: &str, links: &str, zones: &str, traffic: &str) -> String {
+    small_world(&format!("IspNetworks{relay_extra}"), "", "", traffic)
+        .replace("    ],\n    links: [", &format!("{nodes}\n    ],\n    links: ["))
+        .replace("    ],\n    dns: [", &format!("{links}\n    ],\n    dns: ["))
+        .replace("    ],\n    traffic:", &format!("{zones}\n    ],\n    traffic:"))
+}
+
+#[test]
+fn an_mx_that_points_back_at_the_relay_is_a_mail_loop() {
+    let w = world_with(
+        "",
+        "",
+        "",
+        r#"Zone(domain: "loop.example", mx: [(10, "mail.isp-a.example")]),"#,
+        r#"Once(id: "m", from: "alice", to: "carol@loop.example", at: "1m"),"#,
+    );
+    let sim = run(parse(&w), 0);
+    match fate(&sim, 0) {
+        // Postfix: "mail for loop.example loops back to myself", RFC 3463 X.4.6.
+        Fate::Rejected { reason, .. } => {
+            assert_eq!(&**reason, "550 5.4.6 <carol@loop.example>: mail for loop.example loops back to myself")
+        }
+        f => panic!("the relay is the best MX of a domain it does not accept: {f:?}"),
+    }
+    // A domain with no MX at all is still "not found".
+    let w = world_with(
+        "",
+        "",
+        "",
+        r#"Zone(domain: "nowhere.example", a: [("x.nowhere.example", "198.51.100.99")]),"#,
+        r#"Once(id: "m", from: "alice", to: "carol@nowhere.example", at: "1m"),"#,
+    );
+    let mut s = relaysim::scenario::parse(&w.replace("carol@nowhere.example", "bob@company.example"), "t.ron").unwrap();
+    if let relaysim::scenario::Source::Once(o) = &mut s.traffic[0] {
+        o.to = "carol@nowhere.example".into(); // the checker would refuse a domain without MX
+    }
+    let sim = run(s, 0);
+    assert!(matches!(fate(&sim, 0), Fate::Rejected { reason, .. } if reason.contains("5.1.2")), "{:?}", fate(&sim, 0));
+}
+
+#[test]
+fn a_backup_mx_keeps_only_the_more_preferred_hosts() {
+    // relay-a is MX 20 of backup.example and mx-co is MX 10: relay-a sends on to mx-co.
+    let w = world_with(
+        "",
+        "",
+        "",
+        r#"Zone(domain: "backup.example", mx: [(10, "mx.company.example"), (20, "mail.isp-a.example")]),"#,
+        r#"Once(id: "m", from: "alice", to: "bob@backup.example", at: "1m"),"#,
+    );
+    let sim = run(parse(&w), 0);
+    let m = &sim.messages[0];
+    assert_eq!(m.hops.iter().filter(|h| h.to == sim.index_of("mx-co")).count(), 1, "{:?}", m.fate);
+}
+
+/// A server that sends on its own through a pool of three addresses, to an
+/// MX that is down for the first hour (so every message is tried several times).
+fn pool_world(choice: &str) -> relaysim::scenario::Scenario {
+    let w = small_world(
+        &format!(r#"IspNetworks, outbound_ips: ["192.0.2.11", "192.0.2.12", "192.0.2.13"]{choice}"#),
+        "",
+        r#", down: [Window(from: "0s", to: "1h")]"#,
+        r#"Legit(id: "news", from: "relay-a", rate: "30/h", to: ["bob@company.example"], end: "2h"),"#,
+    );
+    parse(&w)
+}
+
+#[test]
+fn an_outbound_pool_is_walked_in_order_or_drawn_at_random_per_attempt() {
+    let first_ips = |sim: &relaysim::sim::Simulation| -> Vec<String> {
+        sim.messages.iter().filter(|m| !m.hops.is_empty()).map(|m| m.hops[0].from_ip.to_string()).collect()
+    };
+    let in_order = run(pool_world(""), 4);
+    assert!(first_ips(&in_order).iter().all(|ip| ip == "192.0.2.11"), "each message starts from the first address");
+    let random = run(pool_world(", outbound_choice: Random"), 4);
+    let ips: std::collections::BTreeSet<String> =
+        random.messages.iter().flat_map(|m| m.hops.iter().map(|h| h.from_ip.to_string())).collect();
+    assert_eq!(ips.len(), 3, "every address of the pool is drawn: {ips:?}");
+    assert!(first_ips(&random).iter().any(|ip| ip != "192.0.2.11"));
+    // The server's own stream: the mail sent is the same, message by message.
+    let sent = |sim: &relaysim::sim::Simulation| -> Vec<(u64, String)> {
+        sim.messages.iter().filter(|m| m.class == MailClass::Legit).map(|m| (m.created, m.rcpt.to_string())).collect()
+    };
+    assert_eq!(sent(&in_order), sent(&random));
+    let again = run(pool_world(", outbound_choice: Random"), 4);
+    assert_eq!(first_ips(&random), first_ips(&again), "the same seed draws the same addresses");
+}
+
+#[test]
+fn retry_shapes_fixed_delays_and_postfix_give_their_schedules() {
+    use relaysim::scenario::{Backoff, Shape};
+    use relaysim::units::{Duration, MINUTE};
+    let min = |ms: u64| ms / MINUTE;
+    let fixed = Backoff { shape: Shape::Fixed(Duration::from_mins(15)), ..Backoff::default() };
+    assert_eq!((1..5).map(|a| min(fixed.delay_at(a, 0, 0))).collect::<Vec<_>>(), [15, 15, 15, 15]);
+    let list = Backoff {
+        shape: Shape::Delays(vec![Duration::from_mins(5), Duration::from_mins(30), Duration::from_mins(120)]),
+        ..Backoff::default()
+    };
+    assert_eq!((1..6).map(|a| min(list.delay_at(a, 0, 0))).collect::<Vec<_>>(), [5, 30, 120, 120, 120]);
+    // Postfix: delay = time in queue clamped to [300 s, 4000 s], then the next
+    // deferred-queue scan (every 300 s). A message arriving at a scan:
+    let postfix = Backoff { shape: Shape::Postfix { queue_run_delay: Duration::from_secs(300) }, ..Backoff::default() };
+    let (arrived, mut now, mut attempts, mut at) = (10 * MINUTE, 10 * MINUTE, 0, vec![]);
+    while at.len() < 7 {
+        attempts += 1;
+        now += postfix.delay_at(attempts, now - arrived, now);
+        at.push(min(now - arrived));
+    }
+    assert_eq!(at, [5, 10, 20, 40, 80, 150, 220], "5, 10, 20, 40, 80 min, then every 4000 s rounded up to a scan");
+    assert!(at.iter().all(|m| (m + 10) % 5 == 0), "on the 5-minute scans");
+}
+
+#[test]
+fn a_queue_with_a_list_of_delays_retries_at_exactly_those_delays() {
+    let w = small_world(
+        r#"IspNetworks, queue: Backoff(shape: Delays(["10m", "50m"]))"#,
+        "",
+        r#", down: [Window(from: "0s", to: "1h")]"#,
+        r#"Once(id: "m", from: "alice", to: "bob@company.example", at: "1m"),"#,
+    );
+    let sim = run(parse(&w), 0);
+    let m = &sim.messages[0];
+    let relay = sim.index_of("relay-a");
+    let starts: Vec<u64> = m.hops.iter().filter(|h| h.from == relay).map(|h| h.started).collect();
+    let gaps: Vec<u64> = starts.windows(2).map(|w| (w[1] - w[0]) / 60_000).collect();
+    assert_eq!(gaps, [10, 50], "then the MX is up");
+    assert!(matches!(m.fate, Fate::Delivered { .. }));
+}
+
+/// A company gateway (`gw`) that relays for ISP A's servers.
+const GATEWAY: &str = r#"
+        Node(id: "gw", isp: "company", ip: "203.0.113.11", kind: IspRelay(hostname: "gw.company.example",
+            relay: MyNetworks(["192.0.2.0/26"]))),"#;
+const GATEWAY_LINK: &str = r#"        Link(a: "gw", b: "internet", latency: "2ms"),"#;
+
+#[test]
+fn a_smarthost_receives_all_outgoing_mail_instead_of_the_mx() {
+    let w = world_with(
+        r#", relayhost: "gw""#,
+        GATEWAY,
+        GATEWAY_LINK,
+        "",
+        r#"Once(id: "out", from: "alice", to: "bob@company.example", at: "1m"),
+           Once(id: "local", from: "alice", to: "carol@isp-a.example", at: "2m"),"#,
+    );
+    let sim = run(parse(&w), 0);
+    let path = |i: usize| -> Vec<&str> {
+        sim.messages[i].hops.iter().filter(|h| h.accepted).map(|h| sim.nodes[h.to].id.as_str()).collect()
+    };
+    assert_eq!(path(0), ["relay-a", "gw", "mx-co"], "relay → smarthost → MX");
+    assert!(matches!(fate(&sim, 0), Fate::Delivered { .. }));
+    assert_eq!(path(1), ["relay-a"], "the relay's own domains stay local");
+    let received = sim.messages[0].headers().iter().filter(|h| h.starts_with("Received:")).count();
+    assert_eq!(received, 3);
+}
+
+#[test]
+fn a_transport_map_sends_one_domain_to_a_fixed_next_hop() {
+    let w = world_with(
+        r#", transport: [("company.example", "gw")]"#,
+        GATEWAY,
+        GATEWAY_LINK,
+        r#"Zone(domain: "other.example", mx: [(10, "mx.company.example")]),"#,
+        r#"Once(id: "mapped", from: "alice", to: "bob@company.example", at: "1m"),
+           Once(id: "not-mapped", from: "alice", to: "bob@other.example", at: "2m"),"#,
+    );
+    let sim = run(parse(&w), 0);
+    let hops = |i: usize| -> Vec<&str> {
+        sim.messages[i].hops.iter().filter(|h| h.accepted).map(|h| sim.nodes[h.to].id.as_str()).collect()
+    };
+    assert_eq!(hops(0), ["relay-a", "gw", "mx-co"]);
+    let tried: Vec<&str> = sim.messages[1].hops.iter().map(|h| sim.nodes[h.to].id.as_str()).collect();
+    assert_eq!(tried, ["relay-a", "mx-co"], "other domains follow their MX (which refuses to relay for them)");
+}
+
+#[test]
+fn the_smarthost_and_restriction_order_examples_do_what_their_comments_say() {
+    let (sim, r) = run_file("scenarios/examples/smarthost.ron", 0);
+    assert_conserved(&r);
+    let path = |i: usize| -> Vec<&str> {
+        sim.messages[i].hops.iter().filter(|h| h.accepted).map(|h| sim.nodes[h.to].id.as_str()).collect()
+    };
+    assert_eq!(path(0), ["internal", "gateway", "relay-a"]);
+    assert_eq!(path(1), ["relay-a", "mx-co", "scanner", "mbox-co"]);
+    assert!(sim.messages.iter().all(|m| matches!(m.fate, Fate::Delivered { .. })));
+
+    let (_, r) = run_file("scenarios/examples/restriction-order.ron", 0);
+    assert_conserved(&r);
+    assert_eq!(r.sources["via-default"].rejected, 0, "the default order never asks SPF on an open relay");
+    assert!(r.nodes["relay-default"].spf.is_empty());
+    assert!(r.sources["via-spf-first"].rejected > 0, "SPF first refuses the forged isp-a.example senders");
+    assert_eq!(r.nodes["relay-spf-first"].refused.get("spf").copied(), Some(r.sources["via-spf-first"].rejected));
+}

@@ -121,3 +121,133 @@ fn every_shipped_scenario_survives_a_round_trip_through_ron() {
         }
     }
 }
+
+// ----- issue 14 §2 -------------------------------------------------------------
+
+fn texts(src: &str) -> Vec<String> {
+    problems(src).iter().map(|p| p.to_string()).collect()
+}
+
+#[test]
+fn outbound_addresses_must_be_the_servers_own() {
+    let pool =
+        |ips: &str| base().replace(r#"relay: IspNetworks)"#, &format!(r#"relay: IspNetworks, outbound_ips: [{ips}])"#));
+    common::parse(&pool(r#""192.0.2.10", "192.0.2.11""#));
+    let t = texts(&pool(r#""192.0.2.11", "198.18.9.9""#));
+    assert!(t.iter().any(|x| x.contains("198.18.9.9 is outside the ranges of ISP `isp-a`")), "{t:#?}");
+    let t = texts(&pool(r#""203.0.113.10""#));
+    assert!(t.iter().any(|x| x.contains("203.0.113.10 is outside the ranges of ISP `isp-a`")), "{t:#?}");
+    // 192.0.2.20 inside ISP A's servers, but another node's address.
+    let src = pool(r#""192.0.2.20""#).replace(
+        r#"Node(id: "mx-co""#,
+        r#"Node(id: "other", isp: "isp-a", ip: "192.0.2.20", kind: OpenRelay(hostname: "o.example")),
+        Node(id: "mx-co""#,
+    );
+    let t = texts(&src);
+    assert!(t.iter().any(|x| x.contains("192.0.2.20 is already used by node `other`")), "{t:#?}");
+    assert!(t[0].starts_with("bad.ron:15:"), "at the address in the pool: {t:#?}");
+}
+
+#[test]
+fn syntax_errors_say_what_to_write_with_an_example() {
+    let first = |src: &str| texts(src)[0].clone();
+    // A variant holding a value, written with a field name.
+    let src = base().replace(r#"retry: Never"#, r#"retry: Immediate(count: 5)"#);
+    let e = first(&src);
+    assert!(
+        e.contains(
+            "`Immediate` takes its value directly, without a field name (`count:`): write `retry: Immediate(3)`"
+        ),
+        "{e}"
+    );
+    // A variant with named fields, written with a bare value.
+    let src = base().replace(r#"Router(filters: [])"#, r#"Router(filters: [Op25b("isp-a")])"#);
+    let e = first(&src);
+    assert!(e.contains("`Op25b` takes named fields (`name: value`): write `Op25b(isp: \"isp-a\")`"), "{e}");
+    // An unquoted duration.
+    let src = base().replace(r#"duration: "6h","#, r#"duration: 6h,"#);
+    let e = first(&src);
+    assert!(e.contains("`duration` is written as text in quotes: `duration: \"6h\"`"), "{e}");
+    assert!(e.starts_with("bad.ron:3:"), "{e}");
+    // The reader's own words are kept at the end.
+    assert!(e.ends_with("(the RON reader said: Expected string)"), "{e}");
+}
+
+#[test]
+fn next_hops_and_retry_shapes_are_checked() {
+    let relay = |extra: &str| base().replace(r#"relay: IspNetworks)"#, &format!(r#"relay: IspNetworks{extra})"#));
+    let t = texts(&relay(r#", relayhost: "relay-a""#));
+    assert!(t.iter().any(|x| x.contains("next hop `relay-a`: is the server itself")), "{t:#?}");
+    let t = texts(&relay(r#", relayhost: "alice""#));
+    assert!(t.iter().any(|x| x.contains("`alice` is a ClientPc node, but a mail server is expected")), "{t:#?}");
+    let t = texts(&relay(r#", transport: [("company.example", "nope")]"#));
+    assert!(t.iter().any(|x| x.contains("unknown node `nope`")), "{t:#?}");
+    // Two smarthosts that send to each other.
+    let ring = relay(r#", relayhost: "mx-co""#).replace(
+        r#"mailboxes: ["bob@company.example"] "#,
+        r#"mailboxes: ["bob@company.example"], relayhost: "relay-a""#,
+    );
+    let t = texts(&ring);
+    assert!(
+        t.iter().any(|x| x.contains("the smarthosts send to each other in a ring (`relay-a` → `mx-co`)")),
+        "{t:#?}"
+    );
+    for (shape, want) in [
+        (r#"Fixed("0s")"#, "Fixed: a retry delay of 0s"),
+        (r#"Delays([])"#, "Delays: needs at least one delay"),
+        (r#"Delays(["5m", "0s"])"#, "Delays: a retry delay of 0s"),
+        (r#"Postfix(queue_run_delay: "0s")"#, "queue_run_delay: must be longer than 0s"),
+    ] {
+        let t = texts(&relay(&format!(", queue: Backoff(shape: {shape})")));
+        assert!(t.iter().any(|x| x.contains(want)), "{shape}: {t:#?}");
+    }
+    common::parse(&relay(r#", queue: Backoff(min: "1m", shape: Postfix(queue_run_delay: "300s"))"#));
+}
+
+#[test]
+fn settings_that_never_take_effect_are_warned_about() {
+    use relaysim::scenario::warnings::warnings;
+    let open = |extra: &str| base().replace(r#"relay: IspNetworks)"#, &format!(r#"relay: Open{extra})"#));
+    let warned = |src: &str| -> Vec<String> {
+        let s = common::parse(src);
+        warnings(&s, src, "w.ron").iter().map(|w| w.to_string()).collect()
+    };
+    let w = warned(&open(", spf: SpfCheck()"));
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert!(
+        w[0].starts_with("w.ron:15:")
+            && w[0].contains("warning: `spf` never takes effect: this server relays for everyone"),
+        "{w:#?}"
+    );
+    assert!(warned(&open(", spf: SpfCheck(), recipient_restrictions: [CheckSpf, PermitMynetworks]")).is_empty());
+    let w = warned(&open(", greylist: Greylist(), recipient_restrictions: [CheckSpf, PermitMynetworks, CheckSpf]"));
+    let joined = w.join("\n");
+    assert!(
+        joined.contains("`greylist` never takes effect: `recipient_restrictions` has no `CheckGreylist`"),
+        "{joined}"
+    );
+    assert!(joined.contains("`CheckSpf` does nothing: the server has no `spf` settings"), "{joined}");
+    assert!(joined.contains("`CheckSpf` is listed twice"), "{joined}");
+    assert!(warned(&base()).is_empty(), "the base world has nothing to warn about");
+    let w = warned(&open(r#", pop_before_smtp: PopBeforeSmtp(server: "relay-a"), outbound_choice: Random"#)).join("\n");
+    assert!(w.contains("`pop_before_smtp` never takes effect"), "{w}");
+    assert!(w.contains("`outbound_choice: Random` does nothing without `outbound_ips`"), "{w}");
+    let w = warned(&base().replace(
+        r#"mailboxes: ["bob@company.example"] "#,
+        r#"mailboxes: ["bob@company.example"], verify_recipients: true"#,
+    ));
+    assert!(w.iter().any(|x| x.contains("`verify_recipients` does nothing without `mailbox`")), "{w:#?}");
+    for dir in ["scenarios/history", "scenarios/examples"] {
+        for e in std::fs::read_dir(common::path(dir)).unwrap() {
+            let p = e.unwrap().path();
+            let w = relaysim::scenario::warnings_in(&p);
+            if p.ends_with("restriction-order.ron") {
+                // The example shows the warning on purpose, on its default-order relay.
+                assert_eq!(w.len(), 1, "{w:#?}");
+                assert!(w[0].to_string().contains("`spf` never takes effect"));
+            } else {
+                assert!(w.is_empty(), "{}: {w:#?}", p.display());
+            }
+        }
+    }
+}

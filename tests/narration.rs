@@ -386,3 +386,18 @@ fn steps_that_could_never_fire_are_errors_at_their_position() {
         Step(id: "drop", trigger: Dropped(node: "edge-a"), title: {"en": "T"}, text: {"en": "x"}),"#,
     ));
 }
+
+#[test]
+fn actions_apply_only_in_a_narrated_run() {
+    let steps = r#"
+        Step(id: "later", trigger: At("10m"), title: {"en": "T"}, text: {"en": "x"},
+             action: SendMail(from: "alice", to: "bob@company.example", subject: "What if?")),"#;
+    // A plain run (`run`, `compare`) runs the world as written: no step's mail.
+    let mut plain = sim_of(steps);
+    plain.run_until(6 * HOUR);
+    assert!(plain.messages.iter().all(|m| m.subject() != "What if?"), "a plain run sends no step's mail");
+    let mut narrated = sim_of(steps);
+    let mut n = Narrator::new(&narrated).unwrap();
+    n.run_to(&mut narrated, 6 * HOUR).unwrap();
+    assert!(narrated.messages.iter().any(|m| m.subject() == "What if?"), "the narrated run sends it");
+}

@@ -116,6 +116,10 @@ fn mail_server(hostname: String, domains: Vec<String>, mailboxes: Vec<String>) -
         outbound_ips: vec![],
         retries: true,
         forwards: vec![],
+        outbound_choice: Default::default(),
+        relayhost: None,
+        transport: vec![],
+        recipient_restrictions: vec![],
     }
 }
 

@@ -4,10 +4,12 @@
 //! whatever the input (a property test feeds it arbitrary text).
 
 pub mod error;
+pub mod hints;
 pub mod locate;
 pub mod role;
 pub mod schema;
 pub mod validate;
+pub mod warnings;
 pub mod work;
 
 use std::path::Path;
@@ -17,6 +19,7 @@ use ron::extensions::Extensions;
 pub use error::{LoadError, Pos, Problem, ProblemKind};
 pub use role::Role;
 pub use schema::*;
+pub use warnings::{Warning, WarningKind};
 
 /// RON extensions on by default, so authors can write `relay: Open` for an
 /// `Option` and `IspRelay(hostname: …)` for a variant holding a struct.
@@ -87,12 +90,23 @@ pub fn parse_with(src: &str, file: &str, opts: CheckOptions) -> Result<Scenario,
         LoadError::Problems(vec![Problem {
             file: file.to_string(),
             pos,
-            kind: ProblemKind::Syntax(e.code.to_string()),
+            kind: ProblemKind::Syntax(hints::explain(&e.code, src, pos.line, pos.col)),
         }])
     })?;
     let limits = (!opts.force).then(work::Limits::default);
     let (problems, _) = validate::validate_with(&scenario, src, file, limits.as_ref());
     if problems.is_empty() { Ok(scenario) } else { Err(LoadError::Problems(problems)) }
+}
+
+/// Settings of a scenario that loaded but can never take effect (`check`
+/// prints them; they do not make it fail).
+pub fn warnings_in(path: &Path) -> Vec<Warning> {
+    let file = path.display().to_string();
+    let Ok(src) = std::fs::read_to_string(path) else { return vec![] };
+    match parse(&src, &file) {
+        Ok(s) => warnings::warnings(&s, &src, &file),
+        Err(_) => vec![],
+    }
 }
 
 /// Writes a scenario back as RON (used by tools that generate scenarios).

@@ -337,6 +337,88 @@ pub struct MailServer {
     /// the envelope sender kept (which breaks SPF at the next MX).
     #[serde(default)]
     pub forwards: Vec<(String, String)>,
+    /// How a sending pool's address is chosen for each attempt (default: in order).
+    #[serde(default, skip_serializing_if = "OutboundChoice::is_in_order")]
+    pub outbound_choice: OutboundChoice,
+    /// Node id of a smarthost: mail for domains that are not its own goes
+    /// there instead of to the MX (Postfix `relayhost`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relayhost: Option<String>,
+    /// `(domain, node id)`: mail for `domain` goes to that node, whatever the
+    /// MX says (Postfix `transport_maps` with `smtp:[host]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transport: Vec<(String, String)>,
+    /// The checks at `RCPT TO`, in order (Postfix `smtpd_recipient_restrictions`);
+    /// empty: the default order (see [`Restriction::DEFAULT_ORDER`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recipient_restrictions: Vec<Restriction>,
+}
+
+/// How a server with `outbound_ips` picks the address of each attempt.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub enum OutboundChoice {
+    /// Attempt `k` of a message uses address `k mod n`, starting from the first.
+    #[default]
+    InOrder,
+    /// Any address of the pool, drawn for each attempt from the server's own
+    /// random stream (what real pools behind a load balancer do).
+    Random,
+}
+
+impl OutboundChoice {
+    fn is_in_order(&self) -> bool {
+        *self == OutboundChoice::InOrder
+    }
+}
+
+/// One check of a mail server at `RCPT TO`, as in Postfix's
+/// `smtpd_recipient_restrictions`. The list is read in order: the first
+/// check that permits or rejects decides; a list that runs out permits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum Restriction {
+    /// `permit_mynetworks`: a client the server relays for by address
+    /// (`relay`, or a recent POP3 login under `pop_before_smtp`) is accepted.
+    PermitMynetworks,
+    /// `permit_sasl_authenticated`: an authenticated client is accepted.
+    PermitSaslAuthenticated,
+    /// `reject_unauth_destination`: a recipient outside the server's
+    /// `domains` is refused (`554 5.7.1 Relay access denied`).
+    RejectUnauthDestination,
+    /// `check_policy_service` with postfix-policyd-spf (needs `spf`).
+    CheckSpf,
+    /// `check_policy_service` with postgrey (needs `greylist`); it answers
+    /// `DEFER_IF_PERMIT`, so it defers only mail that is then permitted.
+    CheckGreylist,
+}
+
+impl Restriction {
+    /// The order a server uses when `recipient_restrictions` is empty:
+    /// Postfix's `smtpd_relay_restrictions` default (`permit_mynetworks,
+    /// permit_sasl_authenticated, reject_unauth_destination`), then the
+    /// policy services as postgrey's and policyd-spf's documentation place them.
+    pub const DEFAULT_ORDER: [Restriction; 5] = [
+        Restriction::PermitMynetworks,
+        Restriction::PermitSaslAuthenticated,
+        Restriction::RejectUnauthDestination,
+        Restriction::CheckSpf,
+        Restriction::CheckGreylist,
+    ];
+    pub fn name(self) -> &'static str {
+        match self {
+            Restriction::PermitMynetworks => "PermitMynetworks",
+            Restriction::PermitSaslAuthenticated => "PermitSaslAuthenticated",
+            Restriction::RejectUnauthDestination => "RejectUnauthDestination",
+            Restriction::CheckSpf => "CheckSpf",
+            Restriction::CheckGreylist => "CheckGreylist",
+        }
+    }
+}
+
+impl MailServer {
+    /// The `RCPT TO` checks in force: the written list, or the default order.
+    pub fn restrictions(&self) -> &[Restriction] {
+        if self.recipient_restrictions.is_empty() { &Restriction::DEFAULT_ORDER } else { &self.recipient_restrictions }
+    }
 }
 
 fn default_ports() -> Vec<u16> {
@@ -481,7 +563,7 @@ pub struct Window {
 }
 
 /// The retry schedule of a queue: RFC 5321 §4.5.4.1 with Postfix's defaults.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Backoff {
     /// First retry delay, doubled on each attempt (Postfix `minimal_backoff_time` 300 s).
@@ -493,6 +575,33 @@ pub struct Backoff {
     /// Give up and bounce after this long (Postfix `maximal_queue_lifetime` 5 d).
     #[serde(default = "Backoff::default_lifetime")]
     pub lifetime: Duration,
+    /// How the delay grows from one attempt to the next (default: doubling).
+    #[serde(default, skip_serializing_if = "Shape::is_doubling")]
+    pub shape: Shape,
+}
+
+/// The shape of a retry schedule ([`Backoff`]'s `shape`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+pub enum Shape {
+    /// `min`, doubled after each failure, never more than `max`.
+    #[default]
+    Doubling,
+    /// The same delay every time: a queue run every N (`Fixed("15m")`).
+    Fixed(Duration),
+    /// Postfix's queue manager (qmgr_active.c): the delay is the time the
+    /// message has spent in the queue, at least `min` and at most `max`
+    /// (`minimal_backoff_time`, `maximal_backoff_time`); the retry then waits
+    /// for the next scan of the deferred queue, every `queue_run_delay`
+    /// (300 s by default) from the start of the run.
+    Postfix { queue_run_delay: Duration },
+    /// These delays in turn; the last one repeats (`Delays(["5m", "30m", "2h"])`).
+    Delays(Vec<Duration>),
+}
+
+impl Shape {
+    fn is_doubling(&self) -> bool {
+        *self == Shape::Doubling
+    }
 }
 
 impl Backoff {
@@ -510,16 +619,44 @@ impl Backoff {
         let doubled = self.min.0.saturating_mul(1u64 << attempts.saturating_sub(1).min(40));
         doubled.clamp(self.min.0, self.max.0.max(self.min.0))
     }
+
+    /// Delay before the next attempt of this schedule's shape, after
+    /// `attempts` failures of a message that has waited `waited` ms, at
+    /// time `now` (ms from the start of the run).
+    pub fn delay_at(&self, attempts: u32, waited: u64, now: u64) -> u64 {
+        match &self.shape {
+            Shape::Doubling => self.delay_after(attempts),
+            Shape::Fixed(every) => every.0,
+            Shape::Postfix { queue_run_delay } => {
+                // qmgr_active.c: delay = time in queue, clamped to [min, max].
+                let delay = waited.clamp(self.min.0, self.max.0.max(self.min.0));
+                let due = now.saturating_add(delay);
+                match queue_run_delay.0 {
+                    0 => delay,
+                    q => due.div_ceil(q).saturating_mul(q).saturating_sub(now),
+                }
+            }
+            Shape::Delays(list) => {
+                let k = (attempts.max(1) as usize - 1).min(list.len().saturating_sub(1));
+                list.get(k).map_or(self.min.0, |d| d.0)
+            }
+        }
+    }
 }
 
 impl Default for Backoff {
     fn default() -> Self {
-        Backoff { min: Self::default_min(), max: Self::default_max(), lifetime: Self::default_lifetime() }
+        Backoff {
+            min: Self::default_min(),
+            max: Self::default_max(),
+            lifetime: Self::default_lifetime(),
+            shape: Shape::Doubling,
+        }
     }
 }
 
 /// What a sender does after a temporary failure (4xx, timeout, refused).
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub enum Retry {
     /// Fire and forget: most spam software.
     Never,
@@ -539,6 +676,7 @@ impl Retry {
             min: Duration::from_mins(10),
             max: Duration::from_mins(10),
             lifetime: Duration::from_secs(86_400),
+            shape: Shape::Doubling,
         })
     }
 }

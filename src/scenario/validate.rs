@@ -320,6 +320,7 @@ pub fn validate_with(
                 }
                 check_forwards(&mut c, &format!("{p}.kind.forwards"), &m.forwards);
                 check_windows(&mut c, &format!("{p}.kind.down"), &m.down);
+                check_next_hops(&mut c, &nodes, &p, &n.id, m);
                 Some(m.hostname.clone())
             }
             NodeKind::MailboxServer(m) => {
@@ -345,6 +346,9 @@ pub fn validate_with(
             }
         }
     }
+
+    check_outbound_ips(&mut c, s, &isps);
+    check_relayhost_loops(&mut c, s);
 
     // NAT routers.
     for (i, n) in s.nodes.iter().enumerate() {
@@ -624,6 +628,140 @@ pub fn validate_with(
     (c.problems, located)
 }
 
+/// A sending pool's addresses belong to its server: each lies in the ranges
+/// of the server's own ISP (of some ISP, for a server without one), and none
+/// is another node's `ip` or in another server's pool (servers would see one
+/// machine's connections as the other's).
+fn check_outbound_ips(c: &mut Checker, s: &Scenario, isps: &HashMap<&str, &Isp>) {
+    let mut owner: HashMap<u32, usize> = HashMap::new();
+    for (i, n) in s.nodes.iter().enumerate() {
+        if let Some(ip) = n.ip {
+            owner.entry(u32::from(ip.0)).or_insert(i);
+        }
+    }
+    for (i, n) in s.nodes.iter().enumerate() {
+        let Some(m) = n.kind.mail_server() else { continue };
+        let own_isp = n.isp.as_deref().and_then(|id| isps.get(id));
+        for (j, ip) in m.outbound_ips.iter().enumerate() {
+            let path = format!("nodes[{i}].kind.outbound_ips[{j}]");
+            let inside = match own_isp {
+                Some(isp) => isp.customers.iter().chain(&isp.servers).any(|r| r.contains(ip.0)),
+                None => {
+                    s.isps.iter().flat_map(|isp| isp.customers.iter().chain(&isp.servers)).any(|r| r.contains(ip.0))
+                }
+            };
+            if !inside {
+                let whose = own_isp.map_or("any ISP".to_string(), |isp| format!("ISP `{}`", isp.id));
+                c.invalid(&path, "outbound address", format!("{ip} is outside the ranges of {whose}"));
+            }
+            match owner.get(&u32::from(ip.0)) {
+                Some(&other) if other != i => c.invalid(
+                    &path,
+                    "outbound address",
+                    format!("{ip} is already used by node `{}`", s.nodes[other].id),
+                ),
+                Some(_) => {}
+                None => {
+                    owner.insert(u32::from(ip.0), i);
+                }
+            }
+        }
+    }
+}
+
+/// The retry shapes: a delay of 0 would retry forever at once.
+fn check_shape(c: &mut Checker, path: &str, shape: &Shape) {
+    use super::work::MIN_BACKOFF;
+    match shape {
+        Shape::Doubling => {}
+        Shape::Fixed(d) if d.0 == 0 => {
+            c.invalid(&format!("{path}[0]"), "Fixed", "a retry delay of 0s would retry forever at once")
+        }
+        Shape::Postfix { queue_run_delay } if queue_run_delay.0 == 0 => {
+            c.invalid(&format!("{path}.queue_run_delay"), "queue_run_delay", "must be longer than 0s")
+        }
+        Shape::Delays(list) if list.is_empty() => {
+            c.invalid(&format!("{path}[0]"), "Delays", "needs at least one delay, e.g. `Delays([\"5m\", \"30m\"])`")
+        }
+        Shape::Fixed(d) if *d < MIN_BACKOFF => c.invalid(
+            &format!("{path}[0]"),
+            "Fixed",
+            format!("{d} is below {MIN_BACKOFF}, the least Postfix accepts for minimal_backoff_time"),
+        ),
+        Shape::Delays(list) => {
+            for (j, d) in list.iter().enumerate() {
+                if d.0 == 0 {
+                    c.invalid(&format!("{path}[0][{j}]"), "Delays", "a retry delay of 0s would retry forever at once");
+                } else if *d < MIN_BACKOFF {
+                    c.invalid(
+                        &format!("{path}[0][{j}]"),
+                        "Delays",
+                        format!("{d} is below {MIN_BACKOFF}, the least Postfix accepts for minimal_backoff_time"),
+                    );
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `relayhost` and `transport`: the next hop is another mail server.
+fn check_next_hops(c: &mut Checker, nodes: &HashMap<&str, (usize, &Node)>, p: &str, id: &str, m: &MailServer) {
+    let mut hops: Vec<(String, &String)> = Vec::new();
+    if let Some(h) = &m.relayhost {
+        hops.push((format!("{p}.kind.relayhost"), h));
+    }
+    for (j, (domain, h)) in m.transport.iter().enumerate() {
+        if domain.is_empty() || domain.contains('@') || domain.contains(char::is_whitespace) {
+            c.invalid(&format!("{p}.kind.transport[{j}][0]"), format!("domain `{domain}`"), "is not a domain name");
+        }
+        if m.transport[..j].iter().any(|(d, _)| d.eq_ignore_ascii_case(domain)) {
+            c.invalid(&format!("{p}.kind.transport[{j}][0]"), format!("domain `{domain}`"), "is listed twice");
+        }
+        hops.push((format!("{p}.kind.transport[{j}][1]"), h));
+    }
+    for (path, h) in hops {
+        if h == id {
+            c.invalid(&path, format!("next hop `{h}`"), "is the server itself: its mail would loop back to it");
+        } else {
+            check_ref(c, nodes, &path, h, "a mail server", is_mail_server);
+        }
+    }
+}
+
+/// Smarthosts that send to each other in a ring would pass mail round
+/// forever (Postfix stops it only at `hopcount_limit`, 50 `Received:` lines).
+fn check_relayhost_loops(c: &mut Checker, s: &Scenario) {
+    let index: HashMap<&str, usize> = s.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
+    let next = |i: usize| -> Option<usize> {
+        let h = s.nodes[i].kind.mail_server()?.relayhost.as_deref()?;
+        index.get(h).copied().filter(|&j| j != i)
+    };
+    for start in 0..s.nodes.len() {
+        let mut seen = vec![start];
+        let mut cur = start;
+        while let Some(j) = next(cur) {
+            if j == start {
+                let ring: Vec<String> = seen.iter().map(|&k| format!("`{}`", s.nodes[k].id)).collect();
+                c.invalid(
+                    &format!("nodes[{start}].kind.relayhost"),
+                    "relayhost",
+                    format!(
+                        "the smarthosts send to each other in a ring ({}): mail would never leave",
+                        ring.join(" → ")
+                    ),
+                );
+                break;
+            }
+            if seen.contains(&j) {
+                break;
+            }
+            seen.push(j);
+            cur = j;
+        }
+    }
+}
+
 fn one_of<'a>(ids: impl Iterator<Item = &'a str>, what: &str) -> String {
     let ids: Vec<String> = ids.map(|i| format!("`{i}`")).collect();
     if ids.is_empty() { what.to_string() } else { format!("{what} (one of {})", ids.join(", ")) }
@@ -713,6 +851,7 @@ fn check_ref(
 
 fn check_backoff(c: &mut Checker, path: &str, b: &Backoff) {
     use super::work::{MAX_QUEUE_LIFETIME, MIN_BACKOFF};
+    check_shape(c, &format!("{path}.shape"), &b.shape);
     if b.min.0 == 0 {
         c.invalid(&format!("{path}.min"), "min", "a retry delay of 0s would retry forever at once");
     } else if b.min < MIN_BACKOFF {

@@ -113,16 +113,18 @@ pub fn attempts(r: &Retry, horizon: u64, cap: f64) -> f64 {
 /// Attempts under a backoff schedule until its lifetime or the horizon ends.
 fn backoff_attempts(b: &Backoff, horizon: u64, cap: f64) -> f64 {
     let end = horizon.min(b.lifetime.0);
-    let (mut t, mut n) = (0u64, 1.0);
+    let (mut t, mut n, mut prev) = (0u64, 1.0, 0u64);
     loop {
-        let d = b.delay_after(n as u32).max(1);
+        // The schedule's own shape (doubling, fixed, Postfix's, a list).
+        let d = b.delay_at(n as u32, t, t).max(1);
         if t.saturating_add(d) > end {
             return n;
         }
-        if d >= b.max.0.max(b.min.0) {
+        if d == prev {
             // Constant from here on: the rest in one step.
             return n + ((end - t) / d) as f64;
         }
+        prev = d;
         t += d;
         n += 1.0;
         if n > cap {

@@ -199,9 +199,10 @@ impl Simulation {
             self.end(id, t, Fate::Lost { at: t, reason });
             return;
         }
-        let backoff = self.nodes[n].kind.mail_server().map(|m| m.queue).unwrap_or_default();
+        let backoff = self.nodes[n].kind.mail_server().map(|m| m.queue.clone()).unwrap_or_default();
         let m = &self.messages[id.0 as usize];
-        match retry_after(&Retry::Rfc(backoff), m.attempts, t - m.held_since) {
+        let lifetime = backoff.lifetime;
+        match retry_after(&Retry::Rfc(backoff), m.attempts, t - m.held_since, t) {
             Some(d) => {
                 self.queue.schedule_in(d, Event::Attempt(id));
             }
@@ -209,7 +210,7 @@ impl Simulation {
                 let why = self.reason(|| {
                     format!(
                         "delivery temporarily suspended, message expired after {}: {}",
-                        backoff.lifetime,
+                        lifetime,
                         describe(&outcome)
                     )
                 });
@@ -313,10 +314,10 @@ impl Simulation {
                         return;
                     }
                 }
-                sp.retry
+                sp.retry.clone()
             }
-            (NodeKind::ClientPc(pc), _) => pc.mail_client.retry,
-            (NodeKind::Population(p), _) => p.mail_client.retry,
+            (NodeKind::ClientPc(pc), _) => pc.mail_client.retry.clone(),
+            (NodeKind::Population(p), _) => p.mail_client.retry.clone(),
             _ => Retry::Never,
         };
         // Spam software drops a refused message; a mail client keeps it in its
@@ -331,7 +332,7 @@ impl Simulation {
             return;
         }
         let m = &self.messages[id.0 as usize];
-        match retry_after(&retry, m.attempts, t - m.created) {
+        match retry_after(&retry, m.attempts, t - m.created, t) {
             Some(d) => {
                 if let Retry::OtherHost(_) = retry {
                     // The botnet hands the job to the next infected host.

@@ -27,7 +27,7 @@ use super::spf::{self, SpfResult};
 use super::topology::Topology;
 use super::trace::{Trace, TraceEvent};
 use super::world::{self, NodeRt};
-use crate::scenario::{Credentials, MailClient, NodeKind, Retry, Scenario, Source, SpfAction, Strategy};
+use crate::scenario::{Credentials, MailClient, NodeKind, Restriction, Retry, Scenario, Source, SpfAction, Strategy};
 use crate::units::{HOUR, SECOND, SimTime, rfc5322_date};
 
 /// Postfix `smtp_connect_timeout` (30 s): how long a client waits for a SYN
@@ -88,7 +88,6 @@ struct SourceRt {
     /// Rounding error of the arrival times so far (fast sources only: see
     /// [`rng::CARRY_BELOW_MS`]).
     carry: Option<f64>,
-    start: SimTime,
     end: SimTime,
 }
 
@@ -156,8 +155,9 @@ pub struct Simulation {
     pub(crate) free_sessions: Vec<u32>,
     /// Scratch space for the routers on a connection's path.
     via_scratch: Vec<usize>,
-    /// Resolved MX targets by domain, and the DNS queries a lookup costs.
-    mx_cache: HashMap<SmolStr, (Targets, u64)>,
+    /// Resolved MX targets by domain, with their preferences, and the DNS
+    /// queries a lookup costs.
+    mx_cache: HashMap<SmolStr, (Targets, SmallVec<[u16; 2]>, u64)>,
     pub messages: Vec<Message>,
     /// Messages in a final state (delivered, rejected, lost).
     pub(crate) finished: u64,
@@ -241,6 +241,9 @@ impl ServerEnv for Env<'_> {
         }
         Some(v)
     }
+    fn restrictions(&self) -> &[Restriction] {
+        self.nodes[self.server].kind.mail_server().map_or(&Restriction::DEFAULT_ORDER, |m| m.restrictions())
+    }
 }
 
 /// Where a sender connects and how it introduces itself.
@@ -251,6 +254,9 @@ struct Plan {
     targets: Targets,
     port: u16,
     credentials: Option<Credentials>,
+    /// How long after the attempt starts the SMTP connection is opened
+    /// (a mail client that logs in to POP3 first).
+    start_after: u64,
 }
 
 impl Simulation {
@@ -315,7 +321,6 @@ impl Simulation {
                 to,
                 mean_gap_ms: rate.mean_gap_ms(),
                 carry: (rate.mean_gap_ms() < rng::CARRY_BELOW_MS).then_some(0.0),
-                start,
                 end,
             };
             let first = match src {
@@ -508,6 +513,9 @@ impl Simulation {
                     None => "Cheap meds, best prices!!!".into(),
                 };
                 let header_from = if self.keep_transcripts { forged.clone() } else { String::new() };
+                // Only an address the sending party does not own is forged: a
+                // spammer's server sending from its own domain is not.
+                let owned = self.nodes[origin].owns_address(&forged);
                 let mut m = Message::new(NewMessage {
                     id,
                     class: MailClass::Spam,
@@ -516,7 +524,7 @@ impl Simulation {
                     rcpt,
                     header_from,
                     subject,
-                    forged: true,
+                    forged: !owned,
                     created: t,
                     origin,
                     origin_host: host,
@@ -550,18 +558,45 @@ impl Simulation {
     /// The MX targets of a domain, most preferred first. The zones do not
     /// change during a run, so each domain is resolved once; later lookups
     /// are answered from the cache and counted as the same DNS queries.
+    ///
+    /// A server that finds itself among the MX hosts (`exclude`) keeps only
+    /// the hosts more preferred than itself, as Postfix's `smtp` client does
+    /// (RFC 5321 §5.1: the records at its own preference and higher are
+    /// discarded; if none is left, the message is returned as undeliverable,
+    /// see [`Self::mx_loops_back`]).
     fn mx_targets(&mut self, domain: &str, exclude: Option<usize>) -> Targets {
-        if let Some((all, queries)) = self.mx_cache.get(domain) {
+        if let Some((all, prefs, queries)) = self.mx_cache.get(domain) {
             self.dns.queries += queries;
-            return all.iter().copied().filter(|(n, _)| Some(*n) != exclude).collect();
+            let own = exclude.and_then(|x| all.iter().position(|(n, _)| *n == x)).map(|i| prefs[i]);
+            return all
+                .iter()
+                .zip(prefs)
+                .filter(|((n, _), p)| Some(*n) != exclude && own.is_none_or(|own| **p < own))
+                .map(|(t, _)| *t)
+                .collect();
         }
         let before = self.dns.queries;
-        let hosts = self.dns.mx(domain);
-        let all: Targets = hosts.iter().filter_map(|h| self.resolve(h)).collect();
+        let mut hosts = self.dns.mx_records(domain);
+        // Most preferred first; ties keep the zone's order (reproducible runs).
+        hosts.sort_by_key(|(pref, _)| *pref);
+        let (mut all, mut prefs) = (Targets::new(), SmallVec::new());
+        for (pref, h) in &hosts {
+            if let Some(t) = self.resolve(h) {
+                all.push(t);
+                prefs.push(*pref);
+            }
+        }
         let queries = self.dns.queries - before;
         self.dns.queries = before;
-        self.mx_cache.insert(SmolStr::new(domain), (all, queries));
+        self.mx_cache.insert(SmolStr::new(domain), (all, prefs, queries));
         self.mx_targets(domain, exclude)
+    }
+
+    /// Is node `n` among the MX hosts of `domain` (so that mail it relays
+    /// there would come back to it)? Answered from the MX cache, which the
+    /// attempt that asks has just filled.
+    fn mx_loops_back(&self, domain: &str, n: usize) -> bool {
+        self.mx_cache.get(domain).is_some_and(|(all, _, _)| all.iter().any(|(x, _)| *x == n))
     }
 
     fn node_target(&self, n: usize) -> Targets {
@@ -587,9 +622,16 @@ impl Simulation {
             Holder::Sender => self.plan_sender(id, rcpt_domain, t),
         };
         if plan.targets.is_empty() {
-            // Postfix: "Host or domain name not found" is a permanent failure.
             let rcpt = &self.messages[id.0 as usize].rcpt;
-            let reply = Reply::new(550, format!("5.1.2 <{rcpt}>: Host or domain name not found"));
+            let reply = if self.mx_loops_back(rcpt_domain, plan.client_node) {
+                // Postfix smtp_addr.c: the best MX is this server itself, for a
+                // domain it does not accept as its own. RFC 3463 §3.5: X.4.6
+                // "Routing loop detected".
+                Reply::new(550, format!("5.4.6 <{rcpt}>: mail for {rcpt_domain} loops back to myself"))
+            } else {
+                // Postfix: "Host or domain name not found" is a permanent failure.
+                Reply::new(550, format!("5.1.2 <{rcpt}>: Host or domain name not found"))
+            };
             self.failed(id, Outcome::Permanent(reply), t, None);
             return;
         }
@@ -634,24 +676,38 @@ impl Simulation {
                 (self.sessions.len() - 1) as u32
             }
         };
-        self.queue.schedule_in(0, Event::Step(sid));
+        self.queue.schedule_in(plan.start_after, Event::Step(sid));
     }
 
     /// A mail server delivering from its queue: to the mailbox server for
     /// local domains, else to the MX. A sending pool uses its next address.
     fn plan_relay(&mut self, n: usize, id: MsgId, domain: &str) -> Plan {
-        let targets = match self.nodes[n].mailbox_node {
-            Some(mb) if self.nodes[n].is_local_domain(domain) => self.node_target(mb),
+        // A transport map entry or a smarthost (Postfix `transport_maps`,
+        // `relayhost`) names the next hop itself: no MX lookup.
+        let targets = match (self.nodes[n].next_hop(domain), self.nodes[n].mailbox_node) {
+            (Some(hop), _) => self.node_target(hop),
+            (None, Some(mb)) if self.nodes[n].is_local_domain(domain) => self.node_target(mb),
             _ => self.mx_targets(domain, Some(n)),
         };
-        let node = &self.nodes[n];
+        let node = &mut self.nodes[n];
         let attempts = self.messages[id.0 as usize].attempts as usize;
         let pool = node.kind.mail_server().map(|m| m.outbound_ips.as_slice()).unwrap_or(&[]);
-        let client_ip = match pool.len() {
-            0 => node.ip.unwrap_or(Ipv4Addr::UNSPECIFIED),
-            k => pool[attempts % k].0,
+        let client_ip = match (pool.len(), node.outbound_rng.as_mut()) {
+            (0, _) => node.ip.unwrap_or(Ipv4Addr::UNSPECIFIED),
+            (k, None) => pool[attempts % k].0,
+            // `outbound_choice: Random`: one draw per attempt, from the node's own stream.
+            (k, Some(r)) => pool[rng::index(r, k)].0,
         };
-        Plan { client_node: n, client_ip, ehlo: Arc::clone(&node.texts.hostname), targets, port: 25, credentials: None }
+        let node = &self.nodes[n];
+        Plan {
+            client_node: n,
+            client_ip,
+            ehlo: Arc::clone(&node.texts.hostname),
+            targets,
+            port: 25,
+            credentials: None,
+            start_after: 0,
+        }
     }
 
     /// The mail client of a legit message still with its writer.
@@ -679,6 +735,7 @@ impl Simulation {
             targets: Targets::new(),
             port: 25,
             credentials: None,
+            start_after: 0,
         };
         let client = self.mail_client_of(id).map(|mc| {
             let pop_first = mc.pop.as_ref().filter(|p| !p.send_first).map(|p| self.index_of(&p.server));
@@ -686,8 +743,8 @@ impl Simulation {
         });
         if let Some((pop_first, server, port, auth)) = client {
             if let Some(pop) = pop_first {
-                // Receive first, then send: the POP3 login comes before SMTP.
-                self.pop_login(id, pop, client_ip, t);
+                // Receive first, then send: the POP3 session ends before SMTP starts.
+                plan.start_after = self.pop_login(id, pop, client_ip, t);
             }
             plan.ehlo = match &self.nodes[origin].kind {
                 NodeKind::Population(_) => format!("PC-{host}").into(),
@@ -737,40 +794,60 @@ impl Simulation {
 
     /// A POP3 login: the server records the address and time (what
     /// POP-before-SMTP trusts), and the message's story shows the dialogue.
-    pub(crate) fn pop_login(&mut self, id: MsgId, server: usize, ip: Ipv4Addr, t: SimTime) {
-        self.nodes[server].pop.record(ip, t);
-        self.nodes[server].counters.pop_logins += 1;
+    /// The session crosses the same links as SMTP does: the greeting comes
+    /// one round trip after the connection, and `USER`, `PASS` and `QUIT`
+    /// take one round trip each (RFC 1939 §4, §7). The login counts from the
+    /// moment `PASS` is answered. Returns how long the session takes (what a
+    /// mail client that receives first waits before it sends).
+    pub(crate) fn pop_login(&mut self, id: MsgId, server: usize, ip: Ipv4Addr, t: SimTime) -> u64 {
         let m = &self.messages[id.0 as usize];
-        let user = m.mail_from.clone();
+        let (origin, user) = (m.origin, m.mail_from.clone());
+        let to_ip = self.nodes[server].ip.unwrap_or(Ipv4Addr::UNSPECIFIED);
+        let mut via = std::mem::take(&mut self.via_scratch);
+        let one_way = self.topo.path(origin, server, &mut via);
+        self.via_scratch = via;
+        let rtt = one_way.map_or(0, |d| (2 * d).max(1));
+        let ended = t + 4 * rtt;
+        let result = if one_way.is_some() { "+OK Logged in (POP3)" } else { "No route to host (POP3)" };
+        if one_way.is_some() {
+            self.nodes[server].pop.record(ip, t + 3 * rtt);
+            self.nodes[server].counters.pop_logins += 1;
+        }
         let hop = Hop {
-            from: m.origin,
+            from: origin,
             to: server,
             from_ip: ip,
-            to_ip: self.nodes[server].ip.unwrap_or(Ipv4Addr::UNSPECIFIED),
+            to_ip,
             port: 110,
             started: t,
-            ended: t,
-            result: "+OK Logged in (POP3)".into(),
+            ended,
+            result: result.into(),
             accepted: false,
             transcript: Vec::new(),
         };
-        let to_ip = hop.to_ip;
         let hops = &mut self.messages[id.0 as usize].hops;
         hops.reserve_exact(1); // most messages make one or two hops
         hops.push(hop);
-        let lines = [
-            ('*', format!("connected to {to_ip}:110 from {ip}")),
-            ('S', "+OK POP3 server ready".to_string()),
-            ('C', format!("USER {user}")),
-            ('S', "+OK".to_string()),
-            ('C', "PASS ********".to_string()),
-            ('S', "+OK Logged in.".to_string()),
-            ('C', "QUIT".to_string()),
-            ('S', "+OK Bye".to_string()),
-        ];
-        for (who, text) in lines {
-            self.line(id, t, who, text);
+        if one_way.is_none() {
+            self.line_with(id, t, '*', || format!("connect to {to_ip}:110: No route to host"));
+            return 0;
         }
+        let lines = [
+            (0, '*', format!("connected to {to_ip}:110 from {ip}")),
+            (1, 'S', "+OK POP3 server ready".to_string()),
+            (1, 'C', format!("USER {user}")),
+            (2, 'S', "+OK".to_string()),
+            (2, 'C', "PASS ********".to_string()),
+            (3, 'S', "+OK Logged in.".to_string()),
+            (3, 'C', "QUIT".to_string()),
+            (4, 'S', "+OK Bye".to_string()),
+        ];
+        if self.keep_transcripts {
+            for (k, who, text) in lines {
+                self.line(id, t + k * rtt, who, text);
+            }
+        }
+        4 * rtt
     }
 
     /// The path a connection from node `a` to node `b` takes (the GUI draws
@@ -1010,13 +1087,14 @@ pub(crate) fn date(s: &Simulation, t: SimTime) -> String {
 }
 
 /// The delay before the next try of a sender with policy `r`, after
-/// `attempts` tries and `waited` ms since it started; `None` = give up.
-pub(crate) fn retry_after(r: &Retry, attempts: u32, waited: u64) -> Option<u64> {
+/// `attempts` tries and `waited` ms since it started, at time `now`;
+/// `None` = give up.
+pub(crate) fn retry_after(r: &Retry, attempts: u32, waited: u64, now: SimTime) -> Option<u64> {
     match r {
         Retry::Never => None,
         Retry::Immediate(n) | Retry::OtherHost(n) => (attempts <= *n).then_some(RECONNECT_MS),
         Retry::Rfc(b) => {
-            let d = b.delay_after(attempts);
+            let d = b.delay_at(attempts, waited, now);
             (waited.saturating_add(d) <= b.lifetime.0).then_some(d)
         }
     }

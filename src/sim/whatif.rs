@@ -184,6 +184,8 @@ impl Simulation {
             .unwrap_or_default();
         let id = MsgId(self.messages.len() as u32);
         let subject = campaign.subject.clone().unwrap_or_else(|| "Cheap meds, best prices!!!".into());
+        // Forged unless the sending party owns the address (a spammer's own domain).
+        let owned = self.nodes[origin].owns_address(&forged);
         let mut m = Message::new(NewMessage {
             id,
             class: MailClass::Spam,
@@ -192,7 +194,7 @@ impl Simulation {
             rcpt: spam.to.clone().into(),
             header_from: forged,
             subject,
-            forged: true,
+            forged: !owned,
             created: at,
             origin,
             origin_host: host,

@@ -143,6 +143,13 @@ pub struct NodeRt {
     pub forwards: Vec<(String, String)>,
     /// The address ranges of the node's own ISP (its "own" clients).
     pub home_nets: Vec<Cidr>,
+    /// Smarthost routing: the node all non-local mail goes to (`relayhost`),
+    /// and the next hop by recipient domain (`transport`).
+    pub relayhost: Option<usize>,
+    pub transport: Vec<(String, usize)>,
+    /// A sending pool with `outbound_choice: Random` draws from this stream,
+    /// its own, so that no other stream shifts.
+    pub outbound_rng: Option<rng::Stream>,
     pub pop: PopLogins,
     pub greylist: GreylistDb,
     pub rate: RateLimiter,
@@ -193,6 +200,23 @@ impl NodeRt {
         }
     }
 
+    /// Does this node own the mail address `a`, so that mail it sends from
+    /// `a` is not forged? A mail server owns the addresses of its own
+    /// `domains` (a spammer's server sending from its own domain); PCs, bots
+    /// and populations own no address a spam campaign names.
+    pub fn owns_address(&self, a: &str) -> bool {
+        self.kind.mail_server().is_some() && a.rsplit_once('@').is_some_and(|(_, d)| self.is_local_domain(d))
+    }
+
+    /// The fixed next hop for mail to `domain`, if this server has one:
+    /// its `transport` entry for the domain, else for a domain that is not
+    /// its own, its `relayhost`.
+    pub fn next_hop(&self, domain: &str) -> Option<usize> {
+        let d = lowercase(domain);
+        let mapped = self.transport.iter().find(|(td, _)| *td == *d).map(|(_, n)| *n);
+        mapped.or(self.relayhost.filter(|_| !self.is_local_domain(&d)))
+    }
+
     /// Is anything listening on `port`?
     pub fn listens(&self, port: u16) -> bool {
         self.ports.contains(&port)
@@ -217,6 +241,10 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
     let isp_index: HashMap<&str, usize> = s.isps.iter().enumerate().map(|(i, x)| (x.id.as_str(), i)).collect();
     let node_index: HashMap<&str, usize> = s.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
     let mut used: HashSet<u32> = s.nodes.iter().filter_map(|n| n.ip.map(|ip| u32::from(ip.0))).collect();
+    // A server's sending pool is taken too: no other node is given one of its addresses.
+    used.extend(
+        s.nodes.iter().filter_map(|n| n.kind.mail_server()).flat_map(|m| &m.outbound_ips).map(|ip| u32::from(ip.0)),
+    );
     // Populations take the start of their ISP's customer pool first, so that
     // hosts given an address automatically never collide with them.
     let mut pool_used: HashMap<usize, u64> = HashMap::default();
@@ -259,6 +287,9 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
             home_nets: isp
                 .map(|i| s.isps[i].customers.iter().chain(&s.isps[i].servers).copied().collect())
                 .unwrap_or_default(),
+            relayhost: None,
+            transport: vec![],
+            outbound_rng: None,
             pop: PopLogins::default(),
             greylist: GreylistDb::default(),
             rate: RateLimiter::default(),
@@ -298,6 +329,15 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
                 rt.mailbox_node = m.mailbox.as_deref().and_then(|id| node_index.get(id).copied());
                 rt.ports = SmallVec::from_slice(&m.ports);
                 rt.forwards = m.forwards.clone();
+                rt.relayhost = m.relayhost.as_deref().and_then(|id| node_index.get(id).copied());
+                rt.transport = m
+                    .transport
+                    .iter()
+                    .filter_map(|(d, id)| Some((d.to_ascii_lowercase(), *node_index.get(id.as_str())?)))
+                    .collect();
+                if m.outbound_choice == crate::scenario::OutboundChoice::Random && !m.outbound_ips.is_empty() {
+                    rt.outbound_rng = Some(rng::stream(seed, "outbound", &n.id));
+                }
                 rt.pop_before_smtp =
                     m.pop_before_smtp.as_ref().and_then(|p| Some((*node_index.get(p.server.as_str())?, p.window.0)));
                 let policy = m.relay.clone().unwrap_or(match k {

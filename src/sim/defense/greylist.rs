@@ -176,4 +176,31 @@ mod tests {
         }
         assert_eq!(db.check(&cfg, 11 * HOUR, c, "new@x", "new@y"), GreylistVerdict::Whitelisted);
     }
+
+    #[test]
+    fn the_auto_whitelist_counts_and_whitelists_the_whole_24() {
+        // Key by subnet (postgrey's default): successes from three addresses of
+        // one /24 add up, and a fourth address of it is whitelisted too.
+        let cfg = Greylist::default();
+        let mut db = GreylistDb::default();
+        for k in 0..5u64 {
+            let c = ip(&format!("198.18.1.{}", 25 + k % 3));
+            let rcpt = format!("u{k}@y");
+            let t0 = k * 2 * HOUR;
+            assert_eq!(db.check(&cfg, t0, c, "a@x", &rcpt), GreylistVerdict::Defer);
+            assert!(matches!(db.check(&cfg, t0 + 10 * MINUTE, c, "a@x", &rcpt), GreylistVerdict::Pass { .. }));
+        }
+        assert_eq!(db.check(&cfg, 11 * HOUR, ip("198.18.1.200"), "n@x", "n@y"), GreylistVerdict::Whitelisted);
+        assert_eq!(db.check(&cfg, 11 * HOUR, ip("198.18.2.25"), "n@x", "n@y"), GreylistVerdict::Defer, "another /24");
+        // `lookup_by_host`: each address on its own.
+        let cfg = Greylist { lookup_by_host: true, ..Greylist::default() };
+        let mut db = GreylistDb::default();
+        for k in 0..5u64 {
+            let c = ip(&format!("198.18.1.{}", 25 + k % 3));
+            let rcpt = format!("u{k}@y");
+            let _ = db.check(&cfg, k * 2 * HOUR, c, "a@x", &rcpt);
+            let _ = db.check(&cfg, k * 2 * HOUR + 10 * MINUTE, c, "a@x", &rcpt);
+        }
+        assert_eq!(db.check(&cfg, 11 * HOUR, ip("198.18.1.25"), "n@x", "n@y"), GreylistVerdict::Defer);
+    }
 }

@@ -1,18 +1,21 @@
 //! The receiving side's decisions, as Postfix's `smtpd` makes them.
 //!
-//! Restrictions are evaluated at `RCPT TO` in Postfix's usual order:
-//! `permit_mynetworks` (and POP-before-SMTP's access map),
-//! `permit_sasl_authenticated`, `reject_unauth_destination`
-//! (`554 5.7.1 Relay access denied`), recipient verification (`550 5.1.1`),
-//! then the policy services: SPF, then postgrey (`DEFER_IF_PERMIT`, so only
-//! mail that would otherwise be accepted is greylisted). The submission ports
-//! (587, 465) follow RFC 6409 §4.3: no `MAIL` before AUTH.
+//! Restrictions are evaluated at `RCPT TO`: first recipient verification
+//! (`550 5.1.1`, Postfix `smtpd_reject_unlisted_recipient`), then the
+//! server's list in order (`smtpd_recipient_restrictions`), by default
+//! Postfix's usual one: `permit_mynetworks` (and POP-before-SMTP's access
+//! map), `permit_sasl_authenticated`, `reject_unauth_destination`
+//! (`554 5.7.1 Relay access denied`), then the policy services: SPF, then
+//! postgrey (`DEFER_IF_PERMIT`, so only mail that would otherwise be
+//! accepted is greylisted). The first check that permits or rejects
+//! decides; a list that runs out permits. The submission ports (587, 465)
+//! follow RFC 6409 §4.3: no `MAIL` before AUTH.
 
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
 use super::{Command, Reply};
-use crate::scenario::SpfAction;
+use crate::scenario::{Restriction, SpfAction};
 use crate::sim::defense::greylist::GreylistVerdict;
 use crate::sim::message::Address;
 use crate::sim::spf::SpfResult;
@@ -32,6 +35,10 @@ pub trait ServerEnv {
     fn spf(&mut self, ip: Ipv4Addr, helo: &str, mail_from: &str) -> Option<(SpfResult, SpfAction)>;
     /// postgrey's verdict (None: no greylisting).
     fn greylist(&mut self, ip: Ipv4Addr, sender: &str, rcpt: &str) -> Option<GreylistVerdict>;
+    /// The `RCPT TO` checks in order (Postfix `smtpd_recipient_restrictions`).
+    fn restrictions(&self) -> &[Restriction] {
+        &Restriction::DEFAULT_ORDER
+    }
 }
 
 /// Why an address may relay without authenticating.
@@ -209,32 +216,35 @@ impl ServerSession {
         if local && env.mailbox_exists(rcpt) == Some(false) {
             return Reply::user_unknown(rcpt);
         }
-        // permit_mynetworks, POP-before-SMTP, permit_sasl_authenticated.
-        if self.relay_grant.is_some() || self.auth_user.is_some() {
-            return Reply::recipient_ok();
-        }
-        // reject_unauth_destination.
-        if !local {
-            return Reply::relay_denied(rcpt);
-        }
-        // check_policy_service: SPF (once per transaction), then postgrey.
-        if self.spf.is_none()
-            && let Some((result, action)) = env.spf(self.client_ip, &self.helo, &self.mail_from)
-        {
-            let refusal = crate::sim::defense::spf_check::refusal(&result, action, &self.mail_from);
-            self.spf = Some(result);
-            if let Some(r) = refusal {
-                return r;
+        let order: smallvec::SmallVec<[Restriction; 8]> = env.restrictions().iter().copied().collect();
+        // postgrey's DEFER_IF_PERMIT: a deferral that applies only if the
+        // request is then permitted (explicitly, or by the end of the list).
+        let mut defer_if_permit = None;
+        for r in order {
+            match r {
+                // permit_mynetworks (and POP-before-SMTP's access map).
+                Restriction::PermitMynetworks if self.relay_grant.is_some() => break,
+                Restriction::PermitSaslAuthenticated if self.auth_user.is_some() => break,
+                Restriction::RejectUnauthDestination if !local => return Reply::relay_denied(rcpt),
+                // check_policy_service: SPF, once per transaction.
+                Restriction::CheckSpf if self.spf.is_none() => {
+                    if let Some((result, action)) = env.spf(self.client_ip, &self.helo, &self.mail_from) {
+                        let refusal = crate::sim::defense::spf_check::refusal(&result, action, &self.mail_from);
+                        self.spf = Some(result);
+                        if let Some(r) = refusal {
+                            return r;
+                        }
+                    }
+                }
+                Restriction::CheckGreylist => match env.greylist(self.client_ip, &self.mail_from, rcpt) {
+                    Some(GreylistVerdict::Defer) => defer_if_permit = Some(Reply::greylisted(rcpt)),
+                    Some(GreylistVerdict::Pass { delayed_s }) if delayed_s > 0 => self.greylist_delay = Some(delayed_s),
+                    _ => {}
+                },
+                _ => {}
             }
         }
-        match env.greylist(self.client_ip, &self.mail_from, rcpt) {
-            Some(GreylistVerdict::Defer) => Reply::greylisted(rcpt),
-            Some(GreylistVerdict::Pass { delayed_s }) if delayed_s > 0 => {
-                self.greylist_delay = Some(delayed_s);
-                Reply::recipient_ok()
-            }
-            _ => Reply::recipient_ok(),
-        }
+        defer_if_permit.unwrap_or_else(Reply::recipient_ok)
     }
 }
 
