@@ -299,8 +299,9 @@ fn first_era() -> PathBuf {
 fn gui(opts: relaysim::gui::GuiOptions) -> ExitCode {
     match relaysim::gui::run(opts) {
         bevy::app::AppExit::Success => ExitCode::SUCCESS,
-        // The window itself only fails when a screenshot cannot be made.
-        bevy::app::AppExit::Error(_) => ExitCode::from(status::OUTPUT),
+        // 1: a --node or --message the scenario does not have; 3: the
+        // screenshot could not be made or saved.
+        bevy::app::AppExit::Error(code) => ExitCode::from(code.get()),
     }
 }
 

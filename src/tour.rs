@@ -52,6 +52,8 @@ static EXAMPLES: &[Entry] = &[
     entry!("example:greylisting-edge-cases", "scenarios/examples/greylisting-edge-cases.ron"),
     entry!("example:mx-outage", "scenarios/examples/mx-outage.ron"),
     entry!("example:relay-chain", "scenarios/examples/relay-chain.ron"),
+    entry!("example:restriction-order", "scenarios/examples/restriction-order.ron"),
+    entry!("example:smarthost", "scenarios/examples/smarthost.ron"),
 ];
 
 /// The history tour's lessons, era 1 first.

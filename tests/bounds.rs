@@ -260,12 +260,13 @@ fn compare_refuses_impossible_arguments_before_running() {
     let file = std::env::temp_dir().join(format!("relaysim-bounds-out-{}", std::process::id()));
     std::fs::write(&file, "x").unwrap();
     let f = file.display().to_string();
+    // Exit status 3: output that cannot be written.
     let o = relaysim(&["compare", ERA1, "--replications", "1", "--out", &f]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(3));
     assert!(stderr(&o).contains("is a file, not a directory") && o.stdout.is_empty(), "{}", stderr(&o));
     let under = format!("{f}/sub");
     let o = relaysim(&["compare", ERA1, "--replications", "1", "--out", &under]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(3));
     assert!(stderr(&o).contains("cannot create the directory") && o.stdout.is_empty(), "{}", stderr(&o));
     let _ = std::fs::remove_file(&file);
     for scale in ["0", "-1", "NaN", "inf", "2"] {

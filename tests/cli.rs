@@ -223,3 +223,17 @@ fn check_warns_about_settings_that_never_take_effect_but_succeeds() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains(": ok"));
 }
+
+#[cfg(feature = "gui")]
+#[test]
+fn the_window_refuses_a_node_or_message_the_scenario_does_not_have() {
+    // Refused before any window opens (no display is needed), as `show` does.
+    let out = relaysim(&["gui", "era:1", "--node", "no-such-node"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no node 'no-such-node'") && err.contains("relay-a"), "{err}");
+    let out = relaysim(&["gui", "example:backscatter", "--message", "999999"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no message #999999"), "{err}");
+}

@@ -19,14 +19,20 @@ struct Bench {
     frames: u32,
     seen: u32,
     times: Vec<f64>,
+    /// Time in the project's own systems per frame (ms).
+    own: Vec<f64>,
     rng: u64,
 }
 
 pub fn add(app: &mut App, frames: u32) {
-    app.insert_resource(Bench { frames, seen: 0, times: Vec::new(), rng: 0x9e37_79b9_7f4a_7c15 }).add_systems(
-        Update,
-        (keep_in_flight.after(crate::gui::flights::consume_trace).before(crate::gui::flights::update_flights), measure),
-    );
+    app.insert_resource(Bench { frames, seen: 0, times: Vec::new(), own: Vec::new(), rng: 0x9e37_79b9_7f4a_7c15 })
+        .add_systems(
+            Update,
+            (
+                keep_in_flight.after(crate::gui::flights::consume_trace).before(crate::gui::flights::update_flights),
+                measure,
+            ),
+        );
 }
 
 fn keep_in_flight(
@@ -83,15 +89,21 @@ fn keep_in_flight(
 
 fn measure(time: Res<Time<Real>>, mut bench: ResMut<Bench>, flights: Res<Flights>, mut exit: MessageWriter<AppExit>) {
     bench.seen += 1;
+    let own = crate::gui::own_time::take_ms();
     if bench.seen <= WARM_UP {
         return;
     }
     bench.times.push(time.delta_secs_f64() * 1000.0);
+    bench.own.push(own);
     if bench.times.len() as u32 >= bench.frames {
         let mut t = bench.times.clone();
         t.sort_by(f64::total_cmp);
         let mean = t.iter().sum::<f64>() / t.len() as f64;
         let p = |q: f64| t[((t.len() - 1) as f64 * q) as usize];
+        let mut o = bench.own.clone();
+        o.sort_by(f64::total_cmp);
+        let own_mean = o.iter().sum::<f64>() / o.len().max(1) as f64;
+        let q = |x: f64| o.get(((o.len().max(1) - 1) as f64 * x) as usize).copied().unwrap_or(0.0);
         println!(
             "frames: {}  in flight: {}  frame time ms: mean {:.2}  median {:.2}  p95 {:.2}  max {:.2}  ({:.1} fps)",
             t.len(),
@@ -101,6 +113,13 @@ fn measure(time: Res<Time<Real>>, mut bench: ResMut<Bench>, flights: Res<Flights
             p(0.95),
             p(1.0),
             1000.0 / mean
+        );
+        println!(
+            "own systems ms per frame: mean {:.2}  median {:.2}  p95 {:.2}  ({:.0}% of the frame; the rest is Bevy, egui and the renderer)",
+            own_mean,
+            q(0.5),
+            q(0.95),
+            100.0 * own_mean / mean
         );
         exit.write(AppExit::Success);
     }

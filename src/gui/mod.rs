@@ -16,6 +16,7 @@ pub mod icons;
 pub mod imgdiff;
 pub mod layout;
 pub mod overlay;
+pub mod own_time;
 pub mod panels;
 pub mod playback;
 pub mod scene;
@@ -142,6 +143,7 @@ fn spawn_nodes(
     mut spawned: ResMut<SpawnedGeneration>,
     old: Query<Entity, With<NodeIcon>>,
 ) {
+    let _own = crate::gui::own_time::Span::start();
     if spawned.0 == Some(state.generation) && old.iter().count() == state.scenario.nodes.len() {
         return;
     }
@@ -166,6 +168,7 @@ fn sync_envelopes(
     flights: Res<Flights>,
     mut pool: Query<(&mut Envelope, &mut Transform, &mut Visibility)>,
 ) {
+    let _own = crate::gui::own_time::Span::start();
     let mut have = 0;
     for (mut env, mut tf, mut vis) in &mut pool {
         have += 1;
@@ -203,20 +206,15 @@ fn sync_envelopes(
 
 /// Counts queued messages per node (every few frames: it walks all messages).
 fn count_queues(state: Res<SimState>, mut queues: ResMut<Queues>) {
+    let _own = crate::gui::own_time::Span::start();
     queues.frame = queues.frame.wrapping_add(1);
     if queues.frame % 8 != 1 && queues.at.len() == state.sim.nodes.len() {
         return;
     }
     let mut at = vec![0u32; state.sim.nodes.len()];
-    for m in &state.sim.messages {
-        if let Fate::Queued = m.fate {
-            let n = match m.holder {
-                Holder::Node(n) => n,
-                Holder::Sender => m.origin,
-            };
-            if let Some(c) = at.get_mut(n) {
-                *c += 1;
-            }
+    for n in state.sim.messages.iter().filter_map(|m| m.waiting_at()) {
+        if let Some(c) = at.get_mut(n) {
+            *c += 1;
         }
     }
     queues.at = at;

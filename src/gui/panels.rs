@@ -151,6 +151,7 @@ pub fn ui(
     queues: Res<Queues>,
     mut events: ResMut<EventList>,
 ) -> Result {
+    let _own = crate::gui::own_time::Span::start();
     let ctx = contexts.ctx_mut()?;
     clear.0 = if ui_state.presenter { Color::BLACK } else { Color::srgb(0.06, 0.07, 0.10) };
     draw(
@@ -290,11 +291,20 @@ fn top_bar(
             // The era menu: the whole history tour, one click away.
             let current = state.path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
             let mut open = None;
-            let stem = |s: &str| egui::RichText::new(s.to_string()).monospace();
-            egui::ComboBox::from_id_salt("era").selected_text(stem(&current)).width(200.0).show_ui(ui, |ui| {
+            // Each era by its title (the scenario's name), its file on hover.
+            let title = |p: &PathBuf| -> String {
+                let stem = p.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+                crate::tour::eras()
+                    .iter()
+                    .find(|e| e.stem() == stem || e.name == p.to_string_lossy())
+                    .map_or(stem, |e| e.title().to_string())
+            };
+            let shown = title(&state.path);
+            egui::ComboBox::from_id_salt("era").selected_text(shown).width(260.0).show_ui(ui, |ui| {
                 for p in &ui_state.eras {
                     let name = p.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
-                    if ui.selectable_label(name == current, stem(&name)).clicked() {
+                    let item = ui.selectable_label(name == current || *p == state.path, title(p));
+                    if item.on_hover_text(p.display().to_string()).clicked() {
                         open = Some(p.clone());
                     }
                 }
@@ -542,11 +552,7 @@ fn node_inspector(ui: &mut egui::Ui, state: &mut SimState, n: usize, queues: &Qu
         |ui| {
             let mut shown = 0;
             for m in state.sim.messages.iter().rev() {
-                let here = match m.holder {
-                    Holder::Node(h) => h == n,
-                    Holder::Sender => m.origin == n,
-                };
-                if here && matches!(m.fate, Fate::Queued) {
+                if m.waiting_at() == Some(n) {
                     let text = format!(
                         "#{} {} → {} ({} {})",
                         m.id.0,

@@ -21,7 +21,7 @@ use crate::units::SimTime;
 pub const LEAD_FRAMES: u32 = 45;
 /// Frames in a row with no pipeline waiting before the shot is taken.
 const IDLE_FRAMES: u32 = 8;
-/// Give up (exit 2) after this many frames.
+/// Give up (exit 3) after this many frames.
 const FRAME_CAP: u32 = 1_500;
 
 /// Whether the render world has pipelines still compiling (copied each frame).
@@ -100,14 +100,15 @@ fn shoot(
         }
         Some(Err(e)) => {
             eprintln!("screenshot failed: {e}");
-            exit.write(AppExit::from_code(1));
+            // Exit status 3: output could not be written (see `--help`).
+            exit.write(AppExit::from_code(3));
             return;
         }
         None => {}
     }
     if plan.frames > FRAME_CAP {
         eprintln!("screenshot: gave up after {FRAME_CAP} frames (renderer never settled)");
-        exit.write(AppExit::from_code(2));
+        exit.write(AppExit::from_code(3));
         return;
     }
     let arrived = state.clock >= plan.after.min(state.end()) || !playback.playing;

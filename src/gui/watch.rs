@@ -19,6 +19,7 @@ pub fn poll_file(
     mut last: Local<Option<(std::path::PathBuf, SystemTime)>>,
     mut since: Local<f32>,
 ) {
+    let _own = crate::gui::own_time::Span::start();
     *since += time.delta_secs();
     if *since < EVERY {
         return;

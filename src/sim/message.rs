@@ -188,6 +188,17 @@ impl Message {
     pub fn header_from(&self) -> &str {
         self.content.as_ref().map_or("", |c| &c.header_from)
     }
+    /// The node where the message waits, if it is still on its way: the
+    /// server whose queue holds it, or its origin (a client's outbox, spam
+    /// software's list). The one rule for "queued here", in reports and the GUI.
+    pub fn waiting_at(&self) -> Option<usize> {
+        match (&self.fate, self.holder) {
+            (Fate::Queued, Holder::Node(n)) => Some(n),
+            (Fate::Queued, Holder::Sender) => Some(self.origin),
+            _ => None,
+        }
+    }
+
     pub fn subject(&self) -> &str {
         self.content.as_ref().map_or("", |c| &c.subject)
     }

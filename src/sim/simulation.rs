@@ -421,8 +421,10 @@ impl Simulation {
         for n in &mut self.nodes {
             n.counters.queued = 0;
         }
+        // A server's queue: what waits at it and is not its own outgoing mail
+        // still with its sender (servers that originate mail hold it as Node).
         for m in &self.messages {
-            if let (Fate::Queued, Holder::Node(n)) = (&m.fate, m.holder) {
+            if let (Some(n), Holder::Node(_)) = (m.waiting_at(), m.holder) {
                 self.nodes[n].counters.queued += 1;
             }
         }
