@@ -156,10 +156,12 @@ pub fn ui(
         egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
     );
     top_bar(&mut root, &mut state, &mut playback, &mut ui_state, &mut narration, &mut view, &mut sel, &flights);
-    if ui_state.show_stats {
-        stats_panel(&mut root, &series, lang);
+    // gui-layout: panel sizes that leave the map 60% of the window (layout::panel_sizes).
+    let sizes = crate::gui::layout::panel_sizes(ctx.viewport_rect().size(), root.available_rect_before_wrap().top());
+    if ui_state.show_stats && sizes.bottom > 0.0 {
+        stats_panel(&mut root, &series, lang, sizes.bottom);
     }
-    egui::Panel::right("inspector").default_size(340.0).size_range(260.0..=520.0).resizable(true).show(&mut root, |ui| {
+    egui::Panel::right("inspector").default_size(sizes.right).size_range(sizes.right.min(200.0)..=sizes.right).resizable(true).show(&mut root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
             narration_panel(ui, &mut state, &mut playback, &mut narration, &mut view, lang);
             ui.separator();
@@ -530,9 +532,9 @@ fn message_inspector(ui: &mut egui::Ui, state: &SimState, id: MsgId, sel: &mut S
     }
 }
 
-fn stats_panel(root: &mut egui::Ui, series: &Series, lang: Lang) {
+fn stats_panel(root: &mut egui::Ui, series: &Series, lang: Lang, height: f32) {
     use egui_plot::{Legend, Line, Plot, PlotPoints};
-    egui::Panel::bottom("stats").resizable(true).default_size(170.0).show(root, |ui| {
+    egui::Panel::bottom("stats").resizable(true).default_size(height).size_range(40.0..=height).show(root, |ui| {
         ui.horizontal(|ui| {
             let n = &series.now;
             ui.strong(tr(lang, "Statistics", "統計"));
