@@ -29,9 +29,25 @@ fn check(file: PathBuf, size: (f32, f32), presenter: bool, node: Option<&str>, m
     let h = Headless { file: file.clone(), after: AFTER, size, presenter, node: node.map(String::from), message };
     let dump = headless(&h).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     let what = format!("{} at {}x{}{}", file.display(), size.0, size.1, if presenter { " presenter" } else { "" });
+    // RELAYSIM_LAYOUT_OUT=DIR keeps every layout as JSON, to look at.
+    if let Some(dir) = std::env::var_os("RELAYSIM_LAYOUT_OUT") {
+        let stem = file.file_stem().unwrap().to_string_lossy().to_string();
+        let name = format!(
+            "{stem}-{}x{}{}{}.json",
+            size.0,
+            size.1,
+            if presenter { "-p" } else { "" },
+            message.map_or(String::new(), |m| format!("-m{m}"))
+        );
+        dump.write(&PathBuf::from(dir).join(name)).unwrap();
+    }
     let problems = dump.problems(0.6);
     assert!(problems.is_empty(), "{what}:\n  {}", problems.join("\n  "));
-    assert!((dump.window[0] - size.0).abs() < 1.0 && (dump.window[1] - size.1).abs() < 1.0, "{what}: {:?}", dump.window);
+    assert!(
+        (dump.window[0] - size.0).abs() < 1.0 && (dump.window[1] - size.1).abs() < 1.0,
+        "{what}: {:?}",
+        dump.window
+    );
     assert!(dump.nodes_total > 10, "{what}: {} nodes", dump.nodes_total);
     // Texts on the map are large enough to read from the back of a room.
     let least = if presenter { 16.0 } else { 13.0 };

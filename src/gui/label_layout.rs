@@ -44,7 +44,7 @@ impl Style {
                 badge_px: 16.0,
                 bubble_px: 17.0,
                 label_wrap: 170.0,
-                bubble_wrap: 360.0,
+                bubble_wrap: 300.0,
                 bubble_pad: vec2(8.0, 4.0),
                 envelope: Vec2::new(48.0, 34.0),
                 envelope_pick: 32.0,
@@ -56,7 +56,7 @@ impl Style {
                 badge_px: 13.0,
                 bubble_px: 14.0,
                 label_wrap: 140.0,
-                bubble_wrap: 320.0,
+                bubble_wrap: 280.0,
                 bubble_pad: vec2(6.0, 3.0),
                 envelope: Vec2::new(40.0, 28.0),
                 envelope_pick: 28.0,
@@ -69,7 +69,7 @@ impl Style {
 /// names above, two lines of label below, half a label at the sides.
 pub const FIT_TOP: f32 = 30.0;
 pub const FIT_BOTTOM: f32 = 44.0;
-pub const FIT_SIDE: f32 = 60.0;
+pub const FIT_SIDE: f32 = 80.0;
 
 /// Where the camera looks (world point at the window's centre) and its scale
 /// (world units per window pixel).
@@ -184,6 +184,8 @@ pub struct Placement {
     pub bubbles: Vec<PlacedBubble>,
     /// Labels that found no room (their node still shows the name on hover).
     pub labels_hidden: usize,
+    /// Labels that give way to a reply while it shows (crowded maps only).
+    pub labels_covered: usize,
     /// Replies that found no room at all.
     pub bubbles_hidden: usize,
 }
@@ -308,9 +310,15 @@ pub fn place(
     for (i, n) in nodes.iter().enumerate() {
         let mut forms = vec![n.label.clone()];
         forms.extend(shorter_forms(&n.label));
-        let extra = n.extra.as_ref().map(|e| (e.clone(), measure(e, style.small_px, f32::INFINITY)));
+        let with_extra = n.extra.as_ref().map(|e| (e.clone(), measure(e, style.small_px, f32::INFINITY)));
+        // Each form with its second line, then (crowded) each form alone.
+        let mut tries_of: Vec<(usize, &String, Option<(String, Size)>)> =
+            forms.iter().enumerate().map(|(k, t)| (k, t, with_extra.clone())).collect();
+        if with_extra.is_some() {
+            tries_of.extend(forms.iter().enumerate().map(|(k, t)| (k, t, None)));
+        }
         let mut done = false;
-        for (k, text) in forms.iter().enumerate() {
+        for (k, text, extra) in tries_of {
             let s1 = measure(text, style.label_px, style.label_wrap);
             let (w, h) = match &extra {
                 Some((_, s2)) => (s1.x.max(s2.x), s1.y + 1.0 + s2.y),
@@ -318,26 +326,30 @@ pub fn place(
             };
             let size = vec2(w, h);
             let c = n.centre;
-            let g = 3.0;
             let r = n.radius;
-            let tries = [
-                Rect::from_min_size(pos2(c.x - w / 2.0, c.y + r + g), size),
-                Rect::from_min_size(pos2(c.x - w / 2.0, c.y - r - g - h), size),
-                Rect::from_min_size(pos2(c.x + r + g, c.y - h / 2.0), size),
-                Rect::from_min_size(pos2(c.x - r - g - w, c.y - h / 2.0), size),
-                Rect::from_min_size(pos2(c.x - r * 0.5, c.y + r + g), size),
-                Rect::from_min_size(pos2(c.x + r * 0.5 - w, c.y + r + g), size),
-                Rect::from_min_size(pos2(c.x - r * 0.5, c.y - r - g - h), size),
-                Rect::from_min_size(pos2(c.x + r * 0.5 - w, c.y - r - g - h), size),
-                Rect::from_min_size(pos2(c.x + r + g, c.y + r * 0.3), size),
-                Rect::from_min_size(pos2(c.x - r - g - w, c.y + r * 0.3), size),
-                Rect::from_min_size(pos2(c.x + r + g, c.y - r * 0.3 - h), size),
-                Rect::from_min_size(pos2(c.x - r - g - w, c.y - r * 0.3 - h), size),
-            ];
+            let mut tries = Vec::new();
+            for g in [3.0, 12.0, 24.0] {
+                tries.extend([
+                    Rect::from_min_size(pos2(c.x - w / 2.0, c.y + r + g), size),
+                    Rect::from_min_size(pos2(c.x - w / 2.0, c.y - r - g - h), size),
+                    Rect::from_min_size(pos2(c.x + r + g, c.y - h / 2.0), size),
+                    Rect::from_min_size(pos2(c.x - r - g - w, c.y - h / 2.0), size),
+                    Rect::from_min_size(pos2(c.x - r * 0.5, c.y + r + g), size),
+                    Rect::from_min_size(pos2(c.x + r * 0.5 - w, c.y + r + g), size),
+                    Rect::from_min_size(pos2(c.x - r * 0.5, c.y - r - g - h), size),
+                    Rect::from_min_size(pos2(c.x + r * 0.5 - w, c.y - r - g - h), size),
+                    Rect::from_min_size(pos2(c.x + r + g, c.y + r * 0.3), size),
+                    Rect::from_min_size(pos2(c.x - r - g - w, c.y + r * 0.3), size),
+                    Rect::from_min_size(pos2(c.x + r + g, c.y - r * 0.3 - h), size),
+                    Rect::from_min_size(pos2(c.x - r - g - w, c.y - r * 0.3 - h), size),
+                ]);
+            }
             for r in tries {
                 if board.free(r, None) {
                     board.texts.push((r, Some(i)));
-                    let full = (k > 0).then(|| n.label.clone());
+                    let full = (k > 0 || (extra.is_none() && n.extra.is_some())).then(|| {
+                        [Some(n.label.clone()), n.extra.clone()].into_iter().flatten().collect::<Vec<_>>().join("\n")
+                    });
                     let top = Rect::from_min_size(pos2(r.center().x - s1.x / 2.0, r.top()), s1);
                     out.labels[i] = Some(Placed {
                         rect: top,
@@ -412,28 +424,41 @@ pub fn place(
             chosen = best.map(|(_, t)| t);
         }
         if chosen.is_none() {
-            // Last resort: push node labels aside (never a node, a badge, a
-            // group name or another reply).
-            let mut best: Option<(usize, Rect)> = None;
-            for t in &tries {
-                if !board.inside(*t) || board.discs.iter().any(|d| overlaps(*d, *t)) {
+            // Last resort: the spot nearest the node that covers the fewest
+            // node labels (never a node, a badge, a group name or another
+            // reply); those labels give way while the reply shows.
+            let step = 16.0;
+            let mut spots = tries.clone();
+            let mut y = map.top() + 2.0;
+            while y + size.y <= map.bottom() - 2.0 {
+                let mut x = map.left() + 2.0;
+                while x + size.x <= map.right() - 2.0 {
+                    spots.push(Rect::from_min_size(pos2(x, y), size));
+                    x += step;
+                }
+                y += step;
+            }
+            let mut best: Option<(usize, f32, Rect)> = None;
+            for t in spots {
+                if !board.inside(t) || board.discs.iter().any(|d| overlaps(*d, t)) {
                     continue;
                 }
-                if board.texts.iter().any(|(x, who)| who.is_none() && overlaps(*x, *t)) {
+                if board.texts.iter().any(|(x, who)| who.is_none() && overlaps(*x, t)) {
                     continue;
                 }
-                let hit = board.texts.iter().filter(|(x, _)| overlaps(*x, *t)).count();
-                if best.is_none_or(|(h, _)| hit < h) {
-                    best = Some((hit, *t));
+                let hit = board.texts.iter().filter(|(x, _)| overlaps(*x, t)).count();
+                let d = t.distance_sq_to_pos(c);
+                if best.is_none_or(|(h, bd, _)| hit < h || (hit == h && d < bd)) {
+                    best = Some((hit, d, t));
                 }
             }
-            if let Some((_, t)) = best {
-                let hidden: Vec<usize> =
+            if let Some((_, _, t)) = best {
+                let covered: Vec<usize> =
                     board.texts.iter().filter(|(x, _)| overlaps(*x, t)).filter_map(|(_, who)| *who).collect();
-                for i in hidden {
+                for i in covered {
                     out.labels[i] = None;
                     out.extras[i] = None;
-                    out.labels_hidden += 1;
+                    out.labels_covered += 1;
                 }
                 board.texts.retain(|(x, _)| !overlaps(*x, t));
                 chosen = Some(t);

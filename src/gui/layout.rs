@@ -144,7 +144,8 @@ mod tests {
 
     #[test]
     fn panels_leave_the_map_its_share() {
-        for (w, h, top) in [(1280.0, 720.0, 80.0), (1920.0, 1080.0, 80.0), (914.0, 514.0, 75.0), (1371.0, 771.0, 60.0)] {
+        for (w, h, top) in [(1280.0, 720.0, 80.0), (1920.0, 1080.0, 80.0), (914.0, 514.0, 75.0), (1371.0, 771.0, 60.0)]
+        {
             let p = panel_sizes(bevy_egui::egui::vec2(w, h), top);
             let map = (w - p.right) * (h - top - p.bottom);
             assert!(map >= 0.6 * w * h, "{w}x{h}: {p:?} leaves {:.2}", map / (w * h));

@@ -103,6 +103,8 @@ pub struct LayoutDump {
     pub nodes_total: usize,
     /// Node labels that found no room (shown on hover).
     pub labels_hidden: usize,
+    /// Labels giving way to a reply while it shows.
+    pub labels_covered: usize,
     /// Replies that found no room.
     pub bubbles_hidden: usize,
     pub items: Vec<Item>,
@@ -137,6 +139,14 @@ impl LayoutDump {
         }
         if self.nodes_visible != self.nodes_total {
             v.push(format!("{} of {} nodes visible", self.nodes_visible, self.nodes_total));
+        }
+        let window = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(self.window[0], self.window[1]));
+        // The side column (inspector, narration) must stay in the window: a
+        // column pushed out of it leaves the map a wrong, larger free area.
+        for p in self.items.iter().filter(|i| i.kind == Kind::Panel && i.text == "inspector") {
+            if !window.expand(1.0).contains_rect(p.rect()) {
+                v.push(format!("panel {} {:?} is not inside the window", p.text, p.rect));
+            }
         }
         let texts: Vec<&Item> = self.items.iter().filter(|i| i.kind.is_text()).collect();
         let nodes: Vec<&Item> = self.items.iter().filter(|i| i.kind == Kind::Node).collect();
@@ -240,11 +250,20 @@ pub fn headless(h: &Headless) -> Result<LayoutDump, String> {
         };
         ctx.begin_pass(input);
         let world = app.world_mut();
-        let ran = world.run_system_once(panels::ui).map_err(|e| e.to_string())?;
+        let ran: Result = world.run_system_once(panels::ui).map_err(|e| e.to_string())?;
         ran.map_err(|e| e.to_string())?;
-        let ran = world.run_system_once(overlay::draw).map_err(|e| e.to_string())?;
+        let ran: Result = world.run_system_once(overlay::draw).map_err(|e| e.to_string())?;
         ran.map_err(|e| e.to_string())?;
-        let _ = ctx.end_pass();
+        ctx.end_pass().textures_delta.clear();
+        if std::env::var_os("RELAYSIM_DEBUG_PANELS").is_some() {
+            let st = egui::containers::panel::PanelState::load(&ctx, egui::Id::new("inspector"));
+            eprintln!(
+                "frame {frames} zoom {} inspector {:?} free {:?}",
+                ctx.zoom_factor(),
+                st.map(|s| s.outer_rect),
+                world.resource::<UiState>().free_rect
+            );
+        }
         if screenshot::arrived(world, h.after) {
             settled += 1;
         }

@@ -235,6 +235,14 @@ pub fn draw(
             items.push(Item::new(Kind::Panel, name, r, 0.0));
         }
     }
+    // The panels themselves, as egui placed them (they must stay in the window).
+    for id in ["controls", "stats", "inspector"] {
+        if let Some(st) = egui::containers::panel::PanelState::load(ctx, egui::Id::new(id)) {
+            let r = st.outer_rect;
+            let r = egui::Rect::from_min_max((r.min.to_vec2() * zoom).to_pos2(), (r.max.to_vec2() * zoom).to_pos2());
+            items.push(Item::new(Kind::Panel, id, r, 0.0));
+        }
+    }
     for (k, p) in placed.groups.iter().enumerate() {
         if let Some(p) = p {
             items.push(Item::placed(Kind::Group, p).with_owner(state.scenario.isps[group_index[k]].id.clone()));
@@ -273,6 +281,7 @@ pub fn draw(
         nodes_visible: visible,
         nodes_total: nodes.len(),
         labels_hidden: placed.labels_hidden,
+        labels_covered: placed.labels_covered,
         bubbles_hidden: placed.bubbles_hidden,
         items,
         frame: dump.frame + 1,
