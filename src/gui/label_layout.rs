@@ -221,13 +221,20 @@ pub fn overlaps(a: Rect, b: Rect) -> bool {
     i.width() > 0.5 && i.height() > 0.5
 }
 
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Owner {
+    Fixed,
+    Label(usize),
+    Group(usize),
+}
+
 struct Board {
     map: Rect,
     /// Node discs (their bounding squares).
     discs: Vec<Rect>,
-    /// Texts placed so far, with whether each is a node label (which a reply
-    /// may push aside as a last resort).
-    texts: Vec<(Rect, Option<usize>)>,
+    /// Texts placed so far, with what each is (a reply may push node labels
+    /// and group names aside as a last resort).
+    texts: Vec<(Rect, Owner)>,
 }
 
 impl Board {
@@ -270,7 +277,7 @@ pub fn place(
         for (dx, dy) in [(1.0, -1.0), (-1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)] {
             let r = Rect::from_center_size(n.centre + vec2(dx * d, dy * d), size);
             if board.free(r, Some(i)) {
-                board.texts.push((r, None));
+                board.texts.push((r, Owner::Fixed));
                 out.badges[i] =
                     Some(Placed { rect: r, text: b.clone(), full: None, px: style.badge_px, wrap: f32::INFINITY });
                 break;
@@ -295,7 +302,7 @@ pub fn place(
             ];
             for r in tries {
                 if board.free(r, None) {
-                    board.texts.push((r, None));
+                    board.texts.push((r, Owner::Group(g)));
                     let full = (k > 0).then(|| grp.name.clone());
                     out.groups[g] =
                         Some(Placed { rect: r, text: text.clone(), full, px: style.label_px, wrap: f32::INFINITY });
@@ -346,7 +353,7 @@ pub fn place(
             }
             for r in tries {
                 if board.free(r, None) {
-                    board.texts.push((r, Some(i)));
+                    board.texts.push((r, Owner::Label(i)));
                     let full = (k > 0 || (extra.is_none() && n.extra.is_some())).then(|| {
                         [Some(n.label.clone()), n.extra.clone()].into_iter().flatten().collect::<Vec<_>>().join("\n")
                     });
@@ -425,8 +432,8 @@ pub fn place(
         }
         if chosen.is_none() {
             // Last resort: the spot nearest the node that covers the fewest
-            // node labels (never a node, a badge, a group name or another
-            // reply); those labels give way while the reply shows.
+            // node labels and group names (never a node, a badge or another
+            // reply); those give way while the reply shows.
             let step = 16.0;
             let mut spots = tries.clone();
             let mut y = map.top() + 2.0;
@@ -443,7 +450,7 @@ pub fn place(
                 if !board.inside(t) || board.discs.iter().any(|d| overlaps(*d, t)) {
                     continue;
                 }
-                if board.texts.iter().any(|(x, who)| who.is_none() && overlaps(*x, t)) {
+                if board.texts.iter().any(|(x, who)| *who == Owner::Fixed && overlaps(*x, t)) {
                     continue;
                 }
                 let hit = board.texts.iter().filter(|(x, _)| overlaps(*x, t)).count();
@@ -453,11 +460,17 @@ pub fn place(
                 }
             }
             if let Some((_, _, t)) = best {
-                let covered: Vec<usize> =
-                    board.texts.iter().filter(|(x, _)| overlaps(*x, t)).filter_map(|(_, who)| *who).collect();
-                for i in covered {
-                    out.labels[i] = None;
-                    out.extras[i] = None;
+                let covered: Vec<Owner> =
+                    board.texts.iter().filter(|(x, _)| overlaps(*x, t)).map(|(_, who)| *who).collect();
+                for who in covered {
+                    match who {
+                        Owner::Label(i) => {
+                            out.labels[i] = None;
+                            out.extras[i] = None;
+                        }
+                        Owner::Group(g) => out.groups[g] = None,
+                        Owner::Fixed => {}
+                    }
                     out.labels_covered += 1;
                 }
                 board.texts.retain(|(x, _)| !overlaps(*x, t));
@@ -468,7 +481,7 @@ pub fn place(
             out.bubbles_hidden += 1;
             continue;
         };
-        board.texts.push((boxed, None));
+        board.texts.push((boxed, Owner::Fixed));
         let inner = Rect::from_min_size(boxed.min + style.bubble_pad, s);
         let rim = {
             let target = boxed.clamp(c);
