@@ -200,9 +200,8 @@ fn dress_envelopes(
     textures: Res<Textures>,
     ui: Res<UiState>,
     view: Res<CameraView>,
-    new: Query<(Entity, &Envelope), Added<Envelope>>,
-    mut changed: Query<(&Envelope, &mut Sprite), Changed<Envelope>>,
-    mut all: Query<&mut Sprite, With<Envelope>>,
+    new: Query<(Entity, &Envelope), Without<Sprite>>,
+    mut dressed: Query<(Ref<Envelope>, &mut Sprite)>,
     mut sized: Local<Option<Vec2>>,
 ) {
     let size = label_layout::Style::new(ui.presenter).envelope * view.scale;
@@ -214,17 +213,18 @@ fn dress_envelopes(
             ..default()
         });
     }
-    for (env, mut sprite) in &mut changed {
-        if let Some(c) = env.class {
+    let resize = *sized != Some(size);
+    for (env, mut sprite) in &mut dressed {
+        if env.is_changed()
+            && let Some(c) = env.class
+        {
             sprite.color = icons::class_colour(c);
         }
-    }
-    if *sized != Some(size) {
-        for mut sprite in &mut all {
+        if resize {
             sprite.custom_size = Some(size);
         }
-        *sized = Some(size);
     }
+    *sized = Some(size);
 }
 
 /// The rectangle around a set of points, with a margin.
