@@ -526,9 +526,16 @@ mod tests {
             assert!(map.expand(0.5).contains(q), "{q:?} outside {map:?}");
             assert!(to_world(v, window, q).distance(p) < 0.01);
         }
-        // A focus point far away does not move a view that shows everything.
-        let c = clamp_centre(Vec2::new(5000.0, 5000.0), world, map, window, v.scale);
-        assert!(c.distance(v.centre) < 0.01, "{c:?} vs {:?}", v.centre);
+        // A focus point far away moves the view only as far as keeps every
+        // node on the map.
+        for wanted in [Vec2::new(5000.0, 5000.0), Vec2::new(-5000.0, 0.0), Vec2::new(0.0, -5000.0)] {
+            let c = clamp_centre(wanted, world, map, window, v.scale);
+            let moved = View { centre: c, scale: v.scale };
+            for p in [world.min, world.max, Vec2::new(world.min.x, world.max.y), Vec2::new(world.max.x, world.min.y)] {
+                let q = to_px(moved, window, p);
+                assert!(map.expand(0.5).contains(q), "{wanted:?}: {q:?} outside {map:?}");
+            }
+        }
     }
 
     #[test]
