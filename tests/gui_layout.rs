@@ -112,7 +112,6 @@ fn era_7_shows_the_whole_greylisting_reply() {
 }
 
 #[test]
-#[ignore = "the old message inspector (monospace lines that do not wrap) pushes the side column out of the window; panels.rs's wrapping inspector is meant to fix it"]
 fn a_message_inspector_keeps_the_map_whole() {
     // The message inspector has long lines (headers, transcripts).
     for presenter in [false, true] {

@@ -52,6 +52,21 @@ fn px_rect(r: egui::Rect, zoom: f32) -> egui::Rect {
     egui::Rect::from_min_max((r.min.to_vec2() / zoom).to_pos2(), (r.max.to_vec2() / zoom).to_pos2())
 }
 
+/// The top bar, the bottom panel and the side column as egui placed them
+/// last (window pixels); a panel not shown keeps its old state, so only those
+/// in the window count.
+fn panel_rects(ctx: &egui::Context, zoom: f32, window: egui::Vec2) -> Vec<(&'static str, egui::Rect)> {
+    let w = egui::Rect::from_min_size(egui::Pos2::ZERO, window);
+    ["controls", "stats", "inspector"]
+        .into_iter()
+        .filter_map(|id| {
+            let r = egui::containers::panel::PanelState::load(ctx, egui::Id::new(id))?.outer_rect;
+            let r = egui::Rect::from_min_max((r.min.to_vec2() * zoom).to_pos2(), (r.max.to_vec2() * zoom).to_pos2());
+            label_layout::overlaps(r, w).then_some((id, r))
+        })
+        .collect()
+}
+
 #[allow(clippy::too_many_arguments)]
 pub fn draw(
     mut contexts: EguiContexts,
@@ -66,7 +81,18 @@ pub fn draw(
     let zoom = ctx.zoom_factor();
     // Window size in Bevy's logical pixels.
     let window = ctx.viewport_rect().size() * zoom;
-    let map = ui.free_rect.unwrap_or(egui::Rect::from_min_size(egui::Pos2::ZERO, window));
+    let mut map = ui.free_rect.unwrap_or(egui::Rect::from_min_size(egui::Pos2::ZERO, window));
+    // A panel whose contents overflow can reach past the area the root Ui
+    // reports as free: the map stops at every panel as egui placed it.
+    let panels = panel_rects(ctx, zoom, window);
+    for (id, r) in &panels {
+        match *id {
+            "controls" => map.min.y = map.min.y.max(r.max.y.min(map.max.y)),
+            "stats" => map.max.y = map.max.y.min(r.min.y.max(map.min.y)),
+            "inspector" => map.max.x = map.max.x.min(r.min.x.max(map.min.x)),
+            _ => {}
+        }
+    }
     let pos = &flights.positions;
     if pos.len() != state.scenario.nodes.len() {
         return Ok(());
@@ -235,13 +261,9 @@ pub fn draw(
             items.push(Item::new(Kind::Panel, name, r, 0.0));
         }
     }
-    // The panels themselves, as egui placed them (they must stay in the window).
-    for id in ["controls", "stats", "inspector"] {
-        if let Some(st) = egui::containers::panel::PanelState::load(ctx, egui::Id::new(id)) {
-            let r = st.outer_rect;
-            let r = egui::Rect::from_min_max((r.min.to_vec2() * zoom).to_pos2(), (r.max.to_vec2() * zoom).to_pos2());
-            items.push(Item::new(Kind::Panel, id, r, 0.0));
-        }
+    // The panels themselves, as egui placed them.
+    for (id, r) in &panels {
+        items.push(Item::new(Kind::Panel, id, *r, 0.0));
     }
     for (k, p) in placed.groups.iter().enumerate() {
         if let Some(p) = p {

@@ -449,7 +449,8 @@ fn mouse(
     let scroll: f32 = wheel.read().map(|w| if w.unit == MouseScrollUnit::Line { w.y } else { w.y / 40.0 }).sum();
     let Ok(window) = windows.single() else { return };
     let Some(cursor) = window.cursor_position() else { return };
-    let over_map = ui.free_rect.is_none_or(|r| r.contains(bevy_egui::egui::pos2(cursor.x, cursor.y)));
+    let map = view.map.or(ui.free_rect);
+    let over_map = map.is_none_or(|r| r.contains(bevy_egui::egui::pos2(cursor.x, cursor.y)));
     // Windows (help, errors) float over the map: egui has the pointer there.
     let over_ui = !over_map || wants.wants_pointer_input() || wants.is_pointer_over_area();
     if over_ui {
