@@ -118,3 +118,41 @@ fn a_message_inspector_keeps_the_map_whole() {
         check(era(1), (1280.0, 720.0), presenter, None, Some(1));
     }
 }
+
+#[test]
+fn the_window_draws_what_the_headless_layout_computes() {
+    // tests/gui/era1-frozen-layout.json was written by the real window:
+    //   xvfb-run -a -s "-screen 0 1280x720x24" target/debug/relaysim gui tests/gui/era1-frozen.ron \
+    //     --after 2h --layout-json tests/gui/era1-frozen-layout.json
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("tests/gui/era1-frozen-layout.json")).unwrap();
+    let window: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let h = Headless {
+        file: root.join("tests/gui/era1-frozen.ron"),
+        after: AFTER,
+        size: (1280.0, 720.0),
+        ..Default::default()
+    };
+    let dump = headless(&h).unwrap();
+    let ours: serde_json::Value = serde_json::from_str(&serde_json::to_string(&dump).unwrap()).unwrap();
+    let close = |a: &serde_json::Value, b: &serde_json::Value| {
+        let (a, b) = (a.as_array().unwrap(), b.as_array().unwrap());
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x.as_f64().unwrap() - y.as_f64().unwrap()).abs() < 1.0)
+    };
+    assert!(close(&window["map_rect"], &ours["map_rect"]), "{} vs {}", window["map_rect"], ours["map_rect"]);
+    let words = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| ["label", "group", "node", "bubble", "badge"].contains(&i["kind"].as_str().unwrap()))
+            .cloned()
+            .collect()
+    };
+    let (a, b) = (words(&window), words(&ours));
+    assert_eq!(a.len(), b.len(), "{a:#?}\nvs\n{b:#?}");
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x["text"], y["text"]);
+        assert!(close(&x["rect"], &y["rect"]), "{x} vs {y}");
+    }
+}
