@@ -85,11 +85,13 @@ pub fn draw(
     // A panel whose contents overflow can reach past the area the root Ui
     // reports as free: the map stops at every panel as egui placed it.
     let panels = panel_rects(ctx, zoom, window);
+    // (egui draws an overflowing side column at its width from the window's
+    // edge, while the rectangle it stores and the free area are shifted.)
     for (id, r) in &panels {
         match *id {
-            "controls" => map.min.y = map.min.y.max(r.max.y.min(map.max.y)),
+            "controls" => map.min.y = map.min.y.max(r.height().min(map.max.y)),
             "stats" => map.max.y = map.max.y.min(r.min.y.max(map.min.y)),
-            "inspector" => map.max.x = map.max.x.min(r.min.x.max(map.min.x)),
+            "inspector" => map.max.x = map.max.x.min((window.x - r.width()).max(map.min.x)),
             _ => {}
         }
     }
@@ -269,9 +271,14 @@ pub fn draw(
             items.push(Item::new(Kind::Panel, name, r, 0.0));
         }
     }
-    // The panels themselves, as egui placed them.
+    // The panels themselves, as drawn (the side column from the window's edge).
     for (id, r) in &panels {
-        items.push(Item::new(Kind::Panel, id, *r, 0.0));
+        let drawn = match *id {
+            "controls" => egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(window.x, r.height())),
+            "stats" => *r,
+            _ => egui::Rect::from_min_size(egui::pos2(window.x - r.width(), r.min.y), r.size()),
+        };
+        items.push(Item::new(Kind::Panel, id, drawn, 0.0));
     }
     for (k, p) in placed.groups.iter().enumerate() {
         if let Some(p) = p {
