@@ -249,6 +249,7 @@ pub fn run(opts: GuiOptions) -> AppExit {
             .set(bevy::log::LogPlugin { filter: "warn,wgpu=error,naga=warn".into(), ..default() }),
     );
     app.add_plugins(LogicPlugin::new(state));
+    screenshot::size_to_monitor(&mut app, &opts); // gui-layout: the window at the monitor's size
     app.add_plugins(scene::ViewPlugin { presenter: opts.presenter });
     if opts.japanese {
         app.world_mut().resource_mut::<scene::UiState>().lang = scene::Lang::Ja;

@@ -86,6 +86,32 @@ pub fn primary_window(opts: &GuiOptions) -> Window {
     window
 }
 
+/// Without `--size`, the window takes its monitor's size once the monitor is
+/// known (maximising needs a window manager; this does not), also for
+/// `--fullscreen` screenshots.
+pub fn size_to_monitor(app: &mut App, opts: &GuiOptions) {
+    let still = opts.screenshot.is_some() || opts.layout_json.is_some();
+    if opts.size.is_some() || (still && !opts.fullscreen) || opts.bench_frames.is_some() {
+        return;
+    }
+    app.add_systems(Update, take_monitor_size);
+}
+
+fn take_monitor_size(
+    mut windows: Query<&mut Window, With<bevy::window::PrimaryWindow>>,
+    monitors: Query<&bevy::window::Monitor, With<bevy::window::PrimaryMonitor>>,
+    mut done: Local<bool>,
+) {
+    if *done {
+        return;
+    }
+    let (Ok(mut window), Some(m)) = (windows.single_mut(), monitors.iter().next()) else { return };
+    if m.physical_width > 0 && m.physical_height > 0 {
+        window.resolution.set_physical_resolution(m.physical_width, m.physical_height);
+        *done = true;
+    }
+}
+
 /// Parses `WxH` (e.g. `1920x1080`).
 pub fn parse_size(s: &str) -> Result<(u32, u32), String> {
     let (w, h) = s.split_once(['x', 'X']).ok_or_else(|| format!("expected WIDTHxHEIGHT, got {s:?}"))?;
