@@ -101,6 +101,15 @@ enum Command {
         /// Open this node (its id) in the inspector.
         #[arg(long)]
         node: Option<String>,
+        /// Write every text and panel drawn at --after (window pixels) to this JSON file and exit.
+        #[arg(long)]
+        layout_json: Option<PathBuf>,
+        /// Window size, e.g. 1920x1080 (default: the monitor's size; 1280x720 for screenshots and layouts).
+        #[arg(long, value_parser = relaysim::gui::screenshot::parse_size)]
+        size: Option<(u32, u32)>,
+        /// Open full screen.
+        #[arg(long)]
+        fullscreen: bool,
     },
     /// Compare a screenshot with a reference image (for the test scripts):
     /// fails when they differ by more than the tolerances.
@@ -323,18 +332,31 @@ fn main() -> ExitCode {
         #[cfg(not(feature = "gui"))]
         Command::Gui { .. } => no_gui(),
         #[cfg(feature = "gui")]
-        Command::Gui { file, screenshot, after, bench_frames, presenter, japanese, message, node } => {
-            gui(relaysim::gui::GuiOptions {
-                file: file.unwrap_or_else(first_era),
-                screenshot,
-                after: after.map(|d| d.0),
-                bench_frames,
-                presenter,
-                japanese,
-                message,
-                node,
-            })
-        }
+        Command::Gui {
+            file,
+            screenshot,
+            after,
+            bench_frames,
+            presenter,
+            japanese,
+            message,
+            node,
+            layout_json,
+            size,
+            fullscreen,
+        } => gui(relaysim::gui::GuiOptions {
+            file: file.unwrap_or_else(first_era),
+            screenshot,
+            after: after.map(|d| d.0),
+            bench_frames,
+            presenter,
+            japanese,
+            message,
+            node,
+            layout_json,
+            size,
+            fullscreen,
+        }),
         #[cfg(feature = "gui")]
         Command::ImageDiff { actual, reference, max_mean, max_pixels } => {
             match relaysim::gui::imgdiff::compare_files(&actual, &reference) {

@@ -81,6 +81,7 @@ const TERMS: &[&str] = &[
     "postgrey",
     "Postfix",
     "RFC",
+    "F",
     "before", // "POP before SMTP" is its name in Japanese too
 ];
 
@@ -236,4 +237,48 @@ fn every_word_the_panels_show_in_japanese_mode_is_japanese() {
         english.len(),
         english.into_iter().collect::<Vec<_>>().join("\n")
     );
+}
+
+/// The map in Japanese: the same layout checks as in English (texts are
+/// wider or narrower), and its own words (the population's line, a drop's
+/// explanation) in Japanese. Node labels and group names are the file's.
+#[test]
+fn the_map_in_japanese_is_laid_out_cleanly_and_says_its_words_in_japanese() {
+    use relaysim::gui::layout_dump::{Headless, Kind, headless};
+    let mut files: Vec<_> = std::fs::read_dir("scenarios/history").unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let mut english = BTreeSet::new();
+    for file in &files {
+        let state = SimState::load(file).unwrap();
+        let allowed: BTreeSet<String> =
+            scenario_words(&state).into_iter().chain(TERMS.iter().map(|s| s.to_string())).collect();
+        for (size, presenter) in [((1280.0, 720.0), true), ((1920.0, 1080.0), false)] {
+            let h = Headless {
+                file: file.clone(),
+                after: 2 * 3_600_000,
+                size,
+                presenter,
+                node: Some("mx-co".into()),
+                japanese: true,
+                ..Default::default()
+            };
+            let dump = headless(&h).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            let problems = dump.problems(0.6);
+            assert!(problems.is_empty(), "{} {size:?} presenter {presenter}:\n{}", file.display(), problems.join("\n"));
+            for item in dump.items.iter().filter(|i| matches!(i.kind, Kind::Label | Kind::Group | Kind::Bubble)) {
+                // A reply is the server's own words (protocol text).
+                let reply = item.text.trim_start_matches(['↩', '✖', ' ']).starts_with(|c: char| c.is_ascii_digit());
+                if reply {
+                    continue;
+                }
+                for w in words(&item.text) {
+                    let letters: String = w.chars().filter(|c| c.is_ascii_alphabetic()).collect();
+                    if !(allowed.contains(&w) || allowed.contains(&letters) || TERMS.contains(&letters.as_str())) {
+                        english.insert(format!("{w:?} in {:?}", item.text));
+                    }
+                }
+            }
+        }
+    }
+    assert!(english.is_empty(), "English on the Japanese map:\n{}", english.into_iter().collect::<Vec<_>>().join("\n"));
 }

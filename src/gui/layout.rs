@@ -16,6 +16,33 @@ const SPREAD: f32 = 175.0;
 /// Room between two groups on the ring.
 const GAP: f32 = 90.0;
 
+/// The share of the window the map keeps (the panels get the rest).
+pub const MAP_SHARE: f32 = 0.605;
+
+/// Sizes of the side column (inspector, narration) and the bottom panel, in
+/// egui points.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PanelSizes {
+    /// The side column's width (also its largest: wider would eat the map).
+    pub right: f32,
+    /// The bottom panel's height; 0 when it does not fit (then it is hidden).
+    pub bottom: f32,
+}
+
+/// Panel sizes for a window of `window` points whose top bar is `top` points
+/// high, so that the map keeps [`MAP_SHARE`] of the window at any size and in
+/// presenter mode (where egui's zoom makes the window fewer points): the side
+/// column gets about a quarter of the width, the bottom panel what is left,
+/// and none at all when that is less than a line of statistics.
+pub fn panel_sizes(window: bevy_egui::egui::Vec2, top: f32) -> PanelSizes {
+    let (w, h) = (window.x.max(1.0), window.y.max(1.0));
+    let right = (0.24 * w).clamp(200.0_f32.min(0.3 * w), 520.0);
+    let needed = MAP_SHARE * w * h / (w - right).max(1.0);
+    let bottom = h - top - needed;
+    let bottom = if bottom < 48.0 { 0.0 } else { bottom.min(0.3 * h) };
+    PanelSizes { right, bottom }
+}
+
 /// The row of a node within its group: 0 nearest the middle.
 fn row(kind: &NodeKind) -> usize {
     match kind {
@@ -113,5 +140,16 @@ mod tests {
         let mut s2 = s.clone();
         s2.nodes[0].position = Some((12.0, -34.0));
         assert_eq!(positions(&s2)[0], Vec2::new(12.0, -34.0));
+    }
+
+    #[test]
+    fn panels_leave_the_map_its_share() {
+        for (w, h, top) in [(1280.0, 720.0, 80.0), (1920.0, 1080.0, 80.0), (914.0, 514.0, 75.0), (1371.0, 771.0, 60.0)]
+        {
+            let p = panel_sizes(bevy_egui::egui::vec2(w, h), top);
+            let map = (w - p.right) * (h - top - p.bottom);
+            assert!(map >= 0.6 * w * h, "{w}x{h}: {p:?} leaves {:.2}", map / (w * h));
+            assert!(p.right >= 200.0, "{p:?}");
+        }
     }
 }

@@ -14,7 +14,9 @@ pub mod flights;
 pub mod fonts;
 pub mod icons;
 pub mod imgdiff;
+pub mod label_layout;
 pub mod layout;
+pub mod layout_dump;
 pub mod overlay;
 pub mod own_time;
 pub mod panels;
@@ -29,8 +31,7 @@ use std::path::PathBuf;
 
 use bevy::prelude::*;
 
-use crate::sim::message::Holder;
-use crate::sim::{Fate, MailClass, MsgId};
+use crate::sim::{MailClass, MsgId};
 use crate::units::SimTime;
 use flights::Flights;
 use playback::{Playback, SimState};
@@ -53,6 +54,13 @@ pub struct GuiOptions {
     pub message: Option<u32>,
     /// Open this node (its id) in the inspector.
     pub node: Option<String>,
+    // Window size and the layout dump (gui-layout; see screenshot::primary_window).
+    /// Write the layout of the frame at `after` here (JSON) and exit.
+    pub layout_json: Option<PathBuf>,
+    /// Window size in logical pixels (default: the monitor's size; 1280x720 for screenshots).
+    pub size: Option<(u32, u32)>,
+    /// Open full screen.
+    pub fullscreen: bool,
 }
 
 /// The node drawn for `scenario.nodes[index]`.
@@ -288,26 +296,14 @@ pub fn run(opts: GuiOptions) -> AppExit {
         return AppExit::from_code(1);
     }
     let mut app = App::new();
-    // Screenshots are taken at exactly 1280x720 pixels whatever the screen;
-    // on a real screen the window follows the system's scale factor.
-    let mut resolution = bevy::window::WindowResolution::new(1280, 720);
-    if opts.screenshot.is_some() {
-        resolution = resolution.with_scale_factor_override(1.0);
-    }
     app.add_plugins(
         DefaultPlugins
-            .set(WindowPlugin {
-                primary_window: Some(Window {
-                    title: format!("relaysim — {}", opts.file.display()),
-                    resolution,
-                    ..default()
-                }),
-                ..default()
-            })
+            .set(WindowPlugin { primary_window: Some(screenshot::primary_window(&opts)), ..default() })
             .set(bevy::log::LogPlugin { filter: "warn,wgpu=error,naga=warn".into(), ..default() }),
     );
     app.add_plugins(LogicPlugin::new(state));
     app.add_systems(Update, redraw_only_when_moving.after(LogicSet));
+    screenshot::size_to_monitor(&mut app, &opts); // gui-layout: the window at the monitor's size
     app.add_plugins(scene::ViewPlugin { presenter: opts.presenter });
     if opts.japanese {
         app.world_mut().resource_mut::<scene::UiState>().lang = scene::Lang::Ja;
@@ -319,7 +315,7 @@ pub fn run(opts: GuiOptions) -> AppExit {
     if let Some(m) = opts.message {
         app.world_mut().resource_mut::<Selection>().msg = Some(MsgId(m));
     }
-    if opts.screenshot.is_some() || opts.bench_frames.is_some() {
+    if opts.screenshot.is_some() || opts.layout_json.is_some() || opts.bench_frames.is_some() {
         screenshot::add(&mut app, &opts);
     }
     if let Some(frames) = opts.bench_frames {

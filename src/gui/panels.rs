@@ -203,16 +203,18 @@ pub fn draw(ctx: &egui::Context, p: Panels) {
         egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
     );
     top_bar(&mut root, state, playback, ui_state, narration, view, sel, flights);
-    if ui_state.show_stats {
+    // Panel sizes that leave the map 60% of the window (layout::panel_sizes).
+    let sizes = crate::gui::layout::panel_sizes(ctx.viewport_rect().size(), root.available_rect_before_wrap().top());
+    if ui_state.show_stats && sizes.bottom > 0.0 {
         let start = state.scenario.start;
-        if let Some((t, m)) = bottom_panel(&mut root, series, events, state, sel, start, lang) {
+        if let Some((t, m)) = bottom_panel(&mut root, series, events, state, sel, start, lang, sizes.bottom) {
             // A row of the event list: its message, at its moment.
             playback.playing = false;
             state.seek(t);
             sel.msg = Some(m);
         }
     }
-    egui::Panel::right("inspector").default_size(340.0).size_range(260.0..=520.0).resizable(true).show(&mut root, |ui| {
+    egui::Panel::right("inspector").default_size(sizes.right).size_range(sizes.right.min(200.0)..=sizes.right).resizable(true).show(&mut root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
             narration_panel(ui, state, playback, narration, view, lang);
             ui.separator();
@@ -261,9 +263,9 @@ pub fn draw(ctx: &egui::Context, p: Panels) {
             .collapsible(false)
             .show(ctx, |ui| {
                 egui::Grid::new("keys").striped(true).show(ui, |ui| {
-                    for (i, (k, what)) in SHORTCUTS.iter().enumerate() {
-                        ui.strong(*k);
-                        ui.label(if lang == Lang::Ja { SHORTCUTS_JA.get(i).copied().unwrap_or(what) } else { what });
+                    for (k, en, ja) in SHORTCUTS {
+                        ui.strong(k);
+                        ui.label(tr(lang, en, ja));
                         ui.end_row();
                     }
                 });
@@ -391,22 +393,6 @@ fn speed_name(i: usize, lang: Lang) -> &'static str {
     let i = i.min(SPEEDS.len() - 1);
     if lang == Lang::Ja { JA[i] } else { SPEEDS[i].1 }
 }
-
-/// The help overlay's descriptions in Japanese, in the order of [`SHORTCUTS`].
-pub const SHORTCUTS_JA: [&str; 12] = [
-    "再生 / 一時停止 (質問中は答えを表示)",
-    "次の SMTP イベントへ進む",
-    "一つ戻る (直前のイベントまで再実行)",
-    "速く",
-    "遅く",
-    "最初から",
-    "次の授業ステップ",
-    "English / 日本語",
-    "発表モード (大きく、高コントラスト)",
-    "統計とイベント一覧",
-    "このヘルプ",
-    "選択を解除",
-];
 
 /// The timeline: the run's length, the clock, the narration steps fired so
 /// far. A click or a drag (on release) seeks; returns the time asked for.
@@ -766,6 +752,7 @@ fn message_inspector(ui: &mut egui::Ui, state: &SimState, id: MsgId, sel: &mut S
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 /// The bottom panel: statistics (as `relaysim run` counts them) and plots,
 /// or the event list. Returns an event-list row clicked: (time, message).
 fn bottom_panel(
@@ -776,9 +763,10 @@ fn bottom_panel(
     sel: &Selection,
     start: crate::units::Timestamp,
     lang: Lang,
+    height: f32,
 ) -> Option<(u64, MsgId)> {
     let mut clicked = None;
-    egui::Panel::bottom("stats").resizable(true).default_size(190.0).show(root, |ui| {
+    egui::Panel::bottom("stats").resizable(true).default_size(height).size_range(40.0..=height).show(root, |ui| {
         let tab_id = egui::Id::new("bottom-tab");
         let mut tab: u8 = ui.ctx().data(|d| d.get_temp(tab_id)).unwrap_or(0);
         ui.horizontal(|ui| {

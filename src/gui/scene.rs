@@ -11,8 +11,9 @@ use bevy_egui::input::EguiWantsInput;
 use bevy_egui::{EguiPlugin, EguiPrimaryContextPass};
 
 use crate::gui::flights::Flights;
+use crate::gui::layout_dump::LayoutDump;
 use crate::gui::playback::{Playback, SimState};
-use crate::gui::{Envelope, LogicSet, NodeIcon, Selection, icons, layout, overlay, panels};
+use crate::gui::{Envelope, LogicSet, NodeIcon, Selection, icons, label_layout, overlay, panels};
 
 /// Shown (with the error) when the file given does not load at all.
 pub const EMPTY_SCENARIO: &str = r#"Scenario(name: "(no scenario loaded)", duration: "1h", nodes: [])"#;
@@ -21,21 +22,46 @@ pub const EMPTY_SCENARIO: &str = r#"Scenario(name: "(no scenario loaded)", durat
 #[derive(Component)]
 pub struct MainCamera;
 
+/// What a fit was made for: the run's generation, presenter mode, the free
+/// area and the window (whole pixels). A change of any refits the view.
+pub type FitKey = (u64, bool, [i32; 4], [i32; 2]);
+
 /// Where the camera looks and how far it is zoomed out.
 #[derive(Resource, Debug, Clone)]
 pub struct CameraView {
     pub centre: Vec2,
+    /// World units per window pixel.
     pub scale: f32,
-    /// Fitted to the nodes of this generation, in presenter mode or not.
-    fitted: Option<(u64, bool)>,
+    /// The fit in effect (`None`: fit at the next frame).
+    pub fitted: Option<FitKey>,
     /// Smoothly moving to this point (narration focus).
     pub focus: Option<Vec2>,
     drag_from: Option<Vec2>,
+    /// The world's extent, the free area and the window, as the overlay last
+    /// saw them (window pixels): focus moves stay inside these.
+    pub world: Option<Rect>,
+    pub map: Option<bevy_egui::egui::Rect>,
+    pub window: Option<bevy_egui::egui::Vec2>,
 }
 
 impl Default for CameraView {
     fn default() -> Self {
-        CameraView { centre: Vec2::ZERO, scale: 1.0, fitted: None, focus: None, drag_from: None }
+        CameraView {
+            centre: Vec2::ZERO,
+            scale: 1.0,
+            fitted: None,
+            focus: None,
+            drag_from: None,
+            world: None,
+            map: None,
+            window: None,
+        }
+    }
+}
+
+impl CameraView {
+    fn as_view(&self) -> label_layout::View {
+        label_layout::View { centre: self.centre, scale: self.scale }
     }
 }
 
@@ -89,13 +115,14 @@ impl Plugin for ViewPlugin {
                 ..default()
             })
             .init_resource::<CameraView>()
+            .init_resource::<LayoutDump>()
             .insert_resource(ClearColor(Color::srgb(0.06, 0.07, 0.10)))
             .add_systems(Startup, setup)
             .add_systems(
                 Update,
                 (
                     (keyboard, mouse).before(LogicSet),
-                    (dress_nodes, dress_envelopes, fit_camera, draw_scene).after(LogicSet),
+                    (dress_nodes, dress_envelopes, dress_links, fit_camera, draw_scene).after(LogicSet),
                 ),
             )
             .add_systems(EguiPrimaryContextPass, (panels::ui, overlay::draw).chain());
@@ -167,25 +194,37 @@ fn dress_nodes(mut commands: Commands, textures: Res<Textures>, new: Query<(Enti
 }
 
 /// Gives new envelopes their sprite and recolours reused ones.
+/// Envelopes keep the same size on screen (window pixels) at any zoom.
 fn dress_envelopes(
     mut commands: Commands,
     textures: Res<Textures>,
-    new: Query<(Entity, &Envelope), Added<Envelope>>,
-    mut changed: Query<(&Envelope, &mut Sprite), Changed<Envelope>>,
+    ui: Res<UiState>,
+    view: Res<CameraView>,
+    new: Query<(Entity, &Envelope), Without<Sprite>>,
+    mut dressed: Query<(Ref<Envelope>, &mut Sprite)>,
+    mut sized: Local<Option<Vec2>>,
 ) {
+    let size = label_layout::Style::new(ui.presenter).envelope * view.scale;
     for (e, env) in &new {
         commands.entity(e).insert(Sprite {
             image: textures.envelope.clone(),
             color: env.class.map_or(Color::WHITE, icons::class_colour),
-            custom_size: Some(Vec2::new(30.0, 21.0)),
+            custom_size: Some(size),
             ..default()
         });
     }
-    for (env, mut sprite) in &mut changed {
-        if let Some(c) = env.class {
+    let resize = *sized != Some(size);
+    for (env, mut sprite) in &mut dressed {
+        if env.is_changed()
+            && let Some(c) = env.class
+        {
             sprite.color = icons::class_colour(c);
         }
+        if resize {
+            sprite.custom_size = Some(size);
+        }
     }
+    *sized = Some(size);
 }
 
 /// The rectangle around a set of points, with a margin.
@@ -196,38 +235,22 @@ pub fn bounds(points: impl IntoIterator<Item = Vec2>, margin: f32) -> Option<Rec
     Some(r.inflate(margin))
 }
 
-/// Fits the camera to the nodes when a run starts, then follows pan, zoom and focus.
+/// Moves the camera where [`CameraView`] says (the overlay fits it to the
+/// free area), easing towards a narration focus without panning any node
+/// under the panels.
 fn fit_camera(
-    state: Res<SimState>,
-    flights: Res<Flights>,
-    ui: Res<UiState>,
     mut view: ResMut<CameraView>,
-    windows: Query<&Window, With<PrimaryWindow>>,
     mut cam: Query<(&mut Transform, &mut Projection), With<MainCamera>>,
     time: Res<Time>,
 ) {
-    let Ok(window) = windows.single() else { return };
-    // Fit once the panels are laid out, so the picture fills what they leave.
-    // (Again when presenter mode changes the panels' size.)
-    let key = (state.generation, ui.presenter);
-    if let (true, Some(free)) = (view.fitted != Some(key), ui.free_rect)
-        && flights.positions.len() == state.scenario.nodes.len()
-    {
-        // The margin leaves room for the group names above their outlines
-        // and for two lines of label under the lowest nodes.
-        if let Some(b) = bounds(flights.positions.iter().copied(), 100.0) {
-            let (w, h) = (free.width().max(100.0), free.height().max(100.0));
-            view.scale = (b.width() / w).max(b.height() / h).max(0.3);
-            // The free area's centre, in logical pixels from the window's centre (y down).
-            let offset = Vec2::new(free.center().x - window.width() / 2.0, free.center().y - window.height() / 2.0);
-            view.centre = b.center() - Vec2::new(offset.x, -offset.y) * view.scale;
-        }
-        view.fitted = Some(key);
-    }
     if let Some(f) = view.focus {
+        let target = match (view.world, view.map, view.window) {
+            (Some(w), Some(m), Some(win)) => label_layout::clamp_centre(f, w, m, win, view.scale),
+            _ => f,
+        };
         let k = (time.delta_secs() * 4.0).min(1.0);
-        view.centre = view.centre.lerp(f, k);
-        if view.centre.distance(f) < 1.0 {
+        view.centre = view.centre.lerp(target, k);
+        if view.centre.distance(target) < 1.0 {
             view.focus = None;
         }
     }
@@ -240,25 +263,85 @@ fn fit_camera(
     }
 }
 
-/// Links, group outlines, icon line art and the selection ring.
-fn draw_scene(mut g: Gizmos, state: Res<SimState>, flights: Res<Flights>, sel: Res<Selection>, ui: Res<UiState>) {
+/// A link between two nodes, drawn as a thin sprite under the envelopes
+/// (gizmos are drawn over every sprite).
+#[derive(Component)]
+struct LinkSprite {
+    a: usize,
+    b: usize,
+}
+
+/// Keeps one sprite per link, its width a constant number of pixels.
+fn dress_links(
+    mut commands: Commands,
+    state: Res<SimState>,
+    flights: Res<Flights>,
+    ui: Res<UiState>,
+    view: Res<CameraView>,
+    mut links: Query<(Entity, &LinkSprite, &mut Transform, &mut Sprite)>,
+) {
     let pos = &flights.positions;
     if pos.len() != state.scenario.nodes.len() {
         return;
     }
     let index = |id: &str| state.scenario.nodes.iter().position(|n| n.id == id);
-    let link = if ui.presenter { Color::srgb(0.75, 0.75, 0.8) } else { Color::srgb(0.35, 0.38, 0.45) };
-    for l in &state.scenario.links {
-        if let (Some(a), Some(b)) = (index(&l.a), index(&l.b)) {
-            g.line_2d(pos[a], pos[b], link);
+    let wanted: Vec<(usize, usize)> =
+        state.scenario.links.iter().filter_map(|l| Some((index(&l.a)?, index(&l.b)?))).collect();
+    let colour = if ui.presenter { Color::srgb(0.75, 0.75, 0.8) } else { Color::srgb(0.35, 0.38, 0.45) };
+    let width = 2.0 * view.scale;
+    // Respawn all when the links changed (a new run); otherwise follow the zoom.
+    let same = links.iter().count() == wanted.len() && links.iter().all(|(_, l, ..)| wanted.contains(&(l.a, l.b)));
+    if !same {
+        for (e, ..) in &links {
+            commands.entity(e).despawn();
+        }
+        for (a, b) in wanted {
+            commands.spawn((
+                LinkSprite { a, b },
+                Sprite { color: colour, custom_size: Some(Vec2::new(pos[a].distance(pos[b]), width)), ..default() },
+                link_transform(pos[a], pos[b]),
+            ));
+        }
+        return;
+    }
+    for (_, l, mut tf, mut sprite) in &mut links {
+        let (a, b) = (pos[l.a], pos[l.b]);
+        let t = link_transform(a, b);
+        if *tf != t {
+            *tf = t;
+        }
+        let size = Vec2::new(a.distance(b), width);
+        if sprite.custom_size != Some(size) {
+            sprite.custom_size = Some(size);
+        }
+        if sprite.color != colour {
+            sprite.color = colour;
         }
     }
+}
+
+fn link_transform(a: Vec2, b: Vec2) -> Transform {
+    let mid = (a + b) / 2.0;
+    let angle = (b - a).to_angle();
+    Transform::from_xyz(mid.x, mid.y, 0.5).with_rotation(Quat::from_rotation_z(angle))
+}
+
+/// Links, group outlines, icon line art and the selection ring.
+fn draw_scene(
+    mut g: Gizmos,
+    state: Res<SimState>,
+    flights: Res<Flights>,
+    sel: Res<Selection>,
+    view: Res<CameraView>,
+    ui: Res<UiState>,
+) {
+    let pos = &flights.positions;
+    if pos.len() != state.scenario.nodes.len() {
+        return;
+    }
     // One outline per ISP / domain around its nodes.
-    for g_ix in 0..state.scenario.isps.len() {
-        let members = (0..pos.len()).filter(|&i| layout::group_of(&state.scenario, i) == Some(g_ix)).map(|i| pos[i]);
-        if let Some(b) = bounds(members, 48.0) {
-            g.rounded_rect_2d(b.center(), b.size(), Color::srgba(0.6, 0.7, 0.9, 0.35)).corner_radius(18.0);
-        }
+    for b in overlay::outlines(&state.scenario, pos).into_iter().flatten() {
+        g.rounded_rect_2d(b.center(), b.size(), Color::srgba(0.6, 0.7, 0.9, 0.35)).corner_radius(18.0);
     }
     for (i, node) in state.scenario.nodes.iter().enumerate() {
         icons::draw(&mut g, icons::IconKind::of(&node.kind), pos[i], Color::WHITE);
@@ -269,24 +352,26 @@ fn draw_scene(mut g: Gizmos, state: Res<SimState>, flights: Res<Flights>, sel: R
     if let Some(m) = sel.msg
         && let Some(f) = flights.list.iter().rev().find(|f| f.msg == m)
     {
-        g.circle_2d(f.position(flights.now), 14.0, Color::srgb(1.0, 0.9, 0.2));
+        let r = label_layout::Style::new(ui.presenter).envelope.x * 0.7 * view.scale;
+        g.circle_2d(f.position(flights.now), r, Color::srgb(1.0, 0.9, 0.2));
     }
 }
 
 /// The keyboard shortcuts (listed in the help overlay).
-pub const SHORTCUTS: [(&str, &str); 12] = [
-    ("Space", "play / pause"),
-    ("→", "step to the next SMTP event"),
-    ("←", "step back (replays the run to the previous event)"),
-    ("+ / ↑", "faster"),
-    ("- / ↓", "slower"),
-    ("Home", "restart from the beginning"),
-    ("N", "next narration step"),
-    ("L", "English / 日本語"),
-    ("P", "presenter mode (large, high contrast)"),
-    ("S", "statistics plots"),
-    ("H / F1", "this help"),
-    ("Esc", "clear the selection"),
+pub const SHORTCUTS: [(&str, &str, &str); 13] = [
+    ("Space", "play / pause (while a question waits: show the answer)", "再生 / 一時停止 (質問中は答えを表示)"),
+    ("→", "step to the next SMTP event", "次の SMTP イベントへ進む"),
+    ("←", "step back (replays the run to the previous event)", "一つ戻る (直前のイベントまで再実行)"),
+    ("+ / ↑", "faster", "速く"),
+    ("- / ↓", "slower", "遅く"),
+    ("Home", "restart from the beginning (paused on the first step)", "最初から (最初のステップで一時停止)"),
+    ("N", "next narration step", "次の授業ステップ"),
+    ("L", "English / 日本語", "English / 日本語"),
+    ("P", "presenter mode (large, high contrast)", "発表モード (大きく、高コントラスト)"),
+    ("S", "statistics and event list", "統計とイベント一覧"),
+    ("F", "fit the whole network into view", "ネットワーク全体を表示"),
+    ("H / F1", "this help", "このヘルプ"),
+    ("Esc", "clear the selection", "選択を解除"),
 ];
 
 #[allow(clippy::too_many_arguments)]
@@ -332,6 +417,9 @@ fn keyboard(
         ui.presenter = !ui.presenter;
         view.fitted = None;
     }
+    if keys.just_pressed(KeyCode::KeyF) {
+        view.fitted = None;
+    }
     if keys.just_pressed(KeyCode::KeyS) {
         ui.show_stats = !ui.show_stats;
     }
@@ -344,45 +432,60 @@ fn keyboard(
     }
 }
 
-/// Click to select a message or a node; drag to pan; wheel to zoom.
+/// Click to select a message or a node; drag to pan; wheel to zoom. Only
+/// over the map: the wheel over a panel scrolls the panel, never the map.
 fn mouse(
     buttons: Res<ButtonInput<MouseButton>>,
     mut wheel: MessageReader<MouseWheel>,
     wants: Res<EguiWantsInput>,
     windows: Query<&Window, With<PrimaryWindow>>,
-    cam: Query<(&Camera, &GlobalTransform), With<MainCamera>>,
     flights: Res<Flights>,
+    ui: Res<UiState>,
     mut sel: ResMut<Selection>,
     mut view: ResMut<CameraView>,
 ) {
-    let over_ui = wants.wants_pointer_input() || wants.is_pointer_over_area();
     let scroll: f32 = wheel.read().map(|w| if w.unit == MouseScrollUnit::Line { w.y } else { w.y / 40.0 }).sum();
-    let (Ok(window), Ok((camera, gt))) = (windows.single(), cam.single()) else { return };
+    let Ok(window) = windows.single() else { return };
     let Some(cursor) = window.cursor_position() else { return };
-    let Ok(world) = camera.viewport_to_world_2d(gt, cursor) else { return };
+    let map = view.map.or(ui.free_rect);
+    let over_map = map.is_none_or(|r| r.contains(bevy_egui::egui::pos2(cursor.x, cursor.y)));
+    // Windows (help, errors) float over the map: egui has the pointer there.
+    let over_ui = !over_map || wants.wants_pointer_input() || wants.is_pointer_over_area();
     if over_ui {
-        view.drag_from = None;
+        if !buttons.pressed(MouseButton::Left) {
+            view.drag_from = None;
+        }
         return;
     }
+    let size = bevy_egui::egui::vec2(window.width(), window.height());
+    let at = |v: label_layout::View, p: Vec2| label_layout::to_world(v, size, bevy_egui::egui::pos2(p.x, p.y));
+    let world = at(view.as_view(), cursor);
     if scroll != 0.0 {
-        view.scale = (view.scale * (1.0 - 0.1 * scroll)).clamp(0.2, 10.0);
+        // Zoom about the pointer: the point under it stays under it.
+        view.scale = (view.scale * (1.0 - 0.1 * scroll)).clamp(0.05, 20.0);
+        let moved = at(view.as_view(), cursor);
+        view.centre += world - moved;
+        view.focus = None;
     }
     if buttons.just_pressed(MouseButton::Left) {
         view.drag_from = Some(cursor);
         let now = flights.now;
+        // Targets in window pixels: an envelope is hit anywhere near it.
+        let pick = label_layout::Style::new(ui.presenter).envelope_pick * view.scale;
         let pick_env = flights
             .list
             .iter()
             .rev()
             .map(|f| (f.msg, f.position(now).distance(world)))
-            .filter(|(_, d)| *d < 12.0 * view.scale.max(1.0))
+            .filter(|(_, d)| *d < pick)
             .min_by(|a, b| a.1.total_cmp(&b.1));
+        let node_pick = (icons::RADIUS + 4.0).max(20.0 * view.scale);
         let pick_node = flights
             .positions
             .iter()
             .enumerate()
             .map(|(i, p)| (i, p.distance(world)))
-            .filter(|(_, d)| *d < icons::RADIUS + 4.0)
+            .filter(|(_, d)| *d < node_pick)
             .min_by(|a, b| a.1.total_cmp(&b.1));
         if let Some((m, _)) = pick_env {
             sel.msg = Some(m);

@@ -1,7 +1,7 @@
 //! `relaysim gui FILE --screenshot OUT.png --after DURATION`: advance the run,
 //! let the last stretch play on a fixed frame clock (so the same file gives the
 //! same picture), wait until the renderer has compiled every pipeline, save
-//! the window and exit (non-zero on any failure, and never hang: a frame cap).
+//! the window (and with `--layout-json` the frame's layout) and exit (non-zero on any failure, and never hang: a frame cap).
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -31,6 +31,8 @@ pub struct PipelinesIdle(pub bool);
 #[derive(Resource)]
 struct Plan {
     path: Option<PathBuf>,
+    /// Also write the frame's layout here (`--layout-json`).
+    layout_json: Option<PathBuf>,
     after: SimTime,
     frames: u32,
     idle_streak: u32,
@@ -44,13 +46,16 @@ pub fn add(app: &mut App, opts: &GuiOptions) {
     if let Some(render) = app.get_sub_app_mut(RenderApp) {
         render.add_systems(ExtractSchedule, copy_pipeline_state);
     }
-    let Some(path) = opts.screenshot.clone() else { return };
+    if opts.screenshot.is_none() && opts.layout_json.is_none() {
+        return;
+    }
     if let Some(mut ui) = app.world_mut().get_resource_mut::<crate::gui::scene::UiState>() {
         ui.follow_focus = false;
     }
     app.insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs_f64(1.0 / 30.0)))
         .insert_resource(Plan {
-            path: Some(path),
+            path: opts.screenshot.clone(),
+            layout_json: opts.layout_json.clone(),
             after: opts.after.unwrap_or(0),
             frames: 0,
             idle_streak: 0,
@@ -59,6 +64,63 @@ pub fn add(app: &mut App, opts: &GuiOptions) {
         })
         .add_systems(Startup, prime)
         .add_systems(Update, shoot.after(crate::gui::LogicSet));
+}
+
+/// The main window: the size asked for (`--size`), full screen
+/// (`--fullscreen`), or else the monitor's size (maximised). Screenshots and
+/// layouts are taken at exactly the size asked for (1280x720 by default),
+/// whatever the screen's scale factor.
+pub fn primary_window(opts: &GuiOptions) -> Window {
+    let still = opts.screenshot.is_some() || opts.layout_json.is_some();
+    let (w, h) = opts.size.unwrap_or((1280, 720));
+    let mut resolution = bevy::window::WindowResolution::new(w, h);
+    if still {
+        resolution = resolution.with_scale_factor_override(1.0);
+    }
+    let mut window = Window { title: format!("relaysim — {}", opts.file.display()), resolution, ..default() };
+    if opts.fullscreen {
+        window.mode = bevy::window::WindowMode::BorderlessFullscreen(bevy::window::MonitorSelection::Current);
+    } else if opts.size.is_none() && !still {
+        window.set_maximized(true);
+    }
+    window
+}
+
+/// Without `--size`, the window takes its monitor's size once the monitor is
+/// known (maximising needs a window manager; this does not), also for
+/// `--fullscreen` screenshots.
+pub fn size_to_monitor(app: &mut App, opts: &GuiOptions) {
+    let still = opts.screenshot.is_some() || opts.layout_json.is_some();
+    if opts.size.is_some() || (still && !opts.fullscreen) || opts.bench_frames.is_some() {
+        return;
+    }
+    app.add_systems(Update, take_monitor_size);
+}
+
+fn take_monitor_size(
+    mut windows: Query<&mut Window, With<bevy::window::PrimaryWindow>>,
+    monitors: Query<&bevy::window::Monitor, With<bevy::window::PrimaryMonitor>>,
+    mut done: Local<bool>,
+) {
+    if *done {
+        return;
+    }
+    let (Ok(mut window), Some(m)) = (windows.single_mut(), monitors.iter().next()) else { return };
+    if m.physical_width > 0 && m.physical_height > 0 {
+        window.resolution.set_physical_resolution(m.physical_width, m.physical_height);
+        *done = true;
+    }
+}
+
+/// Parses `WxH` (e.g. `1920x1080`).
+pub fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s.split_once(['x', 'X']).ok_or_else(|| format!("expected WIDTHxHEIGHT, got {s:?}"))?;
+    let w: u32 = w.trim().parse().map_err(|_| format!("bad width in {s:?}"))?;
+    let h: u32 = h.trim().parse().map_err(|_| format!("bad height in {s:?}"))?;
+    if !(320..=10_000).contains(&w) || !(240..=10_000).contains(&h) {
+        return Err(format!("size {w}x{h} out of range (320x240 to 10000x10000)"));
+    }
+    Ok((w, h))
 }
 
 fn copy_pipeline_state(cache: Res<PipelineCache>, mut main: ResMut<MainWorld>) {
@@ -70,17 +132,33 @@ fn copy_pipeline_state(cache: Res<PipelineCache>, mut main: ResMut<MainWorld>) {
 
 /// Runs the core to shortly before `after` without animation; the rest plays.
 fn prime(plan: Res<Plan>, mut state: ResMut<SimState>, mut playback: ResMut<Playback>) {
-    *playback = Playback {
-        playing: true,
-        skip_idle: false,
-        stop_at: Some(plan.after),
-        ignore_pauses: true,
-        ..Playback::default()
-    };
+    prime_to(plan.after, &mut state, &mut playback);
+}
+
+/// Runs the core to [`LEAD_FRAMES`] of animation before `after` and sets the
+/// playback to play the rest (also used by the headless layout).
+pub fn prime_to(after: SimTime, state: &mut SimState, playback: &mut Playback) {
+    *playback =
+        Playback { playing: true, skip_idle: false, stop_at: Some(after), ignore_pauses: true, ..Playback::default() };
     let lead = (LEAD_FRAMES as f64 / 30.0 * playback.ms_per_s()) as SimTime;
-    let start = plan.after.saturating_sub(lead);
-    state.advance_to(start, usize::MAX);
-    state.cursor = state.sim.trace.events.len();
+    let start = after.saturating_sub(lead);
+    // Through any lesson pause or question on the way (a seek stops at none).
+    state.seek(start);
+    state.question_open = false;
+}
+
+/// Whether the run has reached `after` (or stopped); then holds the picture
+/// still (the animation clock stops) while the renderer catches up.
+pub fn arrived(world: &mut World, after: SimTime) -> bool {
+    let state = world.resource::<SimState>();
+    let reached = state.clock >= after.min(state.end());
+    let mut playback = world.resource_mut::<Playback>();
+    let arrived = reached || !playback.playing;
+    if arrived {
+        playback.playing = false;
+        playback.frozen = true;
+    }
+    arrived
 }
 
 fn shoot(
@@ -89,6 +167,7 @@ fn shoot(
     idle: Res<PipelinesIdle>,
     state: Res<SimState>,
     mut playback: ResMut<Playback>,
+    dump: Res<crate::gui::layout_dump::LayoutDump>,
     mut exit: MessageWriter<AppExit>,
 ) {
     plan.frames += 1;
@@ -117,10 +196,23 @@ fn shoot(
         playback.playing = false;
         playback.frozen = true;
     }
+    // The layout is the same from the first frame held still; written at the
+    // shot (or as soon as it is settled when no picture is asked for).
     plan.idle_streak = if arrived && idle.0 { plan.idle_streak + 1 } else { 0 };
     if plan.idle_streak >= IDLE_FRAMES && !plan.requested {
         plan.requested = true;
-        let path = plan.path.clone().unwrap_or_default();
+        if let Some(out) = &plan.layout_json {
+            let written = dump.write(out);
+            if let Err(e) = written {
+                eprintln!("layout: {e}");
+                exit.write(AppExit::from_code(1));
+                return;
+            }
+        }
+        let Some(path) = plan.path.clone() else {
+            exit.write(AppExit::Success);
+            return;
+        };
         let result = plan.result.clone();
         commands.spawn(Screenshot::primary_window()).observe(move |shot: On<ScreenshotCaptured>| {
             let saved = shot
