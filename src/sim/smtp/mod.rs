@@ -4,6 +4,8 @@
 //! §4.2 (reply codes) and §4.5.4 (retry strategy), and RFC 3463 (enhanced
 //! status codes). Both sides are sans-IO: they take a reply or a command and
 //! say what comes next; `sim::simulation` moves the words over the network.
+//! A live session (bytes from a socket) reaches the same server state
+//! machine through `parse` (command lines) and `data` (the message content).
 
 pub mod client;
 pub mod data;

@@ -1,4 +1,18 @@
-//! The receiving side's decisions, as Postfix's `smtpd` makes them.
+//! The receiving side, as Postfix's `smtpd` behaves.
+//!
+//! Heads up! Before working on this file you should read, at least, RFC 5321
+//! §3.3 (the mail transaction), §4.1.1 (each command), §4.1.4 (the order of
+//! commands), §4.2 and §4.3.2 (replies for each command) and §4.5.3 (size
+//! limits and timeouts), plus RFC 3207 (STARTTLS), RFC 4954 (AUTH) and
+//! RFC 6409 (submission). Postfix's `smtpd.c` gives the reply texts.
+//!
+//! The session is a state machine: [`State`] says where the dialogue is, and
+//! `ServerSession::transition` is one `match (state, command)` whose arms
+//! each name their rule. Two paths drive it. The simulation hands it typed
+//! [`Command`]s ([`ServerSession::respond`]); the live path hands it bytes
+//! ([`ServerSession::receive`]), which go through the parser (`parse.rs`)
+//! or, after `354`, the DATA reader (`data.rs`). Time comes in as `now`;
+//! [`ServerSession::poll_at`] says when the idle timer wants attention.
 //!
 //! Restrictions are evaluated at `RCPT TO`: first recipient verification
 //! (`550 5.1.1`, Postfix `smtpd_reject_unlisted_recipient`), then the
