@@ -361,34 +361,39 @@ impl ServerSession {
     /// refusal, so it never reaches the error limit; the live path's
     /// [`Self::receive`] also gives the `421` that follows it.
     pub fn respond(&mut self, cmd: &Command, env: &mut dyn ServerEnv, queue_id: &str) -> Reply {
-        let mut out = Output::default();
-        self.command(cmd, env, queue_id, &mut out);
-        out.replies.into_iter().next().unwrap_or_else(|| Reply::service_unavailable(&self.texts.hostname))
+        // No Output here: the simulated path answers millions of commands
+        // and allocates nothing per command.
+        let reply = self.transition(cmd, env, queue_id);
+        let _too_many_errors = self.count(&reply);
+        reply
     }
 
-    /// Answers one command and counts it if it failed; at the error limit
-    /// the `421` follows and the session closes (Postfix checks the limit
-    /// before it reads the next command).
+    /// Counts a reply that reports an error; at the error limit the session
+    /// closes and the `421` to send after the reply comes back (Postfix
+    /// checks the limit before it reads the next command).
+    fn count(&mut self, reply: &Reply) -> Option<Reply> {
+        if reply.code < 400 || self.state == State::Closed {
+            return None;
+        }
+        self.errors += 1;
+        if self.errors < self.limits.hard_errors {
+            return None;
+        }
+        self.set_state(State::Closed);
+        Some(Reply::new(421, format!("4.7.0 {} Error: too many errors", self.texts.hostname)))
+    }
+
+    /// The live path's answer to one command, with the `421` that may follow.
     fn command(&mut self, cmd: &Command, env: &mut dyn ServerEnv, queue_id: &str, out: &mut Output) {
         let reply = self.transition(cmd, env, queue_id);
         self.answered(reply, out);
     }
 
     fn answered(&mut self, reply: Reply, out: &mut Output) {
-        let failed = reply.code >= 400;
+        let follow = self.count(&reply);
         out.replies.push(reply);
-        if self.state == State::Closed {
-            out.close = true;
-            return;
-        }
-        if failed {
-            self.errors += 1;
-            if self.errors >= self.limits.hard_errors {
-                out.replies.push(Reply::new(421, format!("4.7.0 {} Error: too many errors", self.texts.hostname)));
-                self.set_state(State::Closed);
-                out.close = true;
-            }
-        }
+        out.replies.extend(follow);
+        out.close |= self.state == State::Closed;
     }
 
     /// The state machine: one arm per (state, command), each with its rule.
