@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use relaysim::scenario::SpfAction;
 use relaysim::sim::defense::greylist::GreylistVerdict;
 use relaysim::sim::smtp::parse::{COMMAND_LINE_MAX, LineReader, TEXT_LINE_MAX, parse_command};
-use relaysim::sim::smtp::server::{ServerEnv, ServerSession, ServerTexts, State};
+use relaysim::sim::smtp::server::{BareNewline, ServerEnv, ServerSession, ServerTexts, State};
 use relaysim::sim::spf::SpfResult;
 
 /// A company MX with one user and an account.
@@ -111,8 +111,15 @@ proptest! {
     /// gets at least one reply unless the session has closed; the server
     /// keeps no more than a line's worth of a line it has not finished.
     #[test]
-    fn every_line_is_answered_or_the_session_closed(input in stream(), cuts in prop::collection::vec(0usize..2000, 0..8)) {
+    fn every_line_is_answered_or_the_session_closed(
+        input in stream(),
+        cuts in prop::collection::vec(0usize..2000, 0..8),
+        strict in any::<bool>(),
+    ) {
         let mut s = ServerSession::new(ServerTexts::new("mx.company.example"), 25, true, Ipv4Addr::new(198, 51, 100, 7), None);
+        if strict {
+            s.limits.bare_newline = BareNewline::Reject;
+        }
         let mut env = Env;
         let opened = s.open(0);
         prop_assert_eq!(opened.replies.len(), 1);

@@ -43,6 +43,8 @@ pub struct DataReader {
     /// The previous line ended in CRLF (true at the start: the `DATA`
     /// command's own CRLF comes first).
     after_crlf: bool,
+    /// Stop at the first bare LF (Postfix `smtpd_forbid_bare_newline = reject`).
+    stop_at_bare_lf: bool,
 }
 
 impl DataReader {
@@ -56,7 +58,15 @@ impl DataReader {
             line_too_long: false,
             bare_lf: false,
             after_crlf: true,
+            stop_at_bare_lf: false,
         }
+    }
+
+    /// A reader that stops at the first line ending in a bare LF: `feed`
+    /// then returns at once with `bare_lf` set (the server refuses and hangs up).
+    pub fn stopping_at_bare_lf(mut self) -> Self {
+        self.stop_at_bare_lf = true;
+        self
     }
 
     /// Takes bytes from the front of `input` until the end marker, and then
@@ -71,6 +81,9 @@ impl DataReader {
                 return Some(self.finish());
             }
             self.bare_lf |= !crlf;
+            if !crlf && self.stop_at_bare_lf {
+                return Some(self.finish());
+            }
             self.line_too_long |= line.too_long;
             // RFC 5321 §4.5.2: a leading dot was doubled by the client.
             let text = line.text.strip_prefix(b".").unwrap_or(&line.text);
@@ -91,7 +104,7 @@ impl DataReader {
             line_too_long: self.line_too_long,
             bare_lf: self.bare_lf,
         };
-        *self = DataReader::new(self.size_limit);
+        *self = DataReader { stop_at_bare_lf: self.stop_at_bare_lf, ..DataReader::new(self.size_limit) };
         end
     }
 }
@@ -139,6 +152,17 @@ mod tests {
         let end = read(b"one\n.\r\nsmuggled\r\n.\r\n").0.unwrap();
         assert_eq!(end.content, b"one\r\n\r\nsmuggled\r\n", "the bare-LF dot line is an empty content line");
         assert!(end.bare_lf);
+    }
+
+    #[test]
+    fn a_strict_reader_stops_at_the_first_bare_lf() {
+        let mut r = DataReader::new(1000).stopping_at_bare_lf();
+        let mut input = &b"fine\r\nbare\nrest\r\n.\r\n"[..];
+        let end = r.feed(&mut input).unwrap();
+        assert!(end.bare_lf);
+        assert_eq!(input, b"rest\r\n.\r\n");
+        // The next message starts afresh, still strict.
+        assert!(r.feed(&mut &b"x\n"[..]).unwrap().bare_lf);
     }
 
     #[test]

@@ -30,7 +30,7 @@ use std::net::Ipv4Addr;
 use std::sync::Arc;
 
 use super::data::{DataEnd, DataReader};
-use super::parse::{self, COMMAND_LINE_MAX, LineReader, Mechanism, ParseError, Request, parse_command};
+use super::parse::{self, COMMAND_LINE_MAX, Ending, LineReader, Mechanism, ParseError, Request, parse_command};
 use super::reply::ReplyText;
 use super::{Command, Reply};
 use crate::scenario::{Restriction, SpfAction};
@@ -128,6 +128,18 @@ pub struct Limits {
     pub idle_timeout_ms: u64,
     /// `smtpd_helo_required` (no): refuse `MAIL` before `HELO`/`EHLO`.
     pub helo_required: bool,
+    /// `smtpd_forbid_bare_newline` (`normal` since Postfix 3.9).
+    pub bare_newline: BareNewline,
+}
+
+/// What the server does with a line that ends in a bare LF (Postfix
+/// `smtpd_forbid_bare_newline`, the SMTP smuggling fix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BareNewline {
+    /// `normal`: take it as a line end, but only `<CR><LF>.<CR><LF>` ends the data.
+    Normal,
+    /// `reject`: `521 5.5.2 <host> Error: bare <LF> received`, then hang up.
+    Reject,
 }
 
 impl Default for Limits {
@@ -138,6 +150,7 @@ impl Default for Limits {
             hard_errors: 20,
             idle_timeout_ms: 300 * SECOND,
             helo_required: false,
+            bare_newline: BareNewline::Normal,
         }
     }
 }
@@ -596,17 +609,27 @@ impl ServerSession {
     /// after a `DATA` that is accepted are content.
     pub fn receive(&mut self, now: SimTime, mut input: &[u8], env: &mut dyn ServerEnv, queue_id: &str) -> Output {
         let mut out = Output::default();
-        let size_limit = self.limits.message_size;
+        let (size_limit, strict) = (self.limits.message_size, self.limits.bare_newline == BareNewline::Reject);
         let mut live = self.live.take().unwrap_or_else(|| {
-            Box::new(LiveInput { lines: LineReader::new(COMMAND_LINE_MAX), data: DataReader::new(size_limit) })
+            let data = DataReader::new(size_limit);
+            let data = if strict { data.stopping_at_bare_lf() } else { data };
+            Box::new(LiveInput { lines: LineReader::new(COMMAND_LINE_MAX), data })
         });
         while !input.is_empty() && self.state != State::Closed {
             if self.state == State::Data {
                 let Some(end) = live.data.feed(&mut input) else { break };
+                if strict && end.bare_lf {
+                    self.bare_newline(&mut out);
+                    break;
+                }
                 self.end_of_data(end, env, queue_id, &mut out);
                 continue;
             }
             let Some(line) = live.lines.next_line(&mut input) else { break };
+            if strict && line.ending == Ending::BareLf {
+                self.bare_newline(&mut out);
+                break;
+            }
             if line.too_long {
                 // RFC 5321 §4.5.3.1.4; an AUTH exchange ends too.
                 if matches!(self.state, State::Auth(_)) {
@@ -648,6 +671,13 @@ impl ServerSession {
         self.arm(now);
         out.close |= self.state == State::Closed;
         out
+    }
+
+    /// Postfix `smtpd_forbid_bare_newline = reject`: refuse and hang up.
+    fn bare_newline(&mut self, out: &mut Output) {
+        out.replies.push(Reply::new(521, format!("5.5.2 {} Error: bare <LF> received", self.texts.hostname)));
+        self.set_state(State::Closed);
+        out.close = true;
     }
 
     /// A line answering `334` (RFC 4954 §4).
@@ -1279,6 +1309,25 @@ mod tests {
     fn bare_lf_ends_a_command_line_as_postfix_accepts() {
         let mut d = Dialogue::new(25);
         assert_eq!(d.raw(b"HELO pc\nNOOP\n"), ["250 mx.company.example", "250 2.0.0 Ok"]);
+    }
+
+    #[test]
+    fn bare_lf_where_the_server_rejects_it() {
+        let strict = || {
+            let mut s = server(25, None);
+            s.limits.bare_newline = BareNewline::Reject;
+            Dialogue::with(s, false)
+        };
+        let mut d = strict();
+        send!(d, "HELO pc" => "250 mx.company.example");
+        assert_eq!(d.raw(b"NOOP\n"), ["521 5.5.2 mx.company.example Error: bare <LF> received"]);
+        assert!(d.closed);
+        let mut d = strict();
+        send!(d, "MAIL FROM:<a@x.example>" => "250 2.1.0 Ok");
+        send!(d, "RCPT TO:<bob@company.example>" => "250 2.1.5 Ok");
+        send!(d, "DATA" => "354 End data with <CR><LF>.<CR><LF>");
+        assert_eq!(d.raw(b"ok\r\nbare\n.\r\n"), ["521 5.5.2 mx.company.example Error: bare <LF> received"]);
+        assert!(d.closed && d.accepted.is_empty());
     }
 
     #[test]
