@@ -346,12 +346,11 @@ impl ServerSession {
         }
     }
 
-    /// Every change of state goes through here (smoltcp's `set_state`).
+    /// Every change of state goes through here (smoltcp's `set_state`):
+    /// the one place to watch (`state=MAIL=>RCPT`) when debugging, and where
+    /// the rule that nothing leaves `Closed` is checked.
     fn set_state(&mut self, next: State) {
-        #[cfg(test)]
-        if self.state != next {
-            eprintln!("smtpd: state={}=>{}", self.state, next);
-        }
+        debug_assert!(self.state != State::Closed || next == State::Closed, "smtpd: state={}=>{}", self.state, next);
         self.state = next;
     }
 
