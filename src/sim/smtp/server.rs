@@ -1400,4 +1400,55 @@ mod tests {
         let out = d.s.receive(0, b"NOOP\r\n", &mut d.env, "Q");
         assert!(out.replies.is_empty() && out.close);
     }
+
+    // ----- one machine, two paths ------------------------------------------
+
+    /// A typed command as a live client would send it.
+    fn wire(cmd: &Command) -> Vec<u8> {
+        match cmd {
+            Command::Content { bytes } => {
+                let mut body = b"Subject: test\r\n\r\n".to_vec();
+                while body.len() + 2 < *bytes as usize {
+                    body.push(b'x');
+                }
+                body.extend_from_slice(b"\r\n.\r\n");
+                body
+            }
+            other => format!("{other}\r\n").into_bytes(),
+        }
+    }
+
+    /// The simulated client's whole dialogue, answered once through
+    /// `respond` (typed) and once through `receive` (bytes): the same replies.
+    #[test]
+    fn the_typed_and_the_byte_paths_give_the_same_replies() {
+        use super::super::{Action, ClientSession};
+        use crate::scenario::Credentials;
+        for (port, creds, rcpt) in [
+            (25, None, "bob@company.example"),
+            (25, None, "eve@elsewhere.example"),
+            (25, None, "nobody@company.example"),
+            (587, Some(("bob", "pw")), "eve@elsewhere.example"),
+            (587, Some(("bob", "guess")), "eve@elsewhere.example"),
+            (465, Some(("bob", "pw")), "bob@company.example"),
+        ] {
+            let mut client = ClientSession::new("pc".into(), "a@x.example".into(), rcpt.into(), 300);
+            client.starttls = port == 587;
+            client.credentials = creds.map(|(u, p)| Credentials { user: u.into(), password: p.into() });
+            let (mut typed, mut live) = (server(port, None), server(port, None));
+            let (mut env_t, mut env_l) = (Company { accounts: true }, Company { accounts: true });
+            let mut reply = live.open(0).replies.remove(0);
+            assert_eq!(reply, typed.greet());
+            let mut steps = 0;
+            while let Action::Send(cmd) = client.on_reply(&reply) {
+                let t = typed.respond(&cmd, &mut env_t, "QID");
+                let l = live.receive(0, &wire(&cmd), &mut env_l, "QID");
+                assert_eq!(l.replies, vec![t.clone()], "port {port}, {cmd}");
+                assert_eq!(typed.state(), live.state(), "port {port}, {cmd}");
+                reply = t;
+                steps += 1;
+            }
+            assert!(steps >= 2, "port {port}: the dialogue went somewhere");
+        }
+    }
 }
