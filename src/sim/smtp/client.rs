@@ -2,7 +2,7 @@
 //! RFC 4954 AUTH): a state machine that reads each reply and says what to
 //! send next, or how the session ended.
 
-use super::{Command, Reply};
+use super::{Command, MailParams, Reply};
 use crate::scenario::Credentials;
 use crate::sim::message::Address;
 
@@ -100,7 +100,7 @@ impl ClientSession {
                     self.credentials.clone().unwrap_or(Credentials { user: String::new(), password: String::new() });
                 (State::Auth, Command::Auth { user: c.user, password: c.password })
             }
-            State::Ehlo => (State::MailFrom, Command::MailFrom(self.mail_from.clone())),
+            State::Ehlo => (State::MailFrom, Command::MailFrom(self.mail_from.clone(), MailParams::default())),
             // 220 to STARTTLS: the handshake is done; EHLO again (RFC 3207 §4.2).
             State::StartTls => {
                 self.tls_done = true;
@@ -109,7 +109,7 @@ impl ClientSession {
             // 235: authenticated.
             State::Auth => {
                 self.authed = true;
-                (State::MailFrom, Command::MailFrom(self.mail_from.clone()))
+                (State::MailFrom, Command::MailFrom(self.mail_from.clone(), MailParams::default()))
             }
             // 250 to MAIL: name the recipient.
             State::MailFrom => (State::RcptTo, Command::RcptTo(self.rcpt.clone())),
@@ -140,7 +140,10 @@ mod tests {
     fn a_successful_dialogue_walks_every_step() {
         let mut c = client();
         assert_eq!(c.on_reply(&Reply::greeting("mx")), Action::Send(Command::Ehlo("pc".into())));
-        assert_eq!(c.on_reply(&Reply::ehlo("mx", true, false)), Action::Send(Command::MailFrom("a@x.example".into())));
+        assert_eq!(
+            c.on_reply(&Reply::ehlo("mx", true, false)),
+            Action::Send(Command::MailFrom("a@x.example".into(), MailParams::default()))
+        );
         assert_eq!(c.on_reply(&Reply::sender_ok()), Action::Send(Command::RcptTo("b@y.example".into())));
         assert_eq!(c.on_reply(&Reply::recipient_ok()), Action::Send(Command::Data));
         assert_eq!(c.on_reply(&Reply::start_data()), Action::Send(Command::Content { bytes: 100 }));
@@ -159,7 +162,10 @@ mod tests {
             c.on_reply(&Reply::ehlo("msa", false, true)),
             Action::Send(Command::Auth { user: "a".into(), password: "pw".into() })
         );
-        assert_eq!(c.on_reply(&Reply::auth_ok()), Action::Send(Command::MailFrom("a@x.example".into())));
+        assert_eq!(
+            c.on_reply(&Reply::auth_ok()),
+            Action::Send(Command::MailFrom("a@x.example".into(), MailParams::default()))
+        );
     }
 
     #[test]

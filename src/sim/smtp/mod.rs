@@ -4,8 +4,12 @@
 //! §4.2 (reply codes) and §4.5.4 (retry strategy), and RFC 3463 (enhanced
 //! status codes). Both sides are sans-IO: they take a reply or a command and
 //! say what comes next; `sim::simulation` moves the words over the network.
+//! A live session (bytes from a socket) reaches the same server state
+//! machine through `parse` (command lines) and `data` (the message content).
 
 pub mod client;
+pub mod data;
+pub mod parse;
 pub mod reply;
 pub mod server;
 
@@ -25,14 +29,38 @@ pub enum Command {
         user: String,
         password: String,
     },
-    MailFrom(Address),
+    /// RFC 5321 §4.1.1.1: the same greeting without the extensions.
+    Helo(Address),
+    /// The reverse-path, with the ESMTP parameters the server offers.
+    MailFrom(Address, MailParams),
     RcptTo(Address),
     Data,
+    /// RFC 5321 §4.1.1.5: abort the transaction.
+    Rset,
+    /// RFC 5321 §4.1.1.9.
+    Noop,
     /// The message content and the terminating `.` (RFC 5321 §4.1.1.4).
     Content {
         bytes: u32,
     },
     Quit,
+}
+
+/// `MAIL FROM` parameters (RFC 5321 §4.1.1.11): those of the extensions
+/// the server lists in its EHLO reply.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MailParams {
+    /// RFC 1870: the size the client declares.
+    pub size: Option<u64>,
+    /// RFC 6152: `BODY=7BIT` or `BODY=8BITMIME`.
+    pub body: Option<Body>,
+}
+
+/// The body type a client declares (RFC 6152).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Body {
+    SevenBit,
+    EightBitMime,
 }
 
 impl std::fmt::Display for Command {
@@ -43,9 +71,22 @@ impl std::fmt::Display for Command {
             Command::Auth { user, password } => {
                 write!(f, "AUTH PLAIN {}", crate::sim::defense::auth::plain_response(user, password))
             }
-            Command::MailFrom(a) => write!(f, "MAIL FROM:<{a}>"),
+            Command::Helo(h) => write!(f, "HELO {h}"),
+            Command::MailFrom(a, p) => {
+                write!(f, "MAIL FROM:<{a}>")?;
+                if let Some(size) = p.size {
+                    write!(f, " SIZE={size}")?;
+                }
+                match p.body {
+                    Some(Body::SevenBit) => write!(f, " BODY=7BIT"),
+                    Some(Body::EightBitMime) => write!(f, " BODY=8BITMIME"),
+                    None => Ok(()),
+                }
+            }
             Command::RcptTo(a) => write!(f, "RCPT TO:<{a}>"),
             Command::Data => write!(f, "DATA"),
+            Command::Rset => write!(f, "RSET"),
+            Command::Noop => write!(f, "NOOP"),
             Command::Content { bytes } => write!(f, "[message: {bytes} bytes]\r\n."),
             Command::Quit => write!(f, "QUIT"),
         }
