@@ -382,7 +382,6 @@ fn top_bar(
             playback.playing = false;
             state.seek(t);
         }
-        ui.label(egui::RichText::new(&state.scenario.name).strong());
     });
 }
 
@@ -767,52 +766,67 @@ fn bottom_panel(
 ) -> Option<(u64, MsgId)> {
     let mut clicked = None;
     egui::Panel::bottom("stats").resizable(true).default_size(height).size_range(40.0..=height).show(root, |ui| {
+        // Everything fits the height the map leaves (the tabs stand at the
+        // left, so no row is spent on them).
         let tab_id = egui::Id::new("bottom-tab");
         let mut tab: u8 = ui.ctx().data(|d| d.get_temp(tab_id)).unwrap_or(0);
-        ui.horizontal(|ui| {
-            ui.selectable_value(&mut tab, 0, tr(lang, "Statistics", "統計"));
-            ui.selectable_value(&mut tab, 1, tr(lang, "Events", "イベント一覧"));
+        let h = ui.available_height();
+        ui.horizontal_top(|ui| {
+            ui.vertical(|ui| {
+                ui.set_width(90.0);
+                ui.selectable_value(&mut tab, 0, tr(lang, "Statistics", "統計")).on_hover_text(format!(
+                    "{} ({} UTC)",
+                    elapsed(series.clock),
+                    wall_clock(start, series.clock)
+                ));
+                ui.selectable_value(&mut tab, 1, tr(lang, "Events", "イベント一覧"));
+            });
             ui.separator();
-            ui.label(format!(
-                "{} {} ({})",
-                tr(lang, "at", "時刻"),
-                elapsed(series.clock),
-                wall_clock(start, series.clock)
-            ));
+            ui.vertical(|ui| {
+                ui.set_max_height(h);
+                if tab == 1 {
+                    clicked = crate::gui::events::table(ui, events, state, sel, lang);
+                } else {
+                    stats_view(ui, series, lang, h);
+                }
+            });
         });
         ui.ctx().data_mut(|d| d.insert_temp(tab_id, tab));
-        if tab == 1 {
-            clicked = crate::gui::events::table(ui, events, state, sel, lang);
-        } else {
-            stats_view(ui, series, lang);
-        }
     });
     clicked
 }
 
 /// The mail table of `relaysim run` at the clock, and the plots over time.
-fn stats_view(ui: &mut egui::Ui, series: &Series, lang: Lang) {
+fn stats_view(ui: &mut egui::Ui, series: &Series, lang: Lang, height: f32) {
     use egui_plot::{Legend, Line, Plot, PlotPoints};
     ui.columns(3, |cols| {
-        egui::Grid::new("mail-table").striped(true).show(&mut cols[0], |ui| {
-            ui.strong(tr(lang, "mail", "メール"));
-            for c in text::column_names(lang) {
-                ui.strong(c);
-            }
-            ui.end_row();
-            for c in MailClass::ALL {
-                let k = series.now.of(c);
-                ui.colored_label(class_colour(c), class_name(c, lang));
-                for v in [k.sent, k.delivered, k.rejected, k.lost, k.queued] {
-                    ui.label(v.to_string());
+        cols[0].spacing_mut().item_spacing.y = 1.0;
+        // Classes with no mail yet are left out (legit and spam always shown).
+        let shown: Vec<MailClass> = MailClass::ALL
+            .into_iter()
+            .filter(|&c| matches!(c, MailClass::Legit | MailClass::Spam) || series.now.of(c).sent > 0)
+            .collect();
+        egui::ScrollArea::vertical().id_salt("mail-table-scroll").max_height(height).show(&mut cols[0], |ui| {
+            egui::Grid::new("mail-table").striped(true).show(ui, |ui| {
+                ui.strong(tr(lang, "mail", "メール"));
+                for c in text::column_names(lang) {
+                    ui.strong(c);
                 }
                 ui.end_row();
-            }
-            ui.label(tr(lang, "legit delay", "正規の遅延"));
-            let d = &series.legit_delay;
-            ui.label(format!("{} {:.1} s", tr(lang, "median", "中央値"), d.median));
-            ui.label(format!("p95 {:.1} s", d.p95));
-            ui.end_row();
+                for &c in &shown {
+                    let k = series.now.of(c);
+                    ui.colored_label(class_colour(c), class_name(c, lang));
+                    for v in [k.sent, k.delivered, k.rejected, k.lost, k.queued] {
+                        ui.label(v.to_string());
+                    }
+                    ui.end_row();
+                }
+                ui.label(tr(lang, "legit delay", "正規の遅延"));
+                let d = &series.legit_delay;
+                ui.label(format!("{} {:.1} s", tr(lang, "median", "中央値"), d.median));
+                ui.label(format!("p95 {:.1} s", d.p95));
+                ui.end_row();
+            });
         });
         let hours = |t: u64| t as f64 / 3_600_000.0;
         let line = |name: String, f: &dyn Fn(&crate::gui::stats::ClassCounts) -> u64, c: egui::Color32| {
@@ -821,6 +835,7 @@ fn stats_view(ui: &mut egui::Ui, series: &Series, lang: Lang) {
         };
         let x_label = tr(lang, "simulated time (h)", "シミュレーション時刻 (時間)");
         Plot::new("counts")
+            .height(height)
             .legend(Legend::default())
             .allow_scroll(false)
             .x_axis_label(x_label)
@@ -854,6 +869,7 @@ fn stats_view(ui: &mut egui::Ui, series: &Series, lang: Lang) {
                 ));
             });
         Plot::new("delay")
+            .height(height)
             .legend(Legend::default())
             .allow_scroll(false)
             .x_axis_label(x_label)
