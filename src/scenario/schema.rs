@@ -563,6 +563,9 @@ pub struct Window {
 }
 
 /// The retry schedule of a queue: RFC 5321 §4.5.4.1 with Postfix's defaults.
+/// The data only: the delays it gives ([`Backoff::delay_at`]) and when a
+/// queue gives up are worked out in the simulation's retry room
+/// (`sim/retry.rs`).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Backoff {
@@ -613,34 +616,6 @@ impl Backoff {
     }
     fn default_lifetime() -> Duration {
         Duration::from_secs(5 * 86_400)
-    }
-    /// Delay before attempt number `attempts + 1` (after `attempts` failures).
-    pub fn delay_after(&self, attempts: u32) -> u64 {
-        let doubled = self.min.0.saturating_mul(1u64 << attempts.saturating_sub(1).min(40));
-        doubled.clamp(self.min.0, self.max.0.max(self.min.0))
-    }
-
-    /// Delay before the next attempt of this schedule's shape, after
-    /// `attempts` failures of a message that has waited `waited` ms, at
-    /// time `now` (ms from the start of the run).
-    pub fn delay_at(&self, attempts: u32, waited: u64, now: u64) -> u64 {
-        match &self.shape {
-            Shape::Doubling => self.delay_after(attempts),
-            Shape::Fixed(every) => every.0,
-            Shape::Postfix { queue_run_delay } => {
-                // qmgr_active.c: delay = time in queue, clamped to [min, max].
-                let delay = waited.clamp(self.min.0, self.max.0.max(self.min.0));
-                let due = now.saturating_add(delay);
-                match queue_run_delay.0 {
-                    0 => delay,
-                    q => due.div_ceil(q).saturating_mul(q).saturating_sub(now),
-                }
-            }
-            Shape::Delays(list) => {
-                let k = (attempts.max(1) as usize - 1).min(list.len().saturating_sub(1));
-                list.get(k).map_or(self.min.0, |d| d.0)
-            }
-        }
     }
 }
 

@@ -27,14 +27,12 @@ use super::spf::{self, SpfResult};
 use super::topology::Topology;
 use super::trace::{Trace, TraceEvent};
 use super::world::{self, NodeRt};
-use crate::scenario::{Credentials, MailClient, NodeKind, Restriction, Retry, Scenario, Source, SpfAction, Strategy};
+use crate::scenario::{Credentials, MailClient, NodeKind, Restriction, Scenario, Source, SpfAction, Strategy};
 use crate::units::{HOUR, SECOND, SimTime, rfc5322_date};
 
 /// Postfix `smtp_connect_timeout` (30 s): how long a client waits for a SYN
 /// that a router silently dropped.
 pub const CONNECT_TIMEOUT_MS: u64 = 30 * SECOND;
-/// Spam software that "reconnects immediately" still needs a moment.
-const RECONNECT_MS: u64 = SECOND;
 /// The servers a session tries in turn (MX preference), with their
 /// addresses: one or two nearly always, kept inline (no allocation per
 /// attempt, and the MX cache's entries hold them without a pointer to follow).
@@ -1084,18 +1082,4 @@ impl Message {
 
 pub(crate) fn date(s: &Simulation, t: SimTime) -> String {
     rfc5322_date(s.scenario.start, t)
-}
-
-/// The delay before the next try of a sender with policy `r`, after
-/// `attempts` tries and `waited` ms since it started, at time `now`;
-/// `None` = give up.
-pub(crate) fn retry_after(r: &Retry, attempts: u32, waited: u64, now: SimTime) -> Option<u64> {
-    match r {
-        Retry::Never => None,
-        Retry::Immediate(n) | Retry::OtherHost(n) => (attempts <= *n).then_some(RECONNECT_MS),
-        Retry::Rfc(b) => {
-            let d = b.delay_at(attempts, waited, now);
-            (waited.saturating_add(d) <= b.lifetime.0).then_some(d)
-        }
-    }
 }
