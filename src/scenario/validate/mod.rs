@@ -3,7 +3,8 @@
 //! One pass per concern, in the order a reader fixes a file: unique ids,
 //! addresses (`addresses.rs`), nodes (`nodes.rs`), the network and DNS
 //! (`network.rs`), traffic (`traffic.rs`) and the lesson's narration
-//! (`narration.rs`); `times.rs` holds the checks of durations, rates and
+//! (`narration.rs`, with `triggers.rs` for its triggers and switches);
+//! `times.rs` holds the checks of durations, rates and
 //! retry schedules they share. Every problem is collected, then sorted by
 //! position.
 
@@ -13,6 +14,7 @@ mod network;
 mod nodes;
 mod times;
 mod traffic;
+mod triggers;
 
 use std::collections::HashMap;
 
