@@ -184,28 +184,6 @@ pub struct Content {
 }
 
 impl Message {
-    /// The `From:` header ("" when the run keeps no content).
-    pub fn header_from(&self) -> &str {
-        self.content.as_ref().map_or("", |c| &c.header_from)
-    }
-    pub fn subject(&self) -> &str {
-        self.content.as_ref().map_or("", |c| &c.subject)
-    }
-    /// Trace headers, newest first.
-    pub fn headers(&self) -> &[String] {
-        self.content.as_ref().map_or(&[], |c| &c.headers)
-    }
-    /// The trace headers, to add one.
-    pub fn headers_mut(&mut self) -> &mut Vec<String> {
-        &mut self.content.get_or_insert_with(Default::default).headers
-    }
-
-    pub fn rcpt_domain(&self) -> &str {
-        self.rcpt.rsplit_once('@').map_or("", |(_, d)| d)
-    }
-}
-
-impl Message {
     /// A message entering the world: held by its sender, not yet tried.
     pub fn new(m: NewMessage) -> Self {
         let NewMessage {
@@ -245,5 +223,25 @@ impl Message {
             direct: false,
             forwarded: 0,
         }
+    }
+
+    /// The `From:` header ("" when the run keeps no content).
+    pub fn header_from(&self) -> &str {
+        self.content.as_ref().map_or("", |c| &c.header_from)
+    }
+    pub fn subject(&self) -> &str {
+        self.content.as_ref().map_or("", |c| &c.subject)
+    }
+    /// Trace headers, newest first.
+    pub fn headers(&self) -> &[String] {
+        self.content.as_ref().map_or(&[], |c| &c.headers)
+    }
+    /// The trace headers, to add one.
+    pub fn headers_mut(&mut self) -> &mut Vec<String> {
+        &mut self.content.get_or_insert_with(Default::default).headers
+    }
+
+    pub fn rcpt_domain(&self) -> &str {
+        self.rcpt.rsplit_once('@').map_or("", |(_, d)| d)
     }
 }

@@ -1,12 +1,11 @@
 //! Checks a parsed scenario as a whole and reports every problem at once.
 //!
-//! One pass per concern, in the order a reader fixes a file: unique ids,
-//! addresses (`addresses.rs`), nodes (`nodes.rs`), the network and DNS
-//! (`network.rs`), traffic (`traffic.rs`) and the lesson's narration
+//! One pass per concern, in the order a reader fixes a file: unique ids
+//! (here), addresses (`addresses.rs`), nodes (`nodes.rs`), the network and
+//! DNS (`network.rs`), traffic (`traffic.rs`) and the lesson's narration
 //! (`narration.rs`, with `triggers.rs` for its triggers and switches);
-//! `times.rs` holds the checks of durations, rates and
-//! retry schedules they share. Every problem is collected, then sorted by
-//! position.
+//! `times.rs` holds the checks of durations, rates and retry schedules that
+//! they share. Every problem is collected, then sorted by position.
 
 mod addresses;
 mod narration;
@@ -24,6 +23,10 @@ use super::schema::*;
 use crate::scenario::work::Amount;
 
 pub use addresses::split_address;
+
+/// The scenario's nodes by id, with their index in `nodes` (the first
+/// node of each id).
+type Nodes<'s> = HashMap<&'s str, (usize, &'s Node)>;
 
 struct Checker<'a> {
     file: &'a str,
@@ -109,8 +112,7 @@ pub fn validate_with(
 
 /// Ids of ISPs, nodes and traffic sources are unique; returns the nodes
 /// and the sources by id (the first of each id).
-#[allow(clippy::type_complexity)]
-fn unique_ids<'s>(c: &mut Checker, s: &'s Scenario) -> (HashMap<&'s str, (usize, &'s Node)>, HashMap<&'s str, usize>) {
+fn unique_ids<'s>(c: &mut Checker, s: &'s Scenario) -> (Nodes<'s>, HashMap<&'s str, usize>) {
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (i, isp) in s.isps.iter().enumerate() {
         let path = format!("isps[{i}].id");
@@ -121,7 +123,7 @@ fn unique_ids<'s>(c: &mut Checker, s: &'s Scenario) -> (HashMap<&'s str, (usize,
             seen.insert(&isp.id, i);
         }
     }
-    let mut nodes: HashMap<&str, (usize, &Node)> = HashMap::new();
+    let mut nodes: Nodes = HashMap::new();
     for (i, n) in s.nodes.iter().enumerate() {
         if let Some(&(first, _)) = nodes.get(n.id.as_str()) {
             let first_line = c.loc.find(&format!("nodes[{first}].id")).line;
@@ -156,7 +158,7 @@ fn one_of<'a>(ids: impl Iterator<Item = &'a str>, what: &str) -> String {
 /// Checks that `id` names a node of the expected kind, reporting where it is written.
 fn check_ref(
     c: &mut Checker,
-    nodes: &HashMap<&str, (usize, &Node)>,
+    nodes: &Nodes<'_>,
     path: &str,
     id: &str,
     expected: &'static str,

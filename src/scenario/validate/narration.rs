@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::addresses::{check_address, check_targets};
 use super::triggers::{check_can_fire, check_switch_off};
-use super::{Checker, check_ref, is_mail_server, one_of};
+use super::{Checker, Nodes, check_ref, is_mail_server, one_of};
 use crate::scenario::error::ProblemKind;
 use crate::scenario::schema::*;
 
@@ -15,7 +15,7 @@ use crate::scenario::schema::*;
 pub(super) fn check_narration(
     c: &mut Checker,
     s: &Scenario,
-    nodes: &HashMap<&str, (usize, &Node)>,
+    nodes: &Nodes<'_>,
     sources: &HashMap<&str, usize>,
     has_mx: &dyn Fn(&str) -> bool,
 ) {

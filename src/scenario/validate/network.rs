@@ -3,12 +3,12 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
-use super::{Checker, check_ref};
+use super::{Checker, Nodes, check_ref};
 use crate::scenario::error::ProblemKind;
 use crate::scenario::schema::*;
 
 /// A host behind NAT names a router with a public address.
-pub(super) fn check_nat(c: &mut Checker, s: &Scenario, nodes: &HashMap<&str, (usize, &Node)>) {
+pub(super) fn check_nat(c: &mut Checker, s: &Scenario, nodes: &Nodes<'_>) {
     for (i, n) in s.nodes.iter().enumerate() {
         if let Some(r) = &n.nat {
             check_ref(c, nodes, &format!("nodes[{i}].nat"), r, "a Router", |k| matches!(k, NodeKind::Router(_)));
@@ -24,7 +24,7 @@ pub(super) fn check_nat(c: &mut Checker, s: &Scenario, nodes: &HashMap<&str, (us
 }
 
 /// Links join two existing, different nodes, with a latency SMTP can cross.
-pub(super) fn check_links(c: &mut Checker, s: &Scenario, nodes: &HashMap<&str, (usize, &Node)>) {
+pub(super) fn check_links(c: &mut Checker, s: &Scenario, nodes: &Nodes<'_>) {
     for (i, l) in s.links.iter().enumerate() {
         for (end, id) in [("a", &l.a), ("b", &l.b)] {
             if !nodes.contains_key(id.as_str()) {

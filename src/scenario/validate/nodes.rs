@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::addresses::{check_address, check_forwards, check_mailbox};
 use super::times::{check_backoff, check_rate, check_windows};
-use super::{Checker, check_ref, is_mail_server, one_of};
+use super::{Checker, Nodes, check_ref, is_mail_server, one_of};
 use crate::scenario::error::ProblemKind;
 use crate::scenario::schema::*;
 
@@ -15,7 +15,7 @@ use crate::scenario::schema::*;
 pub(super) fn check_nodes(
     c: &mut Checker,
     s: &Scenario,
-    nodes: &HashMap<&str, (usize, &Node)>,
+    nodes: &Nodes<'_>,
     isps: &HashMap<&str, &Isp>,
 ) -> HashMap<String, usize> {
     let mut ips: HashMap<u32, usize> = HashMap::new();
@@ -232,13 +232,7 @@ pub(super) fn check_nodes(
 }
 
 /// `relayhost` and `transport`: the next hop is another mail server.
-pub(super) fn check_next_hops(
-    c: &mut Checker,
-    nodes: &HashMap<&str, (usize, &Node)>,
-    p: &str,
-    id: &str,
-    m: &MailServer,
-) {
+pub(super) fn check_next_hops(c: &mut Checker, nodes: &Nodes<'_>, p: &str, id: &str, m: &MailServer) {
     let mut hops: Vec<(String, &String)> = Vec::new();
     if let Some(h) = &m.relayhost {
         hops.push((format!("{p}.kind.relayhost"), h));
@@ -294,7 +288,7 @@ pub(super) fn check_relayhost_loops(c: &mut Checker, s: &Scenario) {
     }
 }
 
-pub(super) fn check_client(c: &mut Checker, nodes: &HashMap<&str, (usize, &Node)>, path: &str, mc: &MailClient) {
+pub(super) fn check_client(c: &mut Checker, nodes: &Nodes<'_>, path: &str, mc: &MailClient) {
     match nodes.get(mc.server.as_str()) {
         None => c.report(
             &format!("{path}.server"),

@@ -1,21 +1,14 @@
 //! Traffic sources: who sends, to whom, how often and when, and what spam
 //! software does (its senders, forged addresses, relays and retries).
 
-use std::collections::HashMap;
-
 use super::addresses::{check_address, check_targets};
 use super::times::{check_backoff, check_rate, check_span};
-use super::{Checker, check_ref, is_mail_server};
+use super::{Checker, Nodes, check_ref, is_mail_server};
 use crate::scenario::error::ProblemKind;
 use crate::scenario::schema::*;
 
 /// Every traffic source on its own; `has_mx` says whether a domain has MX records.
-pub(super) fn check_traffic(
-    c: &mut Checker,
-    s: &Scenario,
-    nodes: &HashMap<&str, (usize, &Node)>,
-    has_mx: &dyn Fn(&str) -> bool,
-) {
+pub(super) fn check_traffic(c: &mut Checker, s: &Scenario, nodes: &Nodes<'_>, has_mx: &dyn Fn(&str) -> bool) {
     for (i, t) in s.traffic.iter().enumerate() {
         let p = format!("traffic[{i}]");
         match t {

@@ -2,7 +2,7 @@
 //! event triggers whose filter no event can ever match, and switches that
 //! turn off a defense that is not on at that point of the lesson.
 
-use super::{Checker, is_mail_server};
+use super::{Checker, Nodes, is_mail_server};
 use crate::scenario::schema::*;
 use std::collections::HashMap;
 
@@ -26,14 +26,7 @@ pub(super) fn on_before(s: &Scenario, before: usize, node: &Node, defense: Defen
 }
 
 /// A switch that turns off what is not on does nothing.
-pub(super) fn check_switch_off(
-    c: &mut Checker,
-    ap: &str,
-    s: &Scenario,
-    i: usize,
-    sw: &Switch,
-    nodes: &HashMap<&str, (usize, &Node)>,
-) {
+pub(super) fn check_switch_off(c: &mut Checker, ap: &str, s: &Scenario, i: usize, sw: &Switch, nodes: &Nodes<'_>) {
     let Some((_, node)) = nodes.get(sw.node.as_str()) else { return };
     if on_before(s, i, node, sw.defense) == Some(false) {
         c.invalid(
@@ -56,7 +49,7 @@ pub(super) fn check_can_fire(
     tp: &str,
     s: &Scenario,
     i: usize,
-    nodes: &HashMap<&str, (usize, &Node)>,
+    nodes: &Nodes<'_>,
     sources: &HashMap<&str, usize>,
     senders: &HashMap<&str, usize>,
 ) {
