@@ -1,6 +1,8 @@
 //! What happens after a session: the server takes custody (and delivers or
-//! queues), or the sender deals with the failure: retry on its schedule, move
-//! on to another relay, bounce to the envelope sender, or give up.
+//! queues), or the attempt failed and goes to the retry room (`retry.rs`),
+//! which decides whether to retry, move on, bounce or give up. The mechanics
+//! shared by both are here: a bounce (DSN) to the envelope sender, a
+//! message's end, and the compaction of finished messages.
 //!
 //! RFC 5321 §4.2.5 and §6.1: once a server says `250` after the content it is
 //! responsible for the message; a 4xx leaves it with the client, a 5xx ends
