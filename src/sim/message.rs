@@ -184,6 +184,47 @@ pub struct Content {
 }
 
 impl Message {
+    /// A message entering the world: held by its sender, not yet tried.
+    pub fn new(m: NewMessage) -> Self {
+        let NewMessage {
+            id,
+            class,
+            source,
+            mail_from,
+            rcpt,
+            header_from,
+            subject,
+            forged,
+            created,
+            origin,
+            origin_host,
+        } = m;
+        Message {
+            id,
+            class,
+            source,
+            bounce_of: None,
+            mail_from,
+            rcpt,
+            content: (!header_from.is_empty() || !subject.is_empty())
+                .then(|| Box::new(Content { header_from, subject, headers: Vec::new() })),
+            forged,
+            created,
+            origin,
+            origin_host,
+            hops: Vec::new(),
+            facts: None,
+            fate: Fate::Queued,
+            holder: Holder::Sender,
+            attempts: 0,
+            held_since: created,
+            relay_cursor: 0,
+            relays_tried: 0,
+            direct: false,
+            forwarded: 0,
+        }
+    }
+
     /// The `From:` header ("" when the run keeps no content).
     pub fn header_from(&self) -> &str {
         self.content.as_ref().map_or("", |c| &c.header_from)

@@ -10,6 +10,7 @@ pub mod message;
 pub mod name_set;
 pub mod narration;
 mod outcome;
+mod retry;
 pub mod rng;
 pub mod router;
 pub mod simulation;

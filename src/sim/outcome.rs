@@ -1,6 +1,8 @@
 //! What happens after a session: the server takes custody (and delivers or
-//! queues), or the sender deals with the failure: retry on its schedule, move
-//! on to another relay, bounce to the envelope sender, or give up.
+//! queues), or the attempt failed and goes to the retry room (`retry.rs`),
+//! which decides whether to retry, move on, bounce or give up. The mechanics
+//! shared by both are here: a bounce (DSN) to the envelope sender, a
+//! message's end, and the compaction of finished messages.
 //!
 //! RFC 5321 §4.2.5 and §6.1: once a server says `250` after the content it is
 //! responsible for the message; a 4xx leaves it with the client, a 5xx ends
@@ -9,11 +11,12 @@
 
 use super::hop_facts::HopFacts;
 use super::message::{Fate, Holder, MailClass, Message, MsgId, NewMessage};
-use super::simulation::{Event, Pending, Session, Simulation, date, retry_after};
+use super::retry;
+use super::simulation::{Event, Pending, Session, Simulation, date};
 use super::smtp::{Outcome, Reply};
 use super::spf;
 use super::trace::TraceEvent;
-use crate::scenario::{NodeKind, Retry, Source, Strategy};
+use crate::scenario::NodeKind;
 use crate::units::SimTime;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -177,53 +180,11 @@ impl Simulation {
         }
     }
 
-    pub(crate) fn failed(&mut self, id: MsgId, outcome: Outcome, t: SimTime, server: Option<usize>) {
-        match self.messages[id.0 as usize].holder {
-            Holder::Node(n) => self.queue_failure(n, id, outcome, t),
-            Holder::Sender => self.sender_failure(id, outcome, t, server),
-        }
-    }
-
-    /// A relay's queue: 5xx bounces at once; anything else is retried on the
-    /// node's schedule until its lifetime ends (Postfix `maximal_queue_lifetime`).
-    fn queue_failure(&mut self, n: usize, id: MsgId, outcome: Outcome, t: SimTime) {
-        if let Outcome::Permanent(reply) = outcome {
-            let reason = self.reason(|| reply.to_string());
-            self.bounce(n, id, t, reason, true);
-            return;
-        }
-        self.nodes[n].counters.deferred += 1;
-        if self.nodes[n].kind.mail_server().is_some_and(|m| !m.retries) {
-            // A sender without a queue (`retries: false`): the mail is simply gone, no bounce.
-            let reason = self.reason(|| format!("sender does not retry: {}", describe(&outcome)));
-            self.end(id, t, Fate::Lost { at: t, reason });
-            return;
-        }
-        let backoff = self.nodes[n].kind.mail_server().map(|m| m.queue.clone()).unwrap_or_default();
-        let m = &self.messages[id.0 as usize];
-        let lifetime = backoff.lifetime;
-        match retry_after(&Retry::Rfc(backoff), m.attempts, t - m.held_since, t) {
-            Some(d) => {
-                self.queue.schedule_in(d, Event::Attempt(id));
-            }
-            None => {
-                let why = self.reason(|| {
-                    format!(
-                        "delivery temporarily suspended, message expired after {}: {}",
-                        lifetime,
-                        describe(&outcome)
-                    )
-                });
-                self.bounce(n, id, t, why, false);
-            }
-        }
-    }
-
     /// Ends a message at node `n` and returns a bounce (DSN) to its envelope
     /// sender. A bounce itself is never bounced (RFC 5321 §4.5.5).
-    fn bounce(&mut self, n: usize, id: MsgId, t: SimTime, reason: Box<str>, permanent: bool) {
+    pub(super) fn bounce(&mut self, n: usize, id: MsgId, t: SimTime, reason: Box<str>, permanent: bool) {
         let m = &mut self.messages[id.0 as usize];
-        if m.mail_from.is_empty() {
+        if !retry::returns_dsn(&m.mail_from) {
             m.fate =
                 if permanent { Fate::Rejected { at: t, node: Some(n), reason } } else { Fate::Lost { at: t, reason } };
             self.finished += 1;
@@ -289,89 +250,13 @@ impl Simulation {
         }
     }
 
-    /// The originator's own handling: a mail client's outbox, or spam software.
-    fn sender_failure(&mut self, id: MsgId, outcome: Outcome, t: SimTime, server: Option<usize>) {
-        let m = &self.messages[id.0 as usize];
-        let traffic = std::sync::Arc::clone(&self.traffic);
-        let source = m.source.map(|s| &traffic[s]);
-        let retry = match (&self.nodes[m.origin].kind, source) {
-            (_, Some(Source::Spam(sp))) => {
-                let relays = sp.strategy.relays().len();
-                if !m.direct && relays > 0 {
-                    // Spam software moves down its list of relays at once.
-                    let m = &mut self.messages[id.0 as usize];
-                    m.relays_tried += 1;
-                    if (m.relays_tried as usize) < relays {
-                        m.relay_cursor = (m.relay_cursor + 1) % relays as u16;
-                        m.attempts = 0;
-                        self.queue.schedule_in(0, Event::Attempt(id));
-                        return;
-                    }
-                    if matches!(sp.strategy, Strategy::OpenRelaysThenDirect(_)) {
-                        m.direct = true;
-                        m.attempts = 0;
-                        self.queue.schedule_in(0, Event::Attempt(id));
-                        return;
-                    }
-                }
-                sp.retry.clone()
-            }
-            (NodeKind::ClientPc(pc), _) => pc.mail_client.retry.clone(),
-            (NodeKind::Population(p), _) => p.mail_client.retry.clone(),
-            _ => Retry::Never,
-        };
-        // Spam software drops a refused message; a mail client keeps it in its
-        // Outbox and tries again at the next send/receive cycle, whatever the
-        // error was (the user sees the error each time).
-        let in_outbox = self.mail_client_of(id).is_some();
-        if let Outcome::Permanent(reply) = &outcome
-            && !in_outbox
-        {
-            let reason = self.reason(|| reply.to_string());
-            self.end(id, t, Fate::Rejected { at: t, node: server, reason });
-            return;
-        }
-        let m = &self.messages[id.0 as usize];
-        match retry_after(&retry, m.attempts, t - m.created, t) {
-            Some(d) => {
-                if let Retry::OtherHost(_) = retry {
-                    // The botnet hands the job to the next infected host.
-                    let infected = &self.nodes[m.origin].infected;
-                    if !infected.is_empty() {
-                        let pos = infected.binary_search(&m.origin_host).map_or(0, |p| (p + 1) % infected.len());
-                        let next = infected[pos];
-                        self.messages[id.0 as usize].origin_host = next;
-                    }
-                }
-                self.queue.schedule_in(d, Event::Attempt(id));
-            }
-            None => {
-                let fate = match &outcome {
-                    Outcome::Permanent(reply) => {
-                        Fate::Rejected { at: t, node: server, reason: self.reason(|| reply.to_string()) }
-                    }
-                    // Blocked on the way: the connection never reached a server.
-                    Outcome::ConnectFailed { blocked_by: Some(r), reason } => {
-                        Fate::Rejected { at: t, node: Some(*r), reason: self.reason(|| format!("blocked: {reason}")) }
-                    }
-                    o => Fate::Lost {
-                        at: t,
-                        reason: self
-                            .reason(|| format!("sender gave up after {} attempt(s): {}", m.attempts, describe(o))),
-                    },
-                };
-                self.end(id, t, fate);
-            }
-        }
-    }
-
     /// A fate's reason text, made only where someone can read it: a plain
     /// statistical run drops it when the message ends (see [`Self::compact`]).
-    fn reason(&self, text: impl FnOnce() -> String) -> Box<str> {
+    pub(super) fn reason(&self, text: impl FnOnce() -> String) -> Box<str> {
         if self.keep_transcripts || self.trace.is_enabled() { text().into() } else { Box::default() }
     }
 
-    fn end(&mut self, id: MsgId, t: SimTime, fate: Fate) {
+    pub(super) fn end(&mut self, id: MsgId, t: SimTime, fate: Fate) {
         let ev = match &fate {
             Fate::Lost { .. } => TraceEvent::Lost { msg: id },
             _ => TraceEvent::Rejected { msg: id },
@@ -380,13 +265,5 @@ impl Simulation {
         self.messages[id.0 as usize].fate = fate;
         self.finished += 1;
         self.compact(id);
-    }
-}
-
-fn describe(o: &Outcome) -> String {
-    match o {
-        Outcome::Accepted => "accepted".into(),
-        Outcome::Transient(r) | Outcome::Permanent(r) => r.last_line(),
-        Outcome::ConnectFailed { reason, .. } => reason.clone(),
     }
 }

@@ -7,7 +7,7 @@
 //! the switch). The list is read from the source: the `#[error]` templates
 //! of `ProblemKind` (src/scenario/error.rs) and `UnitError` (src/units.rs),
 //! and every `c.invalid(…)`, `c.report(…)` and `check_ref(…)` call of
-//! src/scenario/validate.rs, with the literal texts filled in and the parts
+//! the validator (src/scenario/validate/), with the literal texts filled in and the parts
 //! that depend on the file shown as ‹name›.
 
 use std::fs;
@@ -190,13 +190,33 @@ struct Row {
     message: String,
 }
 
-/// Every problem `validate.rs` reports, in the order of the source.
+/// The validator's files, in the order its passes run (every file of
+/// src/scenario/validate/ must be listed: [`validator_source`] checks).
+const VALIDATOR_FILES: [&str; 8] =
+    ["mod.rs", "addresses.rs", "nodes.rs", "network.rs", "traffic.rs", "times.rs", "narration.rs", "triggers.rs"];
+
+/// The validator's source, its files one after the other.
+fn validator_source() -> String {
+    let dir = root().join("src/scenario/validate");
+    let mut on_disk: Vec<String> = fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|n| n.ends_with(".rs"))
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = VALIDATOR_FILES.iter().map(|f| f.to_string()).collect();
+    listed.sort();
+    assert_eq!(listed, on_disk, "list every file of src/scenario/validate/ in VALIDATOR_FILES");
+    VALIDATOR_FILES.iter().map(|f| fs::read_to_string(dir.join(f)).unwrap()).collect::<Vec<_>>().join("\n")
+}
+
+/// Every problem the validator reports, in the order of the source.
 fn validator_rows() -> Vec<Row> {
     let templates = error_templates("src/scenario/error.rs", "ProblemKind");
     let template = |v: &str| -> &str {
         &templates.iter().find(|(n, _)| n == v).unwrap_or_else(|| panic!("no template for {v}")).1
     };
-    let text = fs::read_to_string(root().join("src/scenario/validate.rs")).unwrap();
+    let text = validator_source();
     let mut rows = Vec::new();
     let calls = ["c.invalid(", "c.report(", "check_ref("];
     let mut pos = 0;
@@ -332,7 +352,7 @@ fn every_problem_kind_has_a_row() {
             assert!(rows.iter().any(|r| r.kind == variant), "no call site reports {variant}");
         }
     }
-    assert!(rows.len() > 50, "only {} messages read from validate.rs", rows.len());
+    assert!(rows.len() > 50, "only {} messages read from the validator", rows.len());
     assert!(rows.iter().any(|r| r.message == "delay: 0s would greylist nothing"));
     assert!(rows.iter().any(|r| r.message == "duplicate node id `‹id›` (first defined at line ‹first_line›)"));
 }

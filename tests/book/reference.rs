@@ -1,12 +1,12 @@
 //! The scenario reference (`book/src/reference.md`) cannot fall behind the
-//! schema: every struct field and enum variant of `src/scenario/schema.rs`
+//! schema: every struct field and enum variant of `src/scenario/schema/`
 //! must be documented in the reference section for its type.
 
 use std::fs;
 
 use crate::markdown::{Chapter, root, src};
 
-/// A type of the schema as written in `schema.rs`.
+/// A type of the schema as written in `src/scenario/schema/`.
 #[derive(Debug)]
 struct Type {
     name: String,
@@ -17,10 +17,19 @@ struct Type {
     variant_fields: Vec<String>,
 }
 
-/// Reads the `pub struct` and `pub enum` definitions of `schema.rs`. This
-/// relies on rustfmt's layout (one field or variant per line, four spaces).
+/// Reads the `pub struct` and `pub enum` definitions of the schema's files.
+/// This relies on rustfmt's layout (one field or variant per line, four
+/// spaces).
 fn schema_types() -> Vec<Type> {
-    let text = fs::read_to_string(root().join("src/scenario/schema.rs")).unwrap();
+    let dir = root().join("src/scenario/schema");
+    let mut files: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+        .collect();
+    files.sort();
+    assert!(files.len() > 1, "no schema files in {}", dir.display());
+    let text: String = files.iter().map(|f| fs::read_to_string(f).unwrap() + "\n").collect();
     let mut out: Vec<Type> = Vec::new();
     let mut cur: Option<Type> = None;
     let mut in_variant = false;
@@ -166,7 +175,7 @@ fn mentions(section: &str, word: &str) -> bool {
 #[test]
 fn every_schema_field_and_variant_is_in_the_reference() {
     let types = schema_types();
-    assert!(types.len() >= 25, "schema.rs parse found only {} types: {types:?}", types.len());
+    assert!(types.len() >= 25, "the schema parse found only {} types: {types:?}", types.len());
     let ch = Chapter::load(&src().join("reference.md"));
     let mut failures = Vec::new();
     for t in &types {

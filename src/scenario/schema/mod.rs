@@ -1,0 +1,98 @@
+//! The typed shape of a scenario file. Serde reads RON straight into these
+//! types (`deny_unknown_fields` everywhere, so a misspelt field is an error
+//! with its position), then `validate` checks what types cannot: references,
+//! duplicate ids, overlapping ranges, impossible numbers.
+//!
+//! Cross references between nodes use node ids (`server: "relay-a"`), so a
+//! dangling one is reported where it is written. Addresses (`alice@isp-a.example`)
+//! are resolved the way real mail is: by the DNS zones of the scenario.
+//!
+//! This file holds the scenario as a whole; its parts are one file each:
+//! the world's ISPs, links and DNS zones (`world.rs`), the nodes and their
+//! kinds (`nodes.rs`), mail servers and their defenses (`servers.rs`), retry
+//! schedules (`retry.rs`), traffic sources (`traffic.rs`) and the lesson's
+//! narration (`narration.rs`). Every type is re-exported here.
+
+use serde::{Deserialize, Serialize};
+
+use crate::units::{Duration, Timestamp};
+
+mod narration;
+mod nodes;
+mod retry;
+mod servers;
+mod traffic;
+mod world;
+
+pub use narration::*;
+pub use nodes::*;
+pub use retry::*;
+pub use servers::*;
+pub use traffic::*;
+pub use world::*;
+
+fn yes() -> bool {
+    true
+}
+fn default_start() -> Timestamp {
+    // A Monday morning in the open-relay era.
+    Timestamp(920_278_800) // 1999-03-01T09:00:00Z
+}
+fn default_latency() -> Duration {
+    Duration(10)
+}
+fn smtp_port() -> u16 {
+    25
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Shown in titles and reports.
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Wall-clock time of the start, for `Date:` and `Received:` stamps.
+    #[serde(default = "default_start")]
+    pub start: Timestamp,
+    /// How long traffic runs; queues are left as they are at the end.
+    pub duration: Duration,
+    /// The default seed (the command line's `--seed` overrides it).
+    #[serde(default)]
+    pub seed: u64,
+    /// Keep every hop's SMTP dialogue and the trace headers servers add
+    /// (turn off for large statistical runs: counts are the same either way).
+    #[serde(default = "yes")]
+    pub transcripts: bool,
+    #[serde(default)]
+    pub isps: Vec<Isp>,
+    pub nodes: Vec<Node>,
+    #[serde(default)]
+    pub links: Vec<Link>,
+    #[serde(default)]
+    pub dns: Vec<Zone>,
+    #[serde(default)]
+    pub traffic: Vec<Source>,
+    /// A lesson's ordered steps, shown as the run advances (see [`Step`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub narration: Vec<Step>,
+}
+
+impl Scenario {
+    /// Mail the traffic sources are expected to inject up to `end` (each
+    /// source's rate times the part of its `start`..`end` before `end`), for
+    /// sizing a run's storage and its progress bar, and for `check`'s limits.
+    pub fn expected_messages(&self, end: crate::units::SimTime) -> f64 {
+        let span = |start: Duration, stop: Option<Duration>| {
+            stop.map_or(end, |e| e.0.min(end)).saturating_sub(start.0.min(end)) as f64
+        };
+        self.traffic
+            .iter()
+            .map(|src| match src {
+                Source::Legit(l) => l.rate.per_ms * span(l.start, l.end),
+                Source::Spam(sp) => sp.rate.per_ms * span(sp.start, sp.end),
+                Source::Once(_) => 1.0,
+            })
+            .sum()
+    }
+}

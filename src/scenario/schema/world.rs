@@ -1,0 +1,49 @@
+//! The world's fabric: ISPs and the address ranges they own, the links
+//! between nodes, and the DNS zones (MX, A and TXT records).
+
+use serde::{Deserialize, Serialize};
+
+use super::default_latency;
+use crate::units::{Cidr, Duration, Ip};
+
+/// An Internet service provider: who owns which addresses.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Isp {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The dynamic pool its customers' PCs get addresses from.
+    #[serde(default)]
+    pub customers: Vec<Cidr>,
+    /// Static addresses of its own servers.
+    #[serde(default)]
+    pub servers: Vec<Cidr>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    pub a: String,
+    pub b: String,
+    /// One-way latency.
+    #[serde(default = "default_latency")]
+    pub latency: Duration,
+}
+
+/// DNS records of one domain. A records of every node's hostname are
+/// published automatically.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Zone {
+    pub domain: String,
+    /// `(preference, host name)`, lowest preference tried first (RFC 5321 §5.1).
+    #[serde(default)]
+    pub mx: Vec<(u16, String)>,
+    /// Extra A records `(name, address)`.
+    #[serde(default)]
+    pub a: Vec<(String, Ip)>,
+    /// TXT records, e.g. SPF policies.
+    #[serde(default)]
+    pub txt: Vec<String>,
+}

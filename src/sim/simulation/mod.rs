@@ -1,0 +1,304 @@
+//! The simulation: one event loop that moves SMTP sessions over the network,
+//! keeps senders' queues and injects traffic. A run is a pure function of
+//! (scenario, seed).
+//!
+//! Heads up: read `engine.rs` (ordering rules) and `smtp/` (the dialogue)
+//! first. This module only glues them: it opens connections through routers
+//! and carries each command and reply across the link latency. What a sender
+//! does with the outcome (hand over, retry, move on, bounce, give up) is
+//! decided one level up, in `outcome.rs` and `retry.rs`.
+//!
+//! This file holds the run's state and its event loop; the rest is split by
+//! concern: `traffic.rs` injects mail, `attempt.rs` plans a delivery attempt
+//! (who connects where), `mx.rs` resolves and caches MX targets,
+//! `session.rs` steps an SMTP session over the network (with its timers),
+//! `pop3.rs` the POP3 logins, and `server_env.rs` lends a receiving server
+//! its knowledge.
+
+mod attempt;
+mod mx;
+mod pop3;
+mod server_env;
+mod session;
+mod traffic;
+
+use rustc_hash::FxHashMap as HashMap;
+use smallvec::SmallVec;
+use smol_str::SmolStr;
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+
+use crate::scenario::{NodeKind, Scenario, Source};
+use crate::sim::dns::Dns;
+use crate::sim::engine::EventQueue;
+use crate::sim::hop_facts::HopFacts;
+use crate::sim::message::{Address, Fate, Holder, Message, MsgId};
+use crate::sim::topology::Topology;
+use crate::sim::trace::Trace;
+use crate::sim::world::{self, NodeRt};
+use crate::units::{SimTime, rfc5322_date};
+
+pub(crate) use mx::Targets;
+pub use session::CONNECT_TIMEOUT_MS;
+pub(crate) use session::{Pending, Session};
+use traffic::SourceRt;
+
+/// The most messages whose room is reserved when a run starts (16 M).
+const MAX_RESERVED_MESSAGES: usize = 1 << 24;
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Event {
+    /// The next mail of traffic source `n`.
+    Traffic(u32),
+    /// The next exchange of session `n`.
+    Step(u32),
+    /// A (re)try to deliver a message from its current holder.
+    Attempt(MsgId),
+}
+
+/// Options of one run: `RunOptions::new(seed).transcripts(false).trace(true)`.
+/// More options may come; the struct is built with these methods.
+#[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
+pub struct RunOptions {
+    pub seed: u64,
+    /// Keep every hop's dialogue (scenario setting unless overridden).
+    pub transcripts: Option<bool>,
+    /// Record the trace of events for animation.
+    pub trace: bool,
+}
+
+impl RunOptions {
+    /// A run with `seed`: transcripts as the scenario says, no trace.
+    pub fn new(seed: u64) -> Self {
+        RunOptions { seed, transcripts: None, trace: false }
+    }
+    /// Keep (`true`) or drop every hop's dialogue, whatever the scenario says.
+    pub fn transcripts(mut self, keep: bool) -> Self {
+        self.transcripts = Some(keep);
+        self
+    }
+    /// Record the trace of events (the GUI's animation and the narration's
+    /// event triggers need it).
+    pub fn trace(mut self, on: bool) -> Self {
+        self.trace = on;
+        self
+    }
+}
+
+/// One run of a scenario: the world's nodes, DNS and links, the event queue,
+/// every message sent so far and the SMTP sessions in flight. Deterministic:
+/// the same scenario and seed give the same run on every machine.
+///
+/// Build it with [`Simulation::new`] and advance it with
+/// [`Simulation::run_until`] (or use [`crate::run`]); read the results
+/// with [`crate::stats::Report::of`], one message's story with
+/// [`crate::sim::inspect::describe`]. The GUI advances the same type a
+/// slice at a time and animates its trace.
+pub struct Simulation {
+    pub scenario: Scenario,
+    pub seed: u64,
+    pub nodes: Vec<NodeRt>,
+    node_by_ip: HashMap<u32, usize>,
+    node_by_id: HashMap<String, usize>,
+    topo: Topology,
+    pub dns: Dns,
+    pub(crate) queue: EventQueue<Event>,
+    /// Open SMTP sessions, boxed: a step takes its session out and puts it
+    /// back, which moves a pointer instead of ~500 bytes.
+    pub(crate) sessions: Vec<Option<Box<Session>>>,
+    pub(crate) free_sessions: Vec<u32>,
+    /// Scratch space for the routers on a connection's path.
+    via_scratch: Vec<usize>,
+    /// Resolved MX targets by domain, with their preferences, and the DNS
+    /// queries a lookup costs.
+    mx_cache: HashMap<SmolStr, (Targets, SmallVec<[u16; 2]>, u64)>,
+    pub messages: Vec<Message>,
+    /// Messages in a final state (delivered, rejected, lost).
+    pub(crate) finished: u64,
+    sources: Vec<SourceRt>,
+    /// The scenario's traffic sources, shared so that handling a mail never
+    /// copies a source (and its recipient lists).
+    pub(crate) traffic: Arc<[Source]>,
+    pub(crate) keep_transcripts: bool,
+    pub trace: Trace,
+    /// The null reverse-path `<>` and what a compacted message keeps of its
+    /// envelope: one shared empty text, so that neither allocates.
+    pub(crate) empty_address: Address,
+}
+
+impl Simulation {
+    /// Prepares a run of a validated scenario.
+    pub fn new(scenario: Scenario, opts: RunOptions) -> Self {
+        let seed = opts.seed;
+        let nodes = world::build_nodes(&scenario, seed);
+        let id_index: HashMap<&str, usize> = nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
+        let links: Vec<(usize, usize, u64)> = scenario
+            .links
+            .iter()
+            .filter_map(|l| Some((*id_index.get(l.a.as_str())?, *id_index.get(l.b.as_str())?, l.latency.0)))
+            .collect();
+        let topo = Topology::new(nodes.len(), &links);
+
+        let mut dns = Dns::default();
+        let mut node_by_ip = HashMap::default();
+        let mut node_by_id = HashMap::default();
+        for (i, n) in nodes.iter().enumerate() {
+            if let Some(ip) = n.ip {
+                node_by_ip.insert(u32::from(ip), i);
+                if n.kind.mail_server().is_some() || matches!(n.kind, NodeKind::MailboxServer(_)) {
+                    dns.add_a(&n.hostname, ip);
+                    dns.add_ptr(ip, &n.hostname);
+                }
+            }
+            node_by_id.insert(n.id.clone(), i);
+            // A sending pool's other addresses belong to the same server (and resolve back to it).
+            for ip in n.kind.mail_server().map(|m| m.outbound_ips.as_slice()).unwrap_or(&[]) {
+                node_by_ip.entry(u32::from(ip.0)).or_insert(i);
+                dns.add_ptr(ip.0, &n.hostname);
+            }
+        }
+        for z in &scenario.dns {
+            for (pref, host) in &z.mx {
+                dns.add_mx(&z.domain, *pref, host);
+            }
+            for (name, ip) in &z.a {
+                dns.add_a(name, ip.0);
+            }
+            for t in &z.txt {
+                dns.add_txt(&z.domain, t);
+            }
+        }
+
+        let mut queue = EventQueue::with_capacity(1024);
+        let sources = traffic::start(&scenario, seed, &mut queue);
+        let keep_transcripts = opts.transcripts.unwrap_or(scenario.transcripts);
+        // Room for every message from the start: growing a store of millions
+        // of messages copies it and touches its memory twice. Only pages
+        // written count against memory, so a generous estimate (10% for
+        // bounces and chance) costs nothing; the cap keeps one allocation
+        // within what an ordinary machine grants, and a machine that refuses
+        // it anyway just grows the store as it goes.
+        let expected_messages = (scenario.expected_messages(scenario.duration.0) * 1.1) as usize;
+        let mut messages = Vec::new();
+        let _ = messages.try_reserve_exact(expected_messages.min(MAX_RESERVED_MESSAGES));
+        let traffic: Arc<[Source]> = scenario.traffic.clone().into();
+        Simulation {
+            scenario,
+            seed,
+            nodes,
+            node_by_ip,
+            node_by_id,
+            topo,
+            dns,
+            queue,
+            sessions: Vec::new(),
+            free_sessions: Vec::new(),
+            via_scratch: Vec::new(),
+            mx_cache: HashMap::default(),
+            messages,
+            finished: 0,
+            sources,
+            traffic,
+            keep_transcripts,
+            trace: Trace::new(opts.trace),
+            empty_address: Address::from(""),
+        }
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.queue.now()
+    }
+
+    /// Events handled so far.
+    pub fn events(&self) -> u64 {
+        self.queue.popped()
+    }
+
+    /// Messages created and not yet in a final state.
+    pub fn in_flight(&self) -> u64 {
+        self.messages.len() as u64 - self.finished
+    }
+
+    /// Runs every event up to and including time `end`, then sets the clock there.
+    pub fn run_until(&mut self, end: SimTime) {
+        self.run_events_until(end);
+        self.count_queues();
+    }
+
+    /// [`Self::run_until`] without recounting the queues (which visits every
+    /// message): for callers that advance in many small slices, such as a
+    /// progress bar, and call `run_until` for the last one.
+    pub fn run_events_until(&mut self, end: SimTime) {
+        while let Some(t) = self.queue.peek_time() {
+            if t > end {
+                break;
+            }
+            self.step_one();
+        }
+        self.queue.advance_to(end);
+    }
+
+    /// Handles the next event; false when nothing is left.
+    pub fn step_one(&mut self) -> bool {
+        let Some((t, ev)) = self.queue.pop() else {
+            return false;
+        };
+        match ev {
+            Event::Traffic(src) => self.inject(src as usize, t),
+            Event::Step(sid) => self.session_step(sid, t),
+            Event::Attempt(msg) => self.attempt(msg, t),
+        }
+        true
+    }
+
+    /// The time of the next pending event.
+    pub fn next_event_time(&mut self) -> Option<SimTime> {
+        self.queue.peek_time()
+    }
+
+    fn count_queues(&mut self) {
+        for n in &mut self.nodes {
+            n.counters.queued = 0;
+        }
+        for m in &self.messages {
+            if let (Fate::Queued, Holder::Node(n)) = (&m.fate, m.holder) {
+                self.nodes[n].counters.queued += 1;
+            }
+        }
+    }
+
+    /// The path a connection from node `a` to node `b` takes (the GUI draws
+    /// messages along it); `None` when the two are not connected.
+    pub fn route(&mut self, a: usize, b: usize) -> Option<crate::sim::topology::Route> {
+        if a >= self.nodes.len() || b >= self.nodes.len() {
+            return None;
+        }
+        self.topo.route(a, b)
+    }
+
+    /// What the reports need of a message's hops: kept when a statistical
+    /// run dropped the hops, else worked out from them.
+    pub fn hop_facts(&self, m: &Message) -> HopFacts {
+        m.facts.unwrap_or_else(|| HopFacts::of(&self.nodes, m))
+    }
+
+    /// The index of a node id (validated scenarios only name existing nodes).
+    pub fn index_of(&self, id: &str) -> usize {
+        self.node_by_id.get(id).copied().unwrap_or(0)
+    }
+
+    /// The mail server at `ip`, if any (for reverse DNS in `Received:`).
+    pub(crate) fn server_at(&self, ip: Ipv4Addr) -> Option<&NodeRt> {
+        self.node_by_ip.get(&u32::from(ip)).map(|&i| &self.nodes[i]).filter(|n| n.kind.mail_server().is_some())
+    }
+}
+
+/// Counts one more `key` in a report map.
+pub(crate) fn bump(map: &mut std::collections::BTreeMap<&'static str, u64>, key: &'static str) {
+    *map.entry(key).or_default() += 1;
+}
+
+pub(crate) fn date(s: &Simulation, t: SimTime) -> String {
+    rfc5322_date(s.scenario.start, t)
+}

@@ -1,0 +1,210 @@
+//! An SMTP session on the wire: the TCP connection through the routers on
+//! its path, then each command and reply carried across the link latency,
+//! one event per exchange. The session's pending step and its timers live
+//! here, next to the state they time.
+//!
+//! Heads up: read RFC 5321 §4.5.3.2 (timeouts) and `smtp/` (the dialogue)
+//! first.
+
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+
+use super::server_env::Env;
+use super::{Event, Simulation, Targets, bump};
+use crate::scenario::NodeKind;
+use crate::sim::message::{Hop, Line, MsgId};
+use crate::sim::router::{self, Forwarding};
+use crate::sim::smtp::server::{self, RelayGrant, ServerSession};
+use crate::sim::smtp::{Action, ClientSession, Command, Outcome, Reply};
+use crate::sim::trace::TraceEvent;
+use crate::units::{SECOND, SimTime};
+
+/// Postfix `smtp_connect_timeout` (30 s): how long a client waits for a SYN
+/// that a router silently dropped. RFC 5321 §4.5.3.2 sets no connect
+/// timeout (it gives the client 5 minutes for the 220 greeting of a server
+/// that accepted the connection; the servers here greet at once).
+pub const CONNECT_TIMEOUT_MS: u64 = 30 * SECOND;
+
+/// What a session waits for at its next step, due when its `Event::Step`
+/// fires: the timer is the variant. A SYN dropped on the way is a `Finish`
+/// due [`CONNECT_TIMEOUT_MS`] later; a reply is due one round trip after its
+/// command.
+#[derive(Debug, Clone)]
+pub(crate) enum Pending {
+    Connect,
+    Reply(Reply),
+    Finish(Outcome),
+}
+
+pub(crate) struct Session {
+    pub(crate) msg: MsgId,
+    pub(crate) client_node: usize,
+    pub(crate) client_ip: Ipv4Addr,
+    /// Servers to try in order (MX preference), and which one is current.
+    pub(crate) targets: Targets,
+    pub(crate) target: usize,
+    pub(crate) port: u16,
+    pub(crate) rtt: u64,
+    pub(crate) server: ServerSession,
+    pub(crate) client: ClientSession,
+    pub(crate) pending: Pending,
+    pub(crate) queue_id: String,
+}
+
+impl Simulation {
+    pub(super) fn line(&mut self, id: MsgId, t: SimTime, who: char, text: String) {
+        if self.keep_transcripts
+            && let Some(h) = self.messages[id.0 as usize].hops.last_mut()
+        {
+            h.transcript.push(Line { t, who, text });
+        }
+    }
+
+    /// [`Self::line`] that builds its text only when transcripts are kept:
+    /// statistical runs format nothing on the hot path.
+    pub(super) fn line_with(&mut self, id: MsgId, t: SimTime, who: char, text: impl FnOnce() -> String) {
+        if self.keep_transcripts {
+            self.line(id, t, who, text());
+        }
+    }
+
+    pub(super) fn session_step(&mut self, sid: u32, t: SimTime) {
+        let Some(mut s) = self.sessions.get_mut(sid as usize).and_then(Option::take) else {
+            return;
+        };
+        let pending = std::mem::replace(&mut s.pending, Pending::Connect);
+        match pending {
+            Pending::Connect => self.connect(sid, &mut s, t),
+            Pending::Reply(reply) => {
+                if self.keep_transcripts {
+                    for l in reply.lines() {
+                        self.line(s.msg, t, 'S', l);
+                    }
+                }
+                if !reply.is_positive() {
+                    let reason = server::refusal_reason(&reply);
+                    let server = s.targets[s.target].0;
+                    bump(&mut self.nodes[server].counters.refused, reason);
+                }
+                match s.client.on_reply(&reply) {
+                    Action::Send(cmd) => {
+                        self.line_with(s.msg, t, 'C', || cmd.to_string());
+                        let server_node = s.targets[s.target].0;
+                        // Queue ids appear only in texts for readers (replies, `Received:`).
+                        let readers = self.keep_transcripts || self.trace.is_enabled();
+                        if readers && matches!(cmd, Command::Content { .. }) {
+                            s.queue_id = queue_id(s.msg, server_node, t);
+                        }
+                        let mut env = Env { nodes: &mut self.nodes, server: server_node, dns: &mut self.dns, now: t };
+                        let r = s.server.respond(&cmd, &mut env, &s.queue_id);
+                        s.pending = Pending::Reply(r);
+                        self.queue.schedule_in(s.rtt, Event::Step(sid));
+                    }
+                    Action::QuitWith(outcome) => {
+                        if reply.code != 421 {
+                            self.line_with(s.msg, t, 'C', || "QUIT".into());
+                            self.line_with(s.msg, t.saturating_add(s.rtt), 'S', || Reply::bye().to_string());
+                        }
+                        self.finish(sid, s, outcome, t);
+                        return;
+                    }
+                }
+            }
+            Pending::Finish(outcome) => {
+                self.finish(sid, s, outcome, t);
+                return;
+            }
+        }
+        self.sessions[sid as usize] = Some(s);
+    }
+
+    /// Opens the TCP connection: through every router on the path, then the
+    /// server's greeting (or 421 when it is down).
+    fn connect(&mut self, sid: u32, s: &mut Session, t: SimTime) {
+        let (server, ip) = s.targets[s.target];
+        let from_ip = s.client_ip;
+        let hops = &mut self.messages[s.msg.0 as usize].hops;
+        hops.reserve_exact(1); // most messages make one or two hops
+        hops.push(Hop {
+            from: s.client_node,
+            to: server,
+            from_ip,
+            to_ip: ip,
+            port: s.port,
+            started: t,
+            ended: t,
+            result: String::new(),
+            accepted: false,
+            transcript: Vec::new(),
+        });
+        self.trace.push(t, TraceEvent::HopStarted { msg: s.msg, from: s.client_node, to: server });
+        let mut via = std::mem::take(&mut self.via_scratch);
+        let found = self.topo.path(s.client_node, server, &mut via);
+        // Every router on the path inspects the SYN; the first to drop it wins.
+        let mut dropped_by = None;
+        for &r in &via {
+            if found.is_none() || !matches!(self.nodes[r].kind, NodeKind::Router(_)) {
+                continue;
+            }
+            let verdict = router::inspect(&self.nodes[r].filters, from_ip, ip, s.port);
+            self.nodes[r].counters.connections_seen += 1;
+            if verdict == Forwarding::Drop {
+                self.nodes[r].counters.dropped += 1;
+                dropped_by = Some(r);
+                break;
+            }
+        }
+        self.via_scratch = via;
+        let Some(one_way_ms) = found else {
+            self.line_with(s.msg, t, '*', || format!("connect to {ip}:{}: No route to host", s.port));
+            s.pending = Pending::Finish(Outcome::ConnectFailed { reason: "No route to host".into(), blocked_by: None });
+            self.queue.schedule_in(0, Event::Step(sid));
+            return;
+        };
+        s.rtt = one_way_ms.saturating_mul(2).max(1);
+        if let Some(r) = dropped_by {
+            let name = self.nodes[r].id.clone();
+            self.line_with(s.msg, t, '*', || format!("SYN to {ip}:{} dropped by router {name}", s.port));
+            self.line_with(s.msg, t.saturating_add(CONNECT_TIMEOUT_MS), '*', || {
+                format!("connect to {ip}:{}: Connection timed out", s.port)
+            });
+            self.trace.push(t, TraceEvent::Dropped { msg: s.msg, router: r });
+            s.pending = Pending::Finish(Outcome::ConnectFailed {
+                reason: format!("connection timed out (dropped by {name})"),
+                blocked_by: Some(r),
+            });
+            self.queue.schedule_in(CONNECT_TIMEOUT_MS, Event::Step(sid));
+            return;
+        }
+        let node = &self.nodes[server];
+        if !node.listens(s.port) {
+            // Nothing listens there: the TCP RST comes back at once.
+            self.line_with(s.msg, t.saturating_add(s.rtt), '*', || {
+                format!("connect to {ip}:{}: Connection refused", s.port)
+            });
+            s.pending =
+                Pending::Finish(Outcome::ConnectFailed { reason: "Connection refused".into(), blocked_by: None });
+            self.queue.schedule_in(s.rtt, Event::Step(sid));
+            return;
+        }
+        let grant = node.relay_by_address(from_ip).or_else(|| {
+            let (pop, window) = node.pop_before_smtp?;
+            self.nodes[pop].pop.permits(from_ip, t, window).map(|ago_ms| RelayGrant::PopBeforeSmtp { ago_ms })
+        });
+        s.server = ServerSession::new(Arc::clone(&node.texts), s.port, node.available(t), from_ip, grant);
+        // A server with a submission port has TLS configured, so it offers STARTTLS.
+        s.server.tls_available = node.ports.iter().any(|p| *p == 587 || *p == 465);
+        self.nodes[server].counters.sessions_in += 1;
+        self.line_with(s.msg, t, '*', || format!("connected to {ip}:{} from {from_ip}", s.port));
+        s.pending = Pending::Reply(s.server.greet());
+        self.queue.schedule_in(s.rtt, Event::Step(sid));
+    }
+}
+
+fn queue_id(msg: MsgId, node: usize, t: SimTime) -> String {
+    // Postfix short queue ids look like `4ABCD1234F`: deterministic here.
+    let h = (msg.0 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (node as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F) ^ t;
+    let mut id = format!("{:010X}", h >> 24);
+    id.truncate(10);
+    id
+}
