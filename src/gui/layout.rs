@@ -39,7 +39,8 @@ pub fn panel_sizes(window: bevy_egui::egui::Vec2, top: f32) -> PanelSizes {
     let right = (0.24 * w).clamp(200.0_f32.min(0.3 * w), 520.0);
     let needed = MAP_SHARE * w * h / (w - right).max(1.0);
     let bottom = h - top - needed;
-    let bottom = if bottom < 48.0 { 0.0 } else { bottom.min(0.3 * h) };
+    // Less than a header and two rows of the mail table: no panel at all.
+    let bottom = if bottom < 60.0 { 0.0 } else { bottom.min(0.3 * h) };
     PanelSizes { right, bottom }
 }
 

@@ -192,9 +192,10 @@ pub fn draw(ctx: &egui::Context, p: Panels) {
     }
     ctx.set_visuals(visuals);
     let lang = ui_state.lang;
-    let mut no_move = CameraView::default();
-    let camera = if ui_state.follow_focus { &mut *view } else { &mut no_move };
-    follow_new_steps(state, narration, camera, sel, &flights.positions);
+    // Screenshots (no following) keep what `--node`/`--message` opened.
+    let (mut no_move, mut keep) = (CameraView::default(), sel.clone());
+    let (camera, chosen) = if ui_state.follow_focus { (&mut *view, &mut *sel) } else { (&mut no_move, &mut keep) };
+    follow_new_steps(state, narration, camera, chosen, &flights.positions);
 
     // Panels live in a root Ui covering the window (egui 0.36 panels are shown in a Ui).
     let mut root = egui::Ui::new(
@@ -302,15 +303,18 @@ fn top_bar(
                     .map_or(stem, |e| e.title().to_string())
             };
             let shown = title(&state.path);
-            egui::ComboBox::from_id_salt("era").selected_text(shown).width(260.0).show_ui(ui, |ui| {
-                for p in &ui_state.eras {
-                    let name = p.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
-                    let item = ui.selectable_label(name == current || *p == state.path, title(p));
-                    if item.on_hover_text(p.display().to_string()).clicked() {
-                        open = Some(p.clone());
+            egui::ComboBox::from_id_salt("era")
+                .selected_text(shown)
+                .width(if ui_state.presenter { 190.0 } else { 260.0 })
+                .show_ui(ui, |ui| {
+                    for p in &ui_state.eras {
+                        let name = p.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+                        let item = ui.selectable_label(name == current || *p == state.path, title(p));
+                        if item.on_hover_text(p.display().to_string()).clicked() {
+                            open = Some(p.clone());
+                        }
                     }
-                }
-            });
+                });
             if let Some(p) = open {
                 match SimState::load(&p) {
                     Ok(mut s) => {
@@ -357,12 +361,33 @@ fn top_bar(
             if ui.button("+").on_hover_text("+").clicked() {
                 playback.faster();
             }
-            ui.checkbox(&mut playback.skip_idle, tr(lang, "skip idle", "待ち時間を飛ばす"));
+            let skip = if ui_state.presenter {
+                tr(lang, "skip", "飛ばす")
+            } else {
+                tr(lang, "skip idle", "待ち時間を飛ばす")
+            };
+            ui.checkbox(&mut playback.skip_idle, skip).on_hover_text(tr(
+                lang,
+                "jump over quiet periods",
+                "何も起きない時間を飛ばす",
+            ));
             ui.separator();
             ui.strong(elapsed(state.clock))
                 .on_hover_text(format!("{} (UTC)", wall_clock(state.scenario.start, state.clock)));
-            ui.label(wall_clock(state.scenario.start, state.clock));
+            if !ui_state.presenter {
+                // The date only where there is room (always on the clock's hover).
+                ui.label(wall_clock(state.scenario.start, state.clock));
+            }
             ui.label(format!("· {} {}", flights.in_flight(), tr(lang, "in flight", "通信中")));
+        });
+        // The timeline (a click or a drag seeks; going back replays the run),
+        // then the view's switches: two rows, even in presenter mode.
+        ui.horizontal(|ui| {
+            let switches = if ui_state.presenter { 300.0 } else { 250.0 };
+            if let Some(t) = timeline(ui, state, ui_state, lang, switches) {
+                playback.playing = false;
+                state.seek(t);
+            }
             ui.separator();
             if ui.selectable_label(lang == Lang::Ja, "日本語").clicked() {
                 ui_state.lang = if lang == Lang::Ja { Lang::En } else { Lang::Ja };
@@ -377,11 +402,6 @@ fn top_bar(
                 ui_state.show_help = !ui_state.show_help;
             }
         });
-        // The timeline: a click or a drag seeks (going back replays the run).
-        if let Some(t) = timeline(ui, state, ui_state, lang) {
-            playback.playing = false;
-            state.seek(t);
-        }
     });
 }
 
@@ -395,11 +415,11 @@ fn speed_name(i: usize, lang: Lang) -> &'static str {
 
 /// The timeline: the run's length, the clock, the narration steps fired so
 /// far. A click or a drag (on release) seeks; returns the time asked for.
-fn timeline(ui: &mut egui::Ui, state: &SimState, ui_state: &mut UiState, lang: Lang) -> Option<u64> {
+fn timeline(ui: &mut egui::Ui, state: &SimState, ui_state: &mut UiState, lang: Lang, reserve: f32) -> Option<u64> {
     let end = state.end().max(1);
     let mut seek = None;
     ui.horizontal(|ui| {
-        let label_w = 190.0;
+        let label_w = 190.0 + reserve;
         let w = (ui.available_width() - label_w).max(100.0);
         let (rect, resp) = ui.allocate_exact_size(egui::vec2(w, 22.0), egui::Sense::click_and_drag());
         let x_of = |t: u64| rect.left() + rect.width() * (t as f32 / end as f32);
@@ -799,7 +819,9 @@ fn bottom_panel(
 /// The mail table of `relaysim run` at the clock, and the plots over time.
 fn stats_view(ui: &mut egui::Ui, series: &Series, lang: Lang, height: f32) {
     use egui_plot::{Legend, Line, Plot, PlotPoints};
-    ui.columns(3, |cols| {
+    // Too low for a readable plot (presenter mode on a small screen): the table alone.
+    let plots = height >= 110.0;
+    ui.columns(if plots { 3 } else { 1 }, |cols| {
         cols[0].spacing_mut().item_spacing.y = 1.0;
         // Classes with no mail yet are left out (legit and spam always shown).
         let shown: Vec<MailClass> = MailClass::ALL
@@ -828,6 +850,9 @@ fn stats_view(ui: &mut egui::Ui, series: &Series, lang: Lang, height: f32) {
                 ui.end_row();
             });
         });
+        if !plots {
+            return;
+        }
         let hours = |t: u64| t as f64 / 3_600_000.0;
         let line = |name: String, f: &dyn Fn(&crate::gui::stats::ClassCounts) -> u64, c: egui::Color32| {
             let pts: Vec<[f64; 2]> = series.samples.iter().map(|s| [hours(s.at), f(&s.counts) as f64]).collect();
