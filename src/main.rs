@@ -105,7 +105,7 @@ enum Command {
         #[arg(long)]
         layout_json: Option<PathBuf>,
         /// Window size, e.g. 1920x1080 (default: the monitor's size; 1280x720 for screenshots and layouts).
-        #[arg(long, value_parser = relaysim::gui::screenshot::parse_size)]
+        #[arg(long, value_parser = parse_size)]
         size: Option<(u32, u32)>,
         /// Open full screen.
         #[arg(long)]
@@ -663,4 +663,15 @@ fn compare(args: CompareArgs) -> ExitCode {
     }
     let result = compare::run(&variants, opts);
     write_comparison(&result, out.as_deref())
+}
+
+/// Parses `WxH` (e.g. `1920x1080`).
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s.split_once(['x', 'X']).ok_or_else(|| format!("expected WIDTHxHEIGHT, got {s:?}"))?;
+    let w: u32 = w.trim().parse().map_err(|_| format!("bad width in {s:?}"))?;
+    let h: u32 = h.trim().parse().map_err(|_| format!("bad height in {s:?}"))?;
+    if !(320..=10_000).contains(&w) || !(240..=10_000).contains(&h) {
+        return Err(format!("size {w}x{h} out of range (320x240 to 10000x10000)"));
+    }
+    Ok((w, h))
 }

@@ -112,17 +112,6 @@ fn take_monitor_size(
     }
 }
 
-/// Parses `WxH` (e.g. `1920x1080`).
-pub fn parse_size(s: &str) -> Result<(u32, u32), String> {
-    let (w, h) = s.split_once(['x', 'X']).ok_or_else(|| format!("expected WIDTHxHEIGHT, got {s:?}"))?;
-    let w: u32 = w.trim().parse().map_err(|_| format!("bad width in {s:?}"))?;
-    let h: u32 = h.trim().parse().map_err(|_| format!("bad height in {s:?}"))?;
-    if !(320..=10_000).contains(&w) || !(240..=10_000).contains(&h) {
-        return Err(format!("size {w}x{h} out of range (320x240 to 10000x10000)"));
-    }
-    Ok((w, h))
-}
-
 fn copy_pipeline_state(cache: Res<PipelineCache>, mut main: ResMut<MainWorld>) {
     let idle = cache.waiting_pipelines().next().is_none();
     if let Some(mut flag) = main.get_resource_mut::<PipelinesIdle>() {
