@@ -77,6 +77,7 @@ pub fn draw(
     mut view: ResMut<CameraView>,
     mut dump: ResMut<LayoutDump>,
 ) -> Result {
+    let _own = crate::gui::own_time::Span::start();
     let ctx = contexts.ctx_mut()?;
     let zoom = ctx.zoom_factor();
     // Window size in Bevy's logical pixels.

@@ -183,6 +183,7 @@ fn rgba(w: u32, h: u32, data: Vec<u8>) -> Image {
 
 /// Gives new node entities their disc.
 fn dress_nodes(mut commands: Commands, textures: Res<Textures>, new: Query<(Entity, &NodeIcon), Added<NodeIcon>>) {
+    let _own = crate::gui::own_time::Span::start();
     for (e, icon) in &new {
         commands.entity(e).insert(Sprite {
             image: textures.disc.clone(),
@@ -204,6 +205,7 @@ fn dress_envelopes(
     mut dressed: Query<(Ref<Envelope>, &mut Sprite)>,
     mut sized: Local<Option<Vec2>>,
 ) {
+    let _own = crate::gui::own_time::Span::start();
     let size = label_layout::Style::new(ui.presenter).envelope * view.scale;
     for (e, env) in &new {
         commands.entity(e).insert(Sprite {
@@ -243,6 +245,7 @@ fn fit_camera(
     mut cam: Query<(&mut Transform, &mut Projection), With<MainCamera>>,
     time: Res<Time>,
 ) {
+    let _own = crate::gui::own_time::Span::start();
     if let Some(f) = view.focus {
         let target = match (view.world, view.map, view.window) {
             (Some(w), Some(m), Some(win)) => label_layout::clamp_centre(f, w, m, win, view.scale),
@@ -280,6 +283,7 @@ fn dress_links(
     view: Res<CameraView>,
     mut links: Query<(Entity, &LinkSprite, &mut Transform, &mut Sprite)>,
 ) {
+    let _own = crate::gui::own_time::Span::start();
     let pos = &flights.positions;
     if pos.len() != state.scenario.nodes.len() {
         return;
@@ -335,6 +339,7 @@ fn draw_scene(
     view: Res<CameraView>,
     ui: Res<UiState>,
 ) {
+    let _own = crate::gui::own_time::Span::start();
     let pos = &flights.positions;
     if pos.len() != state.scenario.nodes.len() {
         return;
@@ -385,6 +390,7 @@ fn keyboard(
     mut narration: ResMut<panels::NarrationState>,
     mut view: ResMut<CameraView>,
 ) {
+    let _own = crate::gui::own_time::Span::start();
     if wants.wants_keyboard_input() {
         return;
     }
@@ -444,6 +450,7 @@ fn mouse(
     mut sel: ResMut<Selection>,
     mut view: ResMut<CameraView>,
 ) {
+    let _own = crate::gui::own_time::Span::start();
     let scroll: f32 = wheel.read().map(|w| if w.unit == MouseScrollUnit::Line { w.y } else { w.y / 40.0 }).sum();
     let Ok(window) = windows.single() else { return };
     let Some(cursor) = window.cursor_position() else { return };
