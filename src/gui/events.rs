@@ -14,6 +14,11 @@ use crate::gui::text::{class_name, elapsed, tr};
 use crate::sim::trace::TraceEvent;
 use crate::sim::{MailClass, MsgId};
 
+/// The event list's filter and rows (drawn by the panels).
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<EventList>();
+}
+
 /// The filter and the rows it lets through (indices into the trace).
 #[derive(Resource, Default)]
 pub struct EventList {

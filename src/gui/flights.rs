@@ -13,6 +13,12 @@ use crate::scenario::NodeKind;
 use crate::sim::trace::TraceEvent;
 use crate::sim::{MailClass, MsgId};
 
+/// The envelopes: the trace turned into flights, moved on each frame.
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<Flights>()
+        .add_systems(Update, (consume_trace, update_flights).chain().in_set(crate::gui::AppSet::Animate));
+}
+
 /// Real seconds an envelope takes for one hop (an SMTP session lasts well
 /// under a second of simulated time: too fast to see at any useful speed).
 pub const HOP_SECONDS: f64 = 0.9;

@@ -4,7 +4,7 @@
 
 use bevy::math::Vec2;
 
-use crate::scenario::{NodeKind, Scenario};
+use crate::scenario::{NodeKind, Role, Scenario};
 
 /// Distance of the ISP groups from the middle (world units, about pixels).
 const RING_X: f32 = 560.0;
@@ -44,16 +44,14 @@ pub fn panel_sizes(window: bevy_egui::egui::Vec2, top: f32) -> PanelSizes {
     PanelSizes { right, bottom }
 }
 
-/// The row of a node within its group: 0 nearest the middle.
+/// The row of a node within its group: 0 nearest the middle (the network),
+/// then the servers, the customers outside: [`Role`]'s order, backwards, with
+/// mail servers and mailbox servers on one row.
 fn row(kind: &NodeKind) -> usize {
-    match kind {
-        NodeKind::Router(_) | NodeKind::Dns => 0,
-        NodeKind::IspRelay(_)
-        | NodeKind::OpenRelay(_)
-        | NodeKind::SpammerServer(_)
-        | NodeKind::Mx(_)
-        | NodeKind::MailboxServer(_) => 1,
-        NodeKind::ClientPc(_) | NodeKind::SpamBot(_) | NodeKind::Population(_) => 2,
+    match kind.role() {
+        Role::Network => 0,
+        Role::MailServer | Role::Mailbox => 1,
+        Role::Client => 2,
     }
 }
 

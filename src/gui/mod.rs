@@ -113,33 +113,51 @@ impl Plugin for LogicPlugin {
         if let Some(state) = self.state.lock().ok().and_then(|mut s| s.take()) {
             app.insert_resource(state);
         }
-        app.init_resource::<Playback>()
-            .init_resource::<Flights>()
-            .init_resource::<stats::Series>()
-            .init_resource::<Selection>()
-            .init_resource::<Queues>()
-            .init_resource::<SpawnedGeneration>()
-            .init_resource::<panels::NarrationState>()
-            .init_resource::<events::EventList>()
-            .add_systems(Update, watch::poll_file.before(LogicSet))
-            .add_systems(
-                Update,
-                (
-                    playback::advance,
-                    flights::consume_trace,
-                    flights::update_flights,
-                    stats::update_series,
-                    spawn_nodes,
-                    sync_envelopes,
-                    count_queues,
-                )
-                    .chain()
-                    .in_set(LogicSet),
-            );
+        // The frame's order, visible in one place; each file registers its
+        // own systems into these sets (one plugin per file).
+        app.configure_sets(
+            Update,
+            (AppSet::Input, AppSet::Advance, AppSet::Animate, AppSet::Count, AppSet::Draw).chain(),
+        );
+        app.configure_sets(Update, (AppSet::Advance, AppSet::Animate, AppSet::Count).in_set(LogicSet));
+        app.add_plugins((
+            watch::plugin,
+            playback::plugin,
+            flights::plugin,
+            stats::plugin,
+            events::plugin,
+            panels::plugin,
+        ))
+        .add_plugins(plugin);
     }
 }
 
-/// The systems that move the simulation and the flights.
+/// This file's part: the selection, the node and envelope entities, the queues.
+fn plugin(app: &mut App) {
+    app.init_resource::<Selection>()
+        .init_resource::<Queues>()
+        .init_resource::<SpawnedGeneration>()
+        .add_systems(
+            Update,
+            (spawn_nodes, sync_envelopes).chain().in_set(AppSet::Animate).after(flights::update_flights),
+        )
+        .add_systems(Update, count_queues.in_set(AppSet::Count));
+}
+
+/// The parts of a frame, in order: read the teacher's input (keys, mouse,
+/// the file watcher), move the simulation, turn its trace into moving
+/// envelopes, count what the panels show, then draw.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AppSet {
+    Input,
+    Advance,
+    Animate,
+    Count,
+    Draw,
+}
+
+/// The systems that move the simulation and the flights (the sets
+/// `Advance`, `Animate` and `Count`): what the headless tests drive.
 #[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LogicSet;
 
@@ -302,7 +320,7 @@ pub fn run(opts: GuiOptions) -> AppExit {
             .set(bevy::log::LogPlugin { filter: "warn,wgpu=error,naga=warn".into(), ..default() }),
     );
     app.add_plugins(LogicPlugin::new(state));
-    app.add_systems(Update, redraw_only_when_moving.after(LogicSet));
+    app.add_systems(Update, redraw_only_when_moving.in_set(AppSet::Draw));
     screenshot::size_to_monitor(&mut app, &opts); // gui-layout: the window at the monitor's size
     app.add_plugins(scene::ViewPlugin { presenter: opts.presenter });
     if opts.japanese {

@@ -17,6 +17,11 @@ use crate::gui::scene::{CameraView, UiState, bounds};
 use crate::gui::{Queues, icons, layout};
 use crate::scenario::{NodeKind, Scenario};
 
+/// The words on the map, painted after the panels (they need the free area).
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(bevy_egui::EguiPrimaryContextPass, draw.after(crate::gui::panels::ui));
+}
+
 /// Margin of a group's outline around its nodes (world units).
 pub const OUTLINE_MARGIN: f32 = 48.0;
 

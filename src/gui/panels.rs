@@ -16,6 +16,17 @@ use crate::gui::{Queues, Selection, fonts, icons};
 use crate::sim::message::Holder;
 use crate::sim::{Fate, MailClass, MsgId};
 
+/// The narration's state (logic and window), and the panels' drawing (window
+/// only: [`view_plugin`]).
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<NarrationState>();
+}
+
+/// The panels, drawn in egui's pass.
+pub(super) fn view_plugin(app: &mut App) {
+    app.add_systems(bevy_egui::EguiPrimaryContextPass, ui);
+}
+
 /// The history tour, in order: the files in `scenarios/history` when the
 /// program runs in the source tree (they reload when edited), otherwise the
 /// eras built into the program (`era:1`, …; see [`crate::tour`]).

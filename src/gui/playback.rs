@@ -10,6 +10,11 @@ use crate::scenario::{self, Defense, Scenario, Trigger};
 use crate::sim::{Fired, Narrator, RunOptions, Simulation};
 use crate::units::{DAY, SimTime};
 
+/// The playback controls and the system that moves the simulation.
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<Playback>().add_systems(Update, advance.in_set(crate::gui::AppSet::Advance));
+}
+
 /// Speeds offered, in simulated seconds per real second, with their names.
 pub const SPEEDS: [(f64, &str); 9] = [
     (1.0, "real time"),

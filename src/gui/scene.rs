@@ -7,13 +7,13 @@ use bevy::input::mouse::{MouseScrollUnit, MouseWheel};
 use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
 use bevy::window::PrimaryWindow;
+use bevy_egui::EguiPlugin;
 use bevy_egui::input::EguiWantsInput;
-use bevy_egui::{EguiPlugin, EguiPrimaryContextPass};
 
 use crate::gui::flights::Flights;
 use crate::gui::layout_dump::LayoutDump;
 use crate::gui::playback::{Playback, SimState};
-use crate::gui::{Envelope, LogicSet, NodeIcon, Selection, icons, label_layout, overlay, panels};
+use crate::gui::{AppSet, Envelope, NodeIcon, Selection, icons, label_layout, overlay, panels};
 
 /// Shown (with the error) when the file given does not load at all.
 pub const EMPTY_SCENARIO: &str = r#"Scenario(name: "(no scenario loaded)", duration: "1h", nodes: [])"#;
@@ -118,14 +118,12 @@ impl Plugin for ViewPlugin {
             .init_resource::<LayoutDump>()
             .insert_resource(ClearColor(Color::srgb(0.06, 0.07, 0.10)))
             .add_systems(Startup, setup)
+            .add_systems(Update, (keyboard, mouse).in_set(AppSet::Input))
             .add_systems(
                 Update,
-                (
-                    (keyboard, mouse).before(LogicSet),
-                    (dress_nodes, dress_envelopes, dress_links, fit_camera, draw_scene).after(LogicSet),
-                ),
+                (dress_nodes, dress_envelopes, dress_links, fit_camera, draw_scene).in_set(AppSet::Draw),
             )
-            .add_systems(EguiPrimaryContextPass, (panels::ui, overlay::draw).chain());
+            .add_plugins((panels::view_plugin, overlay::plugin));
     }
 }
 

@@ -63,7 +63,7 @@ pub fn add(app: &mut App, opts: &GuiOptions) {
             result: Arc::new(Mutex::new(None)),
         })
         .add_systems(Startup, prime)
-        .add_systems(Update, shoot.after(crate::gui::LogicSet));
+        .add_systems(Update, shoot.in_set(crate::gui::AppSet::Draw));
 }
 
 /// The main window: the size asked for (`--size`), full screen

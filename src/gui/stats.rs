@@ -12,6 +12,11 @@ use crate::sim::{MailClass, Simulation};
 use crate::stats::summary::{Delay, MailCounts as Counts};
 use crate::units::SimTime;
 
+/// The statistics, recounted when the clock moves.
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<Series>().add_systems(Update, update_series.in_set(crate::gui::AppSet::Count));
+}
+
 /// Samples drawn over a run (the plot's resolution).
 const SAMPLES: u64 = 240;
 /// While playing, the counts are refreshed at most this often (real seconds):

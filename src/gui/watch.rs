@@ -10,6 +10,11 @@ use bevy::prelude::*;
 use crate::gui::playback::SimState;
 use crate::scenario;
 
+/// Watches the scenario file (reload on save).
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(Update, poll_file.in_set(crate::gui::AppSet::Input));
+}
+
 /// Seconds between two looks at the file.
 const EVERY: f32 = 0.5;
 
