@@ -101,6 +101,26 @@ fn words(s: &str) -> Vec<String> {
         .collect()
 }
 
+/// Font sizes (window pixels) of the texts drawn in one frame.
+fn sizes(shapes: &[egui::epaint::ClippedShape], zoom: f32) -> Vec<(String, f32)> {
+    fn walk(s: &egui::Shape, zoom: f32, out: &mut Vec<(String, f32)>) {
+        match s {
+            egui::Shape::Text(t) => {
+                for sec in &t.galley.job.sections {
+                    out.push((t.galley.text().to_string(), sec.format.font_id.size * zoom));
+                }
+            }
+            egui::Shape::Vec(v) => v.iter().for_each(|x| walk(x, zoom, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for c in shapes {
+        walk(&c.shape, zoom, &mut out);
+    }
+    out
+}
+
 /// Texts drawn in one frame, with whether each is monospace.
 fn drawn(shapes: &[egui::epaint::ClippedShape]) -> Vec<(String, bool)> {
     fn walk(s: &egui::Shape, out: &mut Vec<(String, bool)>) {
@@ -281,4 +301,70 @@ fn the_map_in_japanese_is_laid_out_cleanly_and_says_its_words_in_japanese() {
         }
     }
     assert!(english.is_empty(), "English on the Japanese map:\n{}", english.into_iter().collect::<Vec<_>>().join("\n"));
+}
+
+#[test]
+fn presenter_mode_has_no_panel_text_below_14_px() {
+    let mut state = SimState::load(Path::new("scenarios/history/05-op25b-submission.ron")).unwrap();
+    state.seek(state.end() / 2);
+    let ctx = egui::Context::default();
+    let mut ui_state = UiState { presenter: true, show_stats: true, show_help: true, ..Default::default() };
+    let msg = state.sim.messages.iter().find(|m| matches!(m.fate, Fate::Rejected { .. })).map(|m| m.id);
+    let mut small = BTreeSet::new();
+    let mut measured = 0;
+    for (mut sel, tab) in [
+        (Selection::default(), 0u8),
+        (Selection::default(), 1),
+        (Selection { node: None, msg }, 0),
+        (Selection { node: Some(0), msg: None }, 0),
+    ] {
+        let mut playback = Playback::default();
+        let mut narration = NarrationState { guess: None, revealed: true };
+        let mut view = CameraView::default();
+        let flights = Flights::default();
+        let mut series = Series::default();
+        series.compute(&state.sim, state.clock);
+        let queues = Queues::default();
+        let mut events = EventList::default();
+        for _ in 0..2 {
+            ctx.data_mut(|d| d.insert_temp(egui::Id::new("bottom-tab"), tab));
+            let input = egui::RawInput {
+                screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1280.0, 720.0) / 1.4)),
+                ..Default::default()
+            };
+            ctx.begin_pass(input);
+            panels::draw(
+                &ctx,
+                Panels {
+                    state: &mut state,
+                    playback: &mut playback,
+                    ui_state: &mut ui_state,
+                    sel: &mut sel,
+                    narration: &mut narration,
+                    view: &mut view,
+                    flights: &flights,
+                    series: &series,
+                    queues: &queues,
+                    events: &mut events,
+                },
+            );
+            let mut o = ctx.end_pass();
+            if ctx.zoom_factor() > 1.3 {
+                for (text, px) in sizes(&o.shapes, ctx.zoom_factor()) {
+                    measured += 1;
+                    // Plot tick numbers are drawn by egui_plot in its own small size.
+                    if px < 13.99 && !text.trim().chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-') {
+                        small.insert(format!("{px:.1} px: {text:?}"));
+                    }
+                }
+            }
+            o.textures_delta.clear();
+        }
+    }
+    assert!(measured > 200, "only {measured} texts measured");
+    assert!(
+        small.is_empty(),
+        "text below 14 px in presenter mode:\n{}",
+        small.into_iter().collect::<Vec<_>>().join("\n")
+    );
 }

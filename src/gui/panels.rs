@@ -202,6 +202,16 @@ pub fn draw(ctx: &egui::Context, p: Panels) {
         visuals.window_fill = egui::Color32::BLACK;
     }
     ctx.set_visuals(visuals);
+    // Small text (notes under the narration, hints) stays readable from the
+    // back of a room: at least 14 px in presenter mode (10 points × 1.4).
+    let small = if ui_state.presenter { 10.0 } else { 9.0 };
+    if ctx.global_style().text_styles.get(&egui::TextStyle::Small).is_some_and(|f| f.size != small) {
+        ctx.all_styles_mut(|st| {
+            if let Some(f) = st.text_styles.get_mut(&egui::TextStyle::Small) {
+                f.size = small;
+            }
+        });
+    }
     let lang = ui_state.lang;
     // Screenshots (no following) keep what `--node`/`--message` opened.
     let (mut no_move, mut keep) = (CameraView::default(), sel.clone());
