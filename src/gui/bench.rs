@@ -21,18 +21,24 @@ struct Bench {
     times: Vec<f64>,
     /// Time in the project's own systems per frame (ms).
     own: Vec<f64>,
+    /// Their totals by system over the measured frames (ms).
+    by_system: Vec<(&'static str, f64)>,
     rng: u64,
 }
 
 pub fn add(app: &mut App, frames: u32) {
-    app.insert_resource(Bench { frames, seen: 0, times: Vec::new(), own: Vec::new(), rng: 0x9e37_79b9_7f4a_7c15 })
-        .add_systems(
-            Update,
-            (
-                keep_in_flight.after(crate::gui::flights::consume_trace).before(crate::gui::flights::update_flights),
-                measure,
-            ),
-        );
+    app.insert_resource(Bench {
+        frames,
+        seen: 0,
+        times: Vec::new(),
+        own: Vec::new(),
+        by_system: Vec::new(),
+        rng: 0x9e37_79b9_7f4a_7c15,
+    })
+    .add_systems(
+        Update,
+        (keep_in_flight.after(crate::gui::flights::consume_trace).before(crate::gui::flights::update_flights), measure),
+    );
 }
 
 fn keep_in_flight(
@@ -89,12 +95,18 @@ fn keep_in_flight(
 
 fn measure(time: Res<Time<Real>>, mut bench: ResMut<Bench>, flights: Res<Flights>, mut exit: MessageWriter<AppExit>) {
     bench.seen += 1;
-    let own = crate::gui::own_time::take_ms();
+    let (own, per) = crate::gui::own_time::take();
     if bench.seen <= WARM_UP {
         return;
     }
     bench.times.push(time.delta_secs_f64() * 1000.0);
     bench.own.push(own);
+    for (name, ms) in per {
+        match bench.by_system.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, v)) => *v += ms,
+            None => bench.by_system.push((name, ms)),
+        }
+    }
     if bench.times.len() as u32 >= bench.frames {
         let mut t = bench.times.clone();
         t.sort_by(f64::total_cmp);
@@ -121,6 +133,11 @@ fn measure(time: Res<Time<Real>>, mut bench: ResMut<Bench>, flights: Res<Flights
             q(0.95),
             100.0 * own_mean / mean
         );
+        let mut per = bench.by_system.clone();
+        per.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let n = t.len() as f64;
+        let list: Vec<String> = per.iter().map(|(name, ms)| format!("{name} {:.2}", ms / n)).collect();
+        println!("  by system, ms per frame: {}", list.join(", "));
         exit.write(AppExit::Success);
     }
 }

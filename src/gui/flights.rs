@@ -146,7 +146,7 @@ impl Flights {
 
 /// Turns new trace events into flights and replies.
 pub fn consume_trace(mut state: ResMut<SimState>, mut flights: ResMut<Flights>) {
-    let _own = crate::gui::own_time::Span::start();
+    let _own = crate::gui::own_time::Span::start("flights::consume_trace");
     let state = &mut *state;
     if flights.generation != state.generation || flights.positions.len() != state.sim.nodes.len() {
         flights.list.clear();
@@ -231,7 +231,7 @@ pub fn update_flights(
     mut flights: ResMut<Flights>,
     ui: Option<Res<crate::gui::scene::UiState>>,
 ) {
-    let _own = crate::gui::own_time::Span::start();
+    let _own = crate::gui::own_time::Span::start("flights::update_flights");
     let lang = ui.map_or(Lang::En, |u| u.lang);
     // The envelopes stand still while paused (a step plays its own hop).
     flights.now += playback.animation_dt(time.delta_secs_f64());

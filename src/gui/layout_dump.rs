@@ -111,6 +111,9 @@ pub struct LayoutDump {
     /// Frames laid out so far.
     #[serde(skip)]
     pub frame: u64,
+    /// Record the items every frame (off in the plain window: it costs time).
+    #[serde(skip)]
+    pub record: bool,
 }
 
 impl LayoutDump {
@@ -216,7 +219,7 @@ pub fn headless(h: &Headless) -> Result<LayoutDump, String> {
             ..default()
         })
         .init_resource::<CameraView>()
-        .init_resource::<LayoutDump>()
+        .insert_resource(LayoutDump { record: true, ..Default::default() })
         .init_resource::<EguiUserTextures>()
         .insert_resource(ClearColor(Color::BLACK));
     app.world_mut().spawn((EguiContext::default(), PrimaryEguiContext));

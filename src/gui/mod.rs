@@ -169,7 +169,7 @@ fn spawn_nodes(
     mut spawned: ResMut<SpawnedGeneration>,
     old: Query<Entity, With<NodeIcon>>,
 ) {
-    let _own = crate::gui::own_time::Span::start();
+    let _own = crate::gui::own_time::Span::start("mod::spawn_nodes");
     if spawned.0 == Some(state.generation) && old.iter().count() == state.scenario.nodes.len() {
         return;
     }
@@ -194,14 +194,18 @@ fn sync_envelopes(
     flights: Res<Flights>,
     mut pool: Query<(&mut Envelope, &mut Transform, &mut Visibility)>,
 ) {
-    let _own = crate::gui::own_time::Span::start();
-    let mut have = 0;
+    let _own = crate::gui::own_time::Span::start("mod::sync_envelopes");
+    let have = pool.iter().len();
+    // Written only where something changed (a write makes Bevy recompute
+    // that entity's transform): a paused picture costs nothing.
     for (mut env, mut tf, mut vis) in &mut pool {
-        have += 1;
         match flights.list.get(env.slot) {
             Some(f) => {
                 let p = f.position(flights.now);
-                tf.translation = Vec3::new(p.x, p.y, 5.0 + env.slot as f32 * 1e-5);
+                let at = Vec3::new(p.x, p.y, 5.0 + env.slot as f32 * 1e-5);
+                if tf.translation != at {
+                    tf.translation = at;
+                }
                 if env.class != Some(f.class) || env.msg != Some(f.msg) {
                     env.class = Some(f.class);
                     env.msg = Some(f.msg);
@@ -232,7 +236,7 @@ fn sync_envelopes(
 
 /// Counts queued messages per node (every few frames: it walks all messages).
 fn count_queues(state: Res<SimState>, mut queues: ResMut<Queues>) {
-    let _own = crate::gui::own_time::Span::start();
+    let _own = crate::gui::own_time::Span::start("mod::count_queues");
     queues.frame = queues.frame.wrapping_add(1);
     if queues.frame % 8 != 1 && queues.at.len() == state.sim.nodes.len() {
         return;

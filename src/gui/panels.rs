@@ -162,7 +162,7 @@ pub fn ui(
     queues: Res<Queues>,
     mut events: ResMut<EventList>,
 ) -> Result {
-    let _own = crate::gui::own_time::Span::start();
+    let _own = crate::gui::own_time::Span::start("panels::ui");
     let ctx = contexts.ctx_mut()?;
     clear.0 = if ui_state.presenter { Color::BLACK } else { Color::srgb(0.06, 0.07, 0.10) };
     draw(

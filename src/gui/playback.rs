@@ -433,7 +433,7 @@ pub fn advance(
     mut playback: ResMut<Playback>,
     flights: Res<crate::gui::flights::Flights>,
 ) {
-    let _own = crate::gui::own_time::Span::start();
+    let _own = crate::gui::own_time::Span::start("playback::advance");
     if state.question_open && !playback.ignore_pauses {
         playback.playing = false;
     }

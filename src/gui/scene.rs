@@ -181,7 +181,7 @@ fn rgba(w: u32, h: u32, data: Vec<u8>) -> Image {
 
 /// Gives new node entities their disc.
 fn dress_nodes(mut commands: Commands, textures: Res<Textures>, new: Query<(Entity, &NodeIcon), Added<NodeIcon>>) {
-    let _own = crate::gui::own_time::Span::start();
+    let _own = crate::gui::own_time::Span::start("scene::dress_nodes");
     for (e, icon) in &new {
         commands.entity(e).insert(Sprite {
             image: textures.disc.clone(),
@@ -203,7 +203,7 @@ fn dress_envelopes(
     mut dressed: Query<(Ref<Envelope>, &mut Sprite)>,
     mut sized: Local<Option<Vec2>>,
 ) {
-    let _own = crate::gui::own_time::Span::start();
+    let _own = crate::gui::own_time::Span::start("scene::dress_envelopes");
     let size = label_layout::Style::new(ui.presenter).envelope * view.scale;
     for (e, env) in &new {
         commands.entity(e).insert(Sprite {
@@ -243,7 +243,7 @@ fn fit_camera(
     mut cam: Query<(&mut Transform, &mut Projection), With<MainCamera>>,
     time: Res<Time>,
 ) {
-    let _own = crate::gui::own_time::Span::start();
+    let _own = crate::gui::own_time::Span::start("scene::fit_camera");
     if let Some(f) = view.focus {
         let target = match (view.world, view.map, view.window) {
             (Some(w), Some(m), Some(win)) => label_layout::clamp_centre(f, w, m, win, view.scale),
@@ -281,7 +281,7 @@ fn dress_links(
     view: Res<CameraView>,
     mut links: Query<(Entity, &LinkSprite, &mut Transform, &mut Sprite)>,
 ) {
-    let _own = crate::gui::own_time::Span::start();
+    let _own = crate::gui::own_time::Span::start("scene::dress_links");
     let pos = &flights.positions;
     if pos.len() != state.scenario.nodes.len() {
         return;
@@ -337,7 +337,7 @@ fn draw_scene(
     view: Res<CameraView>,
     ui: Res<UiState>,
 ) {
-    let _own = crate::gui::own_time::Span::start();
+    let _own = crate::gui::own_time::Span::start("scene::draw_scene");
     let pos = &flights.positions;
     if pos.len() != state.scenario.nodes.len() {
         return;
@@ -388,7 +388,7 @@ fn keyboard(
     mut narration: ResMut<panels::NarrationState>,
     mut view: ResMut<CameraView>,
 ) {
-    let _own = crate::gui::own_time::Span::start();
+    let _own = crate::gui::own_time::Span::start("scene::keyboard");
     if wants.wants_keyboard_input() {
         return;
     }
@@ -448,7 +448,7 @@ fn mouse(
     mut sel: ResMut<Selection>,
     mut view: ResMut<CameraView>,
 ) {
-    let _own = crate::gui::own_time::Span::start();
+    let _own = crate::gui::own_time::Span::start("scene::mouse");
     let scroll: f32 = wheel.read().map(|w| if w.unit == MouseScrollUnit::Line { w.y } else { w.y / 40.0 }).sum();
     let Ok(window) = windows.single() else { return };
     let Some(cursor) = window.cursor_position() else { return };

@@ -52,6 +52,9 @@ pub fn add(app: &mut App, opts: &GuiOptions) {
     if let Some(mut ui) = app.world_mut().get_resource_mut::<crate::gui::scene::UiState>() {
         ui.follow_focus = false;
     }
+    if opts.layout_json.is_some() {
+        app.insert_resource(crate::gui::layout_dump::LayoutDump { record: true, ..Default::default() });
+    }
     app.insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs_f64(1.0 / 30.0)))
         .insert_resource(Plan {
             path: opts.screenshot.clone(),

@@ -128,7 +128,7 @@ impl Series {
 /// Recounts when the clock or the run changed: at once after a jump or while
 /// paused, at most every [`REFRESH_S`] while playing.
 pub fn update_series(time: Res<Time>, state: Res<SimState>, playback: Res<Playback>, mut series: ResMut<Series>) {
-    let _own = crate::gui::own_time::Span::start();
+    let _own = crate::gui::own_time::Span::start("stats::update_series");
     if series.is_current(&state) {
         return;
     }

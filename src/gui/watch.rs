@@ -24,7 +24,7 @@ pub fn poll_file(
     mut last: Local<Option<(std::path::PathBuf, SystemTime)>>,
     mut since: Local<f32>,
 ) {
-    let _own = crate::gui::own_time::Span::start();
+    let _own = crate::gui::own_time::Span::start("watch::poll_file");
     *since += time.delta_secs();
     if *since < EVERY {
         return;
