@@ -201,7 +201,10 @@ pub fn draw(ctx: &egui::Context, p: Panels) {
         visuals.panel_fill = egui::Color32::BLACK;
         visuals.window_fill = egui::Color32::BLACK;
     }
-    ctx.set_visuals(visuals);
+    // Only on a change: setting the style asks egui for another frame.
+    if ctx.global_style().visuals != visuals {
+        ctx.set_visuals(visuals);
+    }
     // Small text (notes under the narration, hints) stays readable from the
     // back of a room: at least 14 px in presenter mode (10 points × 1.4).
     let small = if ui_state.presenter { 10.0 } else { 9.0 };
