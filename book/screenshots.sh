@@ -31,3 +31,5 @@ shot era1-2h scenarios/history/01-open-relay.ron --after 2h
 # Era 7 in Japanese: a legit mail that greylisting held for five minutes,
 # open in the inspector (envelope, header From:, X-Greylist header).
 shot era7-greylisted-ja scenarios/history/07-greylisting.ron --after 3h --japanese --message 7
+shot era2-events scenarios/history/02-relay-restriction.ron --after 1h --events
+shot era5-presenter scenarios/history/05-op25b-submission.ron --after 2h --presenter --node mx-co

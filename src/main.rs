@@ -101,6 +101,9 @@ enum Command {
         /// Open this node (its id) in the inspector.
         #[arg(long)]
         node: Option<String>,
+        /// Show the event list (the SMTP events so far) instead of the statistics.
+        #[arg(long)]
+        events: bool,
         /// Write every text and panel drawn at --after (window pixels) to this JSON file and exit.
         #[arg(long)]
         layout_json: Option<PathBuf>,
@@ -341,6 +344,7 @@ fn main() -> ExitCode {
             japanese,
             message,
             node,
+            events,
             layout_json,
             size,
             fullscreen,
@@ -353,6 +357,7 @@ fn main() -> ExitCode {
             japanese,
             message,
             node,
+            events,
             layout_json,
             size,
             fullscreen,

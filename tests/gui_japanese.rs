@@ -14,7 +14,7 @@ use relaysim::gui::events::EventList;
 use relaysim::gui::flights::Flights;
 use relaysim::gui::panels::{self, NarrationState, Panels};
 use relaysim::gui::playback::{Playback, SimState};
-use relaysim::gui::scene::{CameraView, Lang, UiState};
+use relaysim::gui::scene::{BottomTab, CameraView, Lang, UiState};
 use relaysim::gui::stats::Series;
 use relaysim::gui::{Queues, Selection};
 use relaysim::sim::Fate;
@@ -159,7 +159,7 @@ fn frame(
     let mut events = EventList::default();
     let mut out = Vec::new();
     for _ in 0..2 {
-        ctx.data_mut(|d| d.insert_temp(egui::Id::new("bottom-tab"), tab));
+        ui_state.bottom_tab = if tab == 1 { BottomTab::Events } else { BottomTab::Statistics };
         let input = egui::RawInput {
             screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1280.0, 720.0))),
             ..Default::default()
@@ -327,7 +327,7 @@ fn presenter_mode_has_no_panel_text_below_14_px() {
         let queues = Queues::default();
         let mut events = EventList::default();
         for _ in 0..2 {
-            ctx.data_mut(|d| d.insert_temp(egui::Id::new("bottom-tab"), tab));
+            ui_state.bottom_tab = if tab == 1 { BottomTab::Events } else { BottomTab::Statistics };
             let input = egui::RawInput {
                 screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1280.0, 720.0) / 1.4)),
                 ..Default::default()

@@ -54,6 +54,8 @@ pub struct GuiOptions {
     pub message: Option<u32>,
     /// Open this node (its id) in the inspector.
     pub node: Option<String>,
+    /// Show the event list in the bottom panel (instead of the statistics).
+    pub events: bool,
     // Window size and the layout dump (gui-layout; see screenshot::primary_window).
     /// Write the layout of the frame at `after` here (JSON) and exit.
     pub layout_json: Option<PathBuf>,
@@ -330,6 +332,9 @@ pub fn run(opts: GuiOptions) -> AppExit {
     app.add_systems(Last, redraw_only_when_moving);
     screenshot::size_to_monitor(&mut app, &opts); // gui-layout: the window at the monitor's size
     app.add_plugins(scene::ViewPlugin { presenter: opts.presenter });
+    if opts.events {
+        app.world_mut().resource_mut::<scene::UiState>().bottom_tab = scene::BottomTab::Events;
+    }
     if opts.japanese {
         app.world_mut().resource_mut::<scene::UiState>().lang = scene::Lang::Ja;
     }

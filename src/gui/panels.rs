@@ -9,7 +9,7 @@ use bevy_egui::{EguiContexts, egui};
 use crate::gui::events::EventList;
 use crate::gui::flights::Flights;
 use crate::gui::playback::{self, Playback, SPEEDS, SimState};
-use crate::gui::scene::{CameraView, Lang, SHORTCUTS, UiState};
+use crate::gui::scene::{BottomTab, CameraView, Lang, SHORTCUTS, UiState};
 use crate::gui::stats::Series;
 use crate::gui::text::{self, class_name, defense_name, elapsed, kind_name, span, tr, wall_clock};
 use crate::gui::{Queues, Selection, fonts, icons};
@@ -232,7 +232,8 @@ pub fn draw(ctx: &egui::Context, p: Panels) {
     let sizes = crate::gui::layout::panel_sizes(ctx.viewport_rect().size(), root.available_rect_before_wrap().top());
     if ui_state.show_stats && sizes.bottom > 0.0 {
         let start = state.scenario.start;
-        if let Some((t, m)) = bottom_panel(&mut root, series, events, state, sel, start, lang, sizes.bottom) {
+        let tab = &mut ui_state.bottom_tab;
+        if let Some((t, m)) = bottom_panel(&mut root, series, events, state, sel, start, lang, sizes.bottom, tab) {
             // A row of the event list: its message, at its moment.
             playback.playing = false;
             state.seek(t);
@@ -807,35 +808,33 @@ fn bottom_panel(
     start: crate::units::Timestamp,
     lang: Lang,
     height: f32,
+    tab: &mut BottomTab,
 ) -> Option<(u64, MsgId)> {
     let mut clicked = None;
     egui::Panel::bottom("stats").resizable(true).default_size(height).size_range(40.0..=height).show(root, |ui| {
         // Everything fits the height the map leaves (the tabs stand at the
         // left, so no row is spent on them).
-        let tab_id = egui::Id::new("bottom-tab");
-        let mut tab: u8 = ui.ctx().data(|d| d.get_temp(tab_id)).unwrap_or(0);
         let h = ui.available_height();
         ui.horizontal_top(|ui| {
             ui.vertical(|ui| {
                 ui.set_width(90.0);
-                ui.selectable_value(&mut tab, 0, tr(lang, "Statistics", "統計")).on_hover_text(format!(
+                ui.selectable_value(tab, BottomTab::Statistics, tr(lang, "Statistics", "統計")).on_hover_text(format!(
                     "{} ({} UTC)",
                     elapsed(series.clock),
                     wall_clock(start, series.clock)
                 ));
-                ui.selectable_value(&mut tab, 1, tr(lang, "Events", "イベント一覧"));
+                ui.selectable_value(tab, BottomTab::Events, tr(lang, "Events", "イベント一覧"));
             });
             ui.separator();
             ui.vertical(|ui| {
                 ui.set_max_height(h);
-                if tab == 1 {
+                if *tab == BottomTab::Events {
                     clicked = crate::gui::events::table(ui, events, state, sel, lang);
                 } else {
                     stats_view(ui, series, lang, h);
                 }
             });
         });
-        ui.ctx().data_mut(|d| d.insert_temp(tab_id, tab));
     });
     clicked
 }

@@ -80,6 +80,16 @@ pub enum Lang {
     Ja,
 }
 
+/// The bottom panel's two views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BottomTab {
+    /// `relaysim run`'s table and the plots.
+    #[default]
+    Statistics,
+    /// The SMTP events so far.
+    Events,
+}
+
 /// The state of the panels.
 #[derive(Resource, Debug, Clone, Default)]
 pub struct UiState {
@@ -95,6 +105,8 @@ pub struct UiState {
     /// Move the camera to what a narration step names (off for screenshots,
     /// which show the whole world).
     pub follow_focus: bool,
+    /// What the bottom panel shows.
+    pub bottom_tab: BottomTab,
     /// The part of the window not covered by panels (window pixels).
     pub free_rect: Option<bevy_egui::egui::Rect>,
 }
