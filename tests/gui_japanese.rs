@@ -101,14 +101,16 @@ fn words(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// Font sizes (window pixels) of the texts drawn in one frame.
-fn sizes(shapes: &[egui::epaint::ClippedShape], zoom: f32) -> Vec<(String, f32)> {
-    fn walk(s: &egui::Shape, zoom: f32, out: &mut Vec<(String, f32)>) {
+/// Texts drawn in one frame: the text, whether it is monospace, and its
+/// smallest font size in window pixels.
+fn drawn(shapes: &[egui::epaint::ClippedShape], zoom: f32) -> Vec<(String, bool, f32)> {
+    fn walk(s: &egui::Shape, zoom: f32, out: &mut Vec<(String, bool, f32)>) {
         match s {
             egui::Shape::Text(t) => {
-                for sec in &t.galley.job.sections {
-                    out.push((t.galley.text().to_string(), sec.format.font_id.size * zoom));
-                }
+                let secs = &t.galley.job.sections;
+                let mono = secs.iter().all(|x| x.format.font_id.family == egui::FontFamily::Monospace);
+                let px = secs.iter().map(|x| x.format.font_id.size * zoom).fold(f32::MAX, f32::min);
+                out.push((t.galley.text().to_string(), mono, px));
             }
             egui::Shape::Vec(v) => v.iter().for_each(|x| walk(x, zoom, out)),
             _ => {}
@@ -121,25 +123,6 @@ fn sizes(shapes: &[egui::epaint::ClippedShape], zoom: f32) -> Vec<(String, f32)>
     out
 }
 
-/// Texts drawn in one frame, with whether each is monospace.
-fn drawn(shapes: &[egui::epaint::ClippedShape]) -> Vec<(String, bool)> {
-    fn walk(s: &egui::Shape, out: &mut Vec<(String, bool)>) {
-        match s {
-            egui::Shape::Text(t) => {
-                let mono = t.galley.job.sections.iter().all(|x| x.format.font_id.family == egui::FontFamily::Monospace);
-                out.push((t.galley.text().to_string(), mono));
-            }
-            egui::Shape::Vec(v) => v.iter().for_each(|x| walk(x, out)),
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    for c in shapes {
-        walk(&c.shape, &mut out);
-    }
-    out
-}
-
 /// Draws the panels twice (the first frame installs fonts and sizes) and
 /// returns what the second one drew.
 fn frame(
@@ -148,7 +131,7 @@ fn frame(
     ui_state: &mut UiState,
     sel: &mut Selection,
     tab: u8,
-) -> Vec<(String, bool)> {
+) -> Vec<(String, bool, f32)> {
     let mut playback = Playback::default();
     let mut narration = NarrationState { guess: None, revealed: true };
     let mut view = CameraView::default();
@@ -160,8 +143,12 @@ fn frame(
     let mut out = Vec::new();
     for _ in 0..2 {
         ui_state.bottom_tab = if tab == 1 { BottomTab::Events } else { BottomTab::Statistics };
+        // A 1280x720 window, in egui's points (presenter mode zooms).
         let input = egui::RawInput {
-            screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1280.0, 720.0))),
+            screen_rect: Some(egui::Rect::from_min_size(
+                egui::Pos2::ZERO,
+                egui::vec2(1280.0, 720.0) / ctx.zoom_factor(),
+            )),
             ..Default::default()
         };
         ctx.begin_pass(input);
@@ -183,7 +170,7 @@ fn frame(
             );
         }
         let mut o = ctx.end_pass();
-        out = drawn(&o.shapes);
+        out = drawn(&o.shapes, ctx.zoom_factor());
         o.textures_delta.clear();
     }
     out
@@ -214,7 +201,7 @@ fn english_in(file: &Path, lang: Lang) -> (BTreeSet<String>, usize) {
         views.push((Selection { node: Some(n), msg: None }, 0));
     }
     for (mut sel, tab) in views {
-        for (text, mono) in frame(&ctx, &mut state, &mut ui_state, &mut sel, tab) {
+        for (text, mono, _) in frame(&ctx, &mut state, &mut ui_state, &mut sel, tab) {
             texts_seen += 1;
             if mono {
                 continue;
@@ -318,47 +305,12 @@ fn presenter_mode_has_no_panel_text_below_14_px() {
         (Selection { node: None, msg }, 0),
         (Selection { node: Some(0), msg: None }, 0),
     ] {
-        let mut playback = Playback::default();
-        let mut narration = NarrationState { guess: None, revealed: true };
-        let mut view = CameraView::default();
-        let flights = Flights::default();
-        let mut series = Series::default();
-        series.compute(&state.sim, state.clock);
-        let queues = Queues::default();
-        let mut events = EventList::default();
-        for _ in 0..2 {
-            ui_state.bottom_tab = if tab == 1 { BottomTab::Events } else { BottomTab::Statistics };
-            let input = egui::RawInput {
-                screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1280.0, 720.0) / 1.4)),
-                ..Default::default()
-            };
-            ctx.begin_pass(input);
-            panels::draw(
-                &ctx,
-                Panels {
-                    state: &mut state,
-                    playback: &mut playback,
-                    ui_state: &mut ui_state,
-                    sel: &mut sel,
-                    narration: &mut narration,
-                    view: &mut view,
-                    flights: &flights,
-                    series: &series,
-                    queues: &queues,
-                    events: &mut events,
-                },
-            );
-            let mut o = ctx.end_pass();
-            if ctx.zoom_factor() > 1.3 {
-                for (text, px) in sizes(&o.shapes, ctx.zoom_factor()) {
-                    measured += 1;
-                    // Plot tick numbers are drawn by egui_plot in its own small size.
-                    if px < 13.99 && !text.trim().chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-') {
-                        small.insert(format!("{px:.1} px: {text:?}"));
-                    }
-                }
+        for (text, _, px) in frame(&ctx, &mut state, &mut ui_state, &mut sel, tab) {
+            measured += 1;
+            // Plot tick numbers are drawn by egui_plot in its own small size.
+            if px < 13.99 && !text.trim().chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-') {
+                small.insert(format!("{px:.1} px: {text:?}"));
             }
-            o.textures_delta.clear();
         }
     }
     assert!(measured > 200, "only {measured} texts measured");

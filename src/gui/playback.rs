@@ -341,36 +341,14 @@ impl SimState {
         self.what_ifs_applied = 0;
         // What was flipped at time 0 applies before anything happens.
         self.apply_what_ifs_due();
-        loop {
-            self.pause_requested = false;
-            self.advance_to(t, usize::MAX);
-            if self.clock >= t.min(self.end()) {
-                break;
-            }
-        }
-        self.pause_requested = false;
-        // The step the replay stopped on is shown again (focus, question);
-        // its question is open again only if that step fired right at `t`.
-        let last = self.new_steps.pop();
-        self.new_steps.clear();
-        if let Some(f) = last {
-            self.question_open &= f.at == self.clock;
-            self.new_steps.push(f);
-        }
-        // Nothing before `t` is animated after a jump.
-        self.cursor = self.sim.trace.events.len();
+        self.run_through_to(t);
     }
 
-    /// Goes to `t`: forward by running on, back by replaying. Narration
-    /// pauses on the way do not stop a seek; a question is open afterwards
-    /// only if its step fired right at `t`.
-    pub fn seek(&mut self, t: SimTime) {
+    /// Runs to `t` through any narration pause on the way, then shows the
+    /// step it stopped on again (focus, question: open only if that step
+    /// fired right at `t`) and animates nothing that was jumped over.
+    fn run_through_to(&mut self, t: SimTime) {
         let t = t.min(self.end());
-        if t < self.clock {
-            self.replay_to(t);
-            return;
-        }
-        self.new_steps.clear();
         loop {
             self.pause_requested = false;
             self.advance_to(t, usize::MAX);
@@ -385,8 +363,20 @@ impl SimState {
             self.question_open &= f.at == self.clock;
             self.new_steps.push(f);
         }
-        // Nothing jumped over is animated.
         self.cursor = self.sim.trace.events.len();
+    }
+
+    /// Goes to `t`: forward by running on, back by replaying. Narration
+    /// pauses on the way do not stop a seek; a question is open afterwards
+    /// only if its step fired right at `t`.
+    pub fn seek(&mut self, t: SimTime) {
+        let t = t.min(self.end());
+        if t < self.clock {
+            self.replay_to(t);
+            return;
+        }
+        self.new_steps.clear();
+        self.run_through_to(t);
     }
 
     /// The time of the trace event before the clock (for "step back").
