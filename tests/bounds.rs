@@ -1,4 +1,4 @@
-//! Exact time and bounded work (issue 15, sections 2 and 3): fast sources
+//! Exact time and bounded work: fast sources
 //! send what they ask, huge latencies neither wrap nor hang, `check` refuses
 //! work no machine can do (unless `--force`), its own cost is linear, the
 //! command line refuses impossible arguments up front, and a study split in

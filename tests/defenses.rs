@@ -487,7 +487,7 @@ fn spam_software_can_retry_from_another_infected_host() {
     assert!(sim.messages.iter().all(|m| m.class != MailClass::Backscatter));
 }
 
-// ----- issue 14 §2: what authors could not express ---------------------------
+// ----- what scenario authors could not express before -----------------------
 
 #[test]
 fn a_pop3_session_takes_round_trips_over_the_same_links_as_smtp() {

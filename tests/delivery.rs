@@ -181,7 +181,7 @@ fn automatic_addresses_never_collide_with_a_population() {
     assert_eq!(nodes[2].ip.unwrap().to_string(), "192.0.2.1", "servers come from the server range");
 }
 
-// ----- issue 14 §2: what authors could not express ---------------------------
+// ----- what scenario authors could not express before -----------------------
 
 /// The small world with `extra` nodes, links and zones added, and `relay`
 /// as relay-a's extra settings (after `relay: IspNetworks`).

@@ -122,7 +122,7 @@ fn every_shipped_scenario_survives_a_round_trip_through_ron() {
     }
 }
 
-// ----- issue 14 §2 -------------------------------------------------------------
+// ----- what scenario authors could not express before ---------------------------
 
 fn texts(src: &str) -> Vec<String> {
     problems(src).iter().map(|p| p.to_string()).collect()

@@ -1,6 +1,6 @@
 //! The SMTP server's byte path promises, whatever a client sends: no panic,
 //! bounded memory, and every complete line answered (or the session closed)
-//! — issue 16 §3. Inputs mix SMTP's own vocabulary (verbs, paths,
+//! (what live sessions will rely on). Inputs mix SMTP's own vocabulary (verbs, paths,
 //! parameters, CRLF, bare LF, dots) with arbitrary bytes, cut at random
 //! points, so most cases reach the deeper states (AUTH, DATA).
 

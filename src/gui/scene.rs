@@ -135,7 +135,32 @@ impl Plugin for ViewPlugin {
                 Update,
                 (dress_nodes, dress_envelopes, dress_links, fit_camera, draw_scene).in_set(AppSet::Draw),
             )
-            .add_plugins((panels::view_plugin, overlay::plugin));
+            .add_plugins((panels::view_plugin, overlay::plugin))
+            .add_systems(
+                PreUpdate,
+                drop_unchanged_modifiers
+                    .after(bevy_egui::EguiPreUpdateSet::ProcessInput)
+                    .before(bevy_egui::EguiPreUpdateSet::BeginPass),
+            );
+    }
+}
+
+/// bevy_egui 0.42 tells egui "the modifier keys changed" on every frame;
+/// egui then asks for another frame, so a paused window never rests (157% CPU
+/// measured under Xvfb). Only a real change of the modifiers is passed on.
+fn drop_unchanged_modifiers(
+    mut inputs: Query<&mut bevy_egui::EguiInput>,
+    mut last: Local<Option<bevy_egui::egui::Modifiers>>,
+) {
+    for mut input in &mut inputs {
+        input.0.events.retain(|e| match e {
+            bevy_egui::egui::Event::ModifiersChanged(m) => {
+                let changed = *last != Some(*m);
+                *last = Some(*m);
+                changed
+            }
+            _ => true,
+        });
     }
 }
 
