@@ -237,7 +237,10 @@ fn dress_envelopes(
     ui: Res<UiState>,
     view: Res<CameraView>,
     new: Query<(Entity, &Envelope), Without<Sprite>>,
-    mut dressed: Query<(Ref<Envelope>, &mut Sprite)>,
+    mut sprites: ParamSet<(
+        Query<(&Envelope, &mut Sprite), Changed<Envelope>>,
+        Query<&mut Sprite, With<Envelope>>,
+    )>,
     mut sized: Local<Option<Vec2>>,
 ) {
     let _own = crate::gui::own_time::Span::start("scene::dress_envelopes");
@@ -250,18 +253,19 @@ fn dress_envelopes(
             ..default()
         });
     }
-    let resize = *sized != Some(size);
-    for (env, mut sprite) in &mut dressed {
-        if env.is_changed()
-            && let Some(c) = env.class
-        {
+    // Only the envelopes whose class changed are recoloured, and all are
+    // resized only when the camera's zoom changed.
+    for (env, mut sprite) in &mut sprites.p0() {
+        if let Some(c) = env.class {
             sprite.color = icons::class_colour(c);
         }
-        if resize {
+    }
+    if *sized != Some(size) {
+        for mut sprite in &mut sprites.p1() {
             sprite.custom_size = Some(size);
         }
+        *sized = Some(size);
     }
-    *sized = Some(size);
 }
 
 /// The rectangle around a set of points, with a margin.

@@ -17,8 +17,8 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Series>().add_systems(Update, update_series.in_set(crate::gui::AppSet::Count));
 }
 
-/// Samples drawn over a run (the plot's resolution).
-const SAMPLES: u64 = 240;
+/// Samples drawn over a run (the plot's resolution: 12 minutes of a day).
+const SAMPLES: u64 = 120;
 /// While playing, the counts are refreshed at most this often (real seconds):
 /// each refresh walks every message.
 const REFRESH_S: f64 = 0.2;
