@@ -237,10 +237,7 @@ fn dress_envelopes(
     ui: Res<UiState>,
     view: Res<CameraView>,
     new: Query<(Entity, &Envelope), Without<Sprite>>,
-    mut sprites: ParamSet<(
-        Query<(&Envelope, &mut Sprite), Changed<Envelope>>,
-        Query<&mut Sprite, With<Envelope>>,
-    )>,
+    mut sprites: ParamSet<(Query<(&Envelope, &mut Sprite), Changed<Envelope>>, Query<&mut Sprite, With<Envelope>>)>,
     mut sized: Local<Option<Vec2>>,
 ) {
     let _own = crate::gui::own_time::Span::start("scene::dress_envelopes");
