@@ -8,7 +8,7 @@ use bevy::prelude::*;
 
 use crate::scenario::{self, Defense, Scenario, Trigger};
 use crate::sim::{Fired, Narrator, RunOptions, Simulation};
-use crate::units::{DAY, SimTime};
+use crate::units::SimTime;
 
 /// The playback controls and the system that moves the simulation.
 pub(super) fn plugin(app: &mut App) {
@@ -459,11 +459,4 @@ pub fn advance(
     if state.clock >= end || playback.stop_at.is_some_and(|s| state.clock >= s) {
         playback.playing = false;
     }
-}
-
-/// Formats a duration for the clock: `1d 02:03:04`.
-pub fn clock_text(ms: SimTime) -> String {
-    let d = ms / DAY;
-    let s = (ms % DAY) / 1000;
-    format!("day {} {:02}:{:02}:{:02}", d + 1, s / 3600, (s / 60) % 60, s % 60)
 }
