@@ -112,6 +112,19 @@ impl Entry {
             .unwrap_or("")
     }
 
+    /// The title in `lang` (a language code): the file's `names` entry for it,
+    /// else its `name`. Each file is parsed once per process, on first use.
+    pub fn title_in(&self, lang: &str) -> String {
+        static NAMES: std::sync::OnceLock<Vec<(&'static str, crate::scenario::Localized)>> = std::sync::OnceLock::new();
+        let names =
+            NAMES.get_or_init(|| all().filter_map(|e| Some((e.name, e.load().ok()?.names))).collect::<Vec<_>>());
+        names
+            .iter()
+            .find(|(n, _)| *n == self.name)
+            .and_then(|(_, l)| l.0.get(lang).cloned())
+            .unwrap_or_else(|| self.title().to_string())
+    }
+
     /// Parses and checks the embedded file.
     pub fn load(&self) -> Result<Scenario, LoadError> {
         scenario::parse(self.text, &self.label())

@@ -85,12 +85,15 @@ const TERMS: &[&str] = &[
     "before", // "POP before SMTP" is its name in Japanese too
 ];
 
-/// Words of the scenario file itself (ids, labels, names, addresses).
-fn scenario_words(state: &SimState) -> BTreeSet<String> {
+/// Words of the scenario file itself (ids, addresses, and its labels and
+/// names in `lang`: the file's own translation where it has one).
+fn scenario_words(state: &SimState, lang: &str) -> BTreeSet<String> {
     // Not the narration: it has Japanese of its own.
     let s = &state.scenario;
-    let ids: Vec<(&str, Option<&str>)> = s.nodes.iter().map(|n| (n.id.as_str(), n.label.as_deref())).collect();
-    let text = format!("{} {:?} {:?} {:?} {:?}", s.name, ids, s.isps, s.dns, s.traffic);
+    let nodes: Vec<(&str, &str)> = s.nodes.iter().map(|n| (n.id.as_str(), n.label_in(lang))).collect();
+    let isps: Vec<(&str, &str)> = s.isps.iter().map(|i| (i.id.as_str(), i.name_in(lang))).collect();
+    let name = s.names.0.get(lang).unwrap_or(&s.name);
+    let text = format!("{name} {nodes:?} {isps:?} {:?} {:?}", s.dns, s.traffic);
     words(&text).into_iter().collect()
 }
 
@@ -182,8 +185,9 @@ fn english_in(file: &Path, lang: Lang) -> (BTreeSet<String>, usize) {
     let mut texts_seen = 0;
     let mut state = SimState::load(file).unwrap();
     state.seek(state.end() / 2);
+    let code = if lang == Lang::Ja { "ja" } else { "en" };
     let allowed: BTreeSet<String> =
-        scenario_words(&state).into_iter().chain(TERMS.iter().map(|s| s.to_string())).collect();
+        scenario_words(&state, code).into_iter().chain(TERMS.iter().map(|s| s.to_string())).collect();
     let ctx = egui::Context::default();
     let mut ui_state = UiState { lang, show_stats: true, show_help: true, ..Default::default() };
     // Views: the legend; a delivered and a refused message; each node; the event list.
@@ -248,7 +252,8 @@ fn every_word_the_panels_show_in_japanese_mode_is_japanese() {
 
 /// The map in Japanese: the same layout checks as in English (texts are
 /// wider or narrower), and its own words (the population's line, a drop's
-/// explanation) in Japanese. Node labels and group names are the file's.
+/// explanation) in Japanese, and the node labels and group names in the
+/// file's Japanese.
 #[test]
 fn the_map_in_japanese_is_laid_out_cleanly_and_says_its_words_in_japanese() {
     use relaysim::gui::layout_dump::{Headless, Kind, headless};
@@ -258,7 +263,7 @@ fn the_map_in_japanese_is_laid_out_cleanly_and_says_its_words_in_japanese() {
     for file in &files {
         let state = SimState::load(file).unwrap();
         let allowed: BTreeSet<String> =
-            scenario_words(&state).into_iter().chain(TERMS.iter().map(|s| s.to_string())).collect();
+            scenario_words(&state, "ja").into_iter().chain(TERMS.iter().map(|s| s.to_string())).collect();
         for (size, presenter) in [((1280.0, 720.0), true), ((1920.0, 1080.0), false)] {
             let h = Headless {
                 file: file.clone(),
@@ -288,6 +293,29 @@ fn the_map_in_japanese_is_laid_out_cleanly_and_says_its_words_in_japanese() {
         }
     }
     assert!(english.is_empty(), "English on the Japanese map:\n{}", english.into_iter().collect::<Vec<_>>().join("\n"));
+}
+
+/// Every lesson and example names its nodes, networks and itself in
+/// Japanese too, so the Japanese map and era menu carry no English labels.
+/// (A name of acronyms and letters, "ISP A" or "DNS", is the same in both.)
+#[test]
+fn every_shipped_scenario_has_japanese_labels() {
+    let words_to_translate =
+        |t: &Option<String>| t.as_deref().is_some_and(|t| t.chars().any(|c| c.is_ascii_lowercase()));
+    let mut missing = Vec::new();
+    for entry in relaysim::tour::all() {
+        let s = entry.load().unwrap();
+        if !s.names.0.contains_key("ja") {
+            missing.push(format!("{}: the scenario's name", entry.name));
+        }
+        for n in s.nodes.iter().filter(|n| words_to_translate(&n.label) && !n.labels.0.contains_key("ja")) {
+            missing.push(format!("{}: node {}", entry.name, n.id));
+        }
+        for i in s.isps.iter().filter(|i| words_to_translate(&i.name) && !i.names.0.contains_key("ja")) {
+            missing.push(format!("{}: network {}", entry.name, i.id));
+        }
+    }
+    assert!(missing.is_empty(), "labels without Japanese:\n{}", missing.join("\n"));
 }
 
 #[test]

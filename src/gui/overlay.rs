@@ -156,7 +156,7 @@ pub fn draw(
         .map(|(i, node)| NodeIn {
             centre: to_px(pos[i]),
             radius: r_px,
-            label: node.label.clone().unwrap_or_else(|| node.id.clone()),
+            label: node.label_in(ui.lang.code()).to_string(),
             extra: match &node.kind {
                 NodeKind::Population(p) => {
                     let infected = (p.count as f64 * p.infected).round() as u64;
@@ -181,7 +181,7 @@ pub fn draw(
             let o = outlines[g]?;
             let (a, b) = (to_px(Vec2::new(o.min.x, o.max.y)), to_px(Vec2::new(o.max.x, o.min.y)));
             group_index.push(g);
-            Some(GroupIn { outline: egui::Rect::from_min_max(a, b), name: isp.name.clone().unwrap_or(isp.id.clone()) })
+            Some(GroupIn { outline: egui::Rect::from_min_max(a, b), name: isp.name_in(ui.lang.code()).to_string() })
         })
         .collect();
     let bubbles: Vec<(BubbleIn, BubbleKind, f32)> = flights

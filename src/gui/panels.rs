@@ -325,7 +325,7 @@ fn top_bar(
                 crate::tour::eras()
                     .iter()
                     .find(|e| e.stem() == stem || e.name == p.to_string_lossy())
-                    .map_or(stem, |e| e.title().to_string())
+                    .map_or(stem, |e| e.title_in(lang.code()))
             };
             let shown = title(&state.path);
             egui::ComboBox::from_id_salt("era")
@@ -514,7 +514,7 @@ fn node_inspector(ui: &mut egui::Ui, state: &mut SimState, n: usize, queues: &Qu
         };
         let kind = icons::IconKind::of(&node.kind);
         ui.horizontal(|ui| {
-            ui.heading(node.label.as_deref().unwrap_or(&node.id));
+            ui.heading(node.label_in(lang.code()));
             if ui.small_button("✖").on_hover_text(tr(lang, "close (Esc)", "閉じる (Esc)")).clicked() {
                 sel.node = None;
             }
@@ -524,8 +524,9 @@ fn node_inspector(ui: &mut egui::Ui, state: &mut SimState, n: usize, queues: &Qu
             ui.monospace(format!("{} {}", ip, rt.hostname));
         }
         if let Some(isp) = &node.isp {
-            let name = state.scenario.isps.iter().find(|i| i.id == *isp).and_then(|i| i.name.clone());
-            ui.label(format!("{}: {}", tr(lang, "network", "ネットワーク"), name.as_deref().unwrap_or(isp)));
+            let name =
+                state.scenario.isps.iter().find(|i| i.id == *isp).map_or(isp.as_str(), |i| i.name_in(lang.code()));
+            ui.label(format!("{}: {}", tr(lang, "network", "ネットワーク"), name));
         }
     }
     what_if_switches(ui, state, n, lang);
@@ -992,7 +993,7 @@ fn narration_panel(
     view: &mut CameraView,
     lang: Lang,
 ) {
-    let code = if lang == Lang::Ja { "ja" } else { "en" };
+    let code = lang.code();
     let steps = state.narrator.steps().len();
     if steps == 0 {
         return;

@@ -50,6 +50,9 @@ fn smtp_port() -> u16 {
 pub struct Scenario {
     /// Shown in titles and reports.
     pub name: String,
+    /// The name in other languages, for the window's era menu: `{"ja": "…"}`.
+    #[serde(default, skip_serializing_if = "Localized::is_empty")]
+    pub names: Localized,
     #[serde(default)]
     pub description: String,
     /// Wall-clock time of the start, for `Date:` and `Received:` stamps.

@@ -16,6 +16,9 @@ impl Localized {
     pub fn get(&self, lang: &str) -> &str {
         self.0.get(lang).or_else(|| self.0.get("en")).map_or("", String::as_str)
     }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
     /// The languages written, in code order.
     pub fn languages(&self) -> impl Iterator<Item = &str> {
         self.0.keys().map(String::as_str)

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{MailServer, MailboxServer, Retry, smtp_port};
+use super::{Localized, MailServer, MailboxServer, Retry, smtp_port};
 use crate::units::{Cidr, Duration, Ip};
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -13,6 +13,9 @@ pub struct Node {
     pub id: String,
     #[serde(default)]
     pub label: Option<String>,
+    /// The label in other languages, for the window: `{"ja": "会社の MX"}`.
+    #[serde(default, skip_serializing_if = "Localized::is_empty")]
+    pub labels: Localized,
     /// The ISP whose network the node sits in (its address comes from there).
     #[serde(default)]
     pub isp: Option<String>,
@@ -27,6 +30,14 @@ pub struct Node {
     #[serde(default)]
     pub nat: Option<String>,
     pub kind: NodeKind,
+}
+
+impl Node {
+    /// What the window calls this node in `lang` (a language code): its
+    /// label in that language, else its label, else its id.
+    pub fn label_in(&self, lang: &str) -> &str {
+        self.labels.0.get(lang).or(self.label.as_ref()).unwrap_or(&self.id)
+    }
 }
 
 /// Every node is a real actor of the mail system.

@@ -3,8 +3,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::default_latency;
+use super::{Localized, default_latency};
 use crate::units::{Cidr, Duration, Ip};
+
+impl Isp {
+    /// What the window calls this network in `lang` (a language code).
+    pub fn name_in(&self, lang: &str) -> &str {
+        self.names.0.get(lang).or(self.name.as_ref()).unwrap_or(&self.id)
+    }
+}
 
 /// An Internet service provider: who owns which addresses.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -13,6 +20,9 @@ pub struct Isp {
     pub id: String,
     #[serde(default)]
     pub name: Option<String>,
+    /// The name in other languages, for the window: `{"ja": "A 大学"}`.
+    #[serde(default, skip_serializing_if = "Localized::is_empty")]
+    pub names: Localized,
     /// The dynamic pool its customers' PCs get addresses from.
     #[serde(default)]
     pub customers: Vec<Cidr>,
