@@ -158,6 +158,10 @@ impl Engine {
                 let _ = reply.send(answer(&out, false));
                 let live = Box::new(live);
                 if out.close {
+                    if let Some(why) = &live.failed {
+                        // For the teacher's terminal: why a student's client saw nothing.
+                        eprintln!("live: connection from {peer} to {}: {why}", sim.nodes[node].id);
+                    }
                     self.sessions.push(smtp_record(sim, &live, peer));
                 } else {
                     self.conns.insert(conn, Conn::Smtp { live, reply, peer, commands: 0 });
