@@ -451,19 +451,19 @@ fn main() -> ExitCode {
                 return ExitCode::from(status::INVALID);
             }
             gui(relaysim::gui::GuiOptions {
-            file: file.unwrap_or_else(first_era),
-            screenshot,
-            after: after.map(|d| d.0),
-            bench_frames,
-            presenter,
-            japanese,
-            message,
-            node,
-            events,
-            layout_json,
-            size,
-            fullscreen,
-        })
+                file: file.unwrap_or_else(first_era),
+                screenshot,
+                after: after.map(|d| d.0),
+                bench_frames,
+                presenter,
+                japanese,
+                message,
+                node,
+                events,
+                layout_json,
+                size,
+                fullscreen,
+            })
         }
         #[cfg(feature = "gui")]
         Command::ImageDiff { actual, reference, max_mean, max_pixels } => {
@@ -857,7 +857,7 @@ fn serve(args: ServeArgs) -> ExitCode {
     let report = Report::of(&sim);
     let sessions = &ports.engine.sessions;
     let text = match format {
-        Format::Table => format!("{}{}", report.to_table(), relaysim::live::report::table(sessions)),
+        Format::Table => format!("{}{}", report.to_table(), relaysim::live::report::table(&sim, sessions)),
         Format::Json => match relaysim::live::report::json(&report, sessions) {
             Ok(j) => format!("{j}\n"),
             Err(e) => {

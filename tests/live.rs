@@ -168,7 +168,15 @@ fn p(port: u16) -> String {
 
 #[test]
 fn era1_open_relay_delivers_and_pop3_fetches_it_back() {
-    let s = Serve::start(&["era:1", "--smtp", "127.0.0.1:0=relay-a", "--pop3", "127.0.0.1:0=relay-a", "--client-at", "alice"]);
+    let s = Serve::start(&[
+        "era:1",
+        "--smtp",
+        "127.0.0.1:0=relay-a",
+        "--pop3",
+        "127.0.0.1:0=relay-a",
+        "--client-at",
+        "alice",
+    ]);
     // The open relay takes mail for its own users from anyone.
     let r = smtp(s.ports[0], "student@isp-a.example", "user4@isp-a.example", "lab one");
     assert_eq!(r, "250 sent");
@@ -199,7 +207,15 @@ fn era1_open_relay_relays_for_an_outsider_and_era2_refuses() {
 
 #[test]
 fn era3_pop_before_smtp_opens_relaying() {
-    let s = Serve::start(&["era:3", "--smtp", "127.0.0.1:0=relay-a", "--pop3", "127.0.0.1:0=relay-a", "--client-at", "ken"]);
+    let s = Serve::start(&[
+        "era:3",
+        "--smtp",
+        "127.0.0.1:0=relay-a",
+        "--pop3",
+        "127.0.0.1:0=relay-a",
+        "--client-at",
+        "ken",
+    ]);
     let (smtp_port, pop_port) = (s.ports[0], s.ports[1]);
     assert!(smtp(smtp_port, "ken@isp-a.example", "bob@company.example", "before").starts_with("554 5.7.1"));
     // A POP3 login from ken's (NAT) address: POP-before-SMTP trusts it now.
@@ -224,7 +240,16 @@ fn era5_submission_587_with_starttls_and_auth_plain_delivers() {
     // Without AUTH: RFC 6409 §4.3.
     let r = python(&["smtp", &port, "ken@isp-a.example", "bob@company.example", "no auth", "tls", "-", "-"]);
     assert!(r.starts_with("530 5.7.0"), "{r}");
-    let r = python(&["smtp", &port, "ken@isp-a.example", "bob@company.example", "with auth", "tls", "ken@isp-a.example", "pw-a"]);
+    let r = python(&[
+        "smtp",
+        &port,
+        "ken@isp-a.example",
+        "bob@company.example",
+        "with auth",
+        "tls",
+        "ken@isp-a.example",
+        "pw-a",
+    ]);
     assert_eq!(r.trim(), "250 sent");
     let got = fetch(s.ports[1], "bob@company.example", "any", "with auth");
     assert!(got.contains("with ESMTPSA"), "TLS and AUTH in Received (RFC 3848):\n{got}");
@@ -242,8 +267,23 @@ fn era5_swaks_starttls_auth_and_era1_plain() {
     let s = Serve::start(&["era:5", "--smtp", "127.0.0.1:0=relay-a:587", "--client-at", "ken"]);
     let port = p(s.ports[0]);
     let out = swaks(&[
-        "--server", "127.0.0.1", "--port", &port, "--tls", "--auth", "PLAIN", "--auth-user", "ken@isp-a.example",
-        "--auth-password", "pw-a", "--from", "ken@isp-a.example", "--to", "bob@company.example", "--helo", "ken-laptop",
+        "--server",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--tls",
+        "--auth",
+        "PLAIN",
+        "--auth-user",
+        "ken@isp-a.example",
+        "--auth-password",
+        "pw-a",
+        "--from",
+        "ken@isp-a.example",
+        "--to",
+        "bob@company.example",
+        "--helo",
+        "ken-laptop",
     ]);
     assert!(out.contains("<-  220 2.0.0 Ready to start TLS"), "{out}");
     assert!(out.contains("=== TLS started"), "{out}");
@@ -251,7 +291,16 @@ fn era5_swaks_starttls_auth_and_era1_plain() {
     assert!(out.contains("250 2.0.0 Ok: queued as"), "{out}");
 
     let s = Serve::start(&["era:1", "--smtp", "127.0.0.1:0=relay-univ", "--client-at", "alice"]);
-    let out = swaks(&["--server", "127.0.0.1", "--port", &p(s.ports[0]), "--from", "x@y.example", "--to", "bob@company.example"]);
+    let out = swaks(&[
+        "--server",
+        "127.0.0.1",
+        "--port",
+        &p(s.ports[0]),
+        "--from",
+        "x@y.example",
+        "--to",
+        "bob@company.example",
+    ]);
     assert!(out.contains("250 2.0.0 Ok: queued as"), "{out}");
 }
 
@@ -330,7 +379,8 @@ fn only_loopback_unless_listen_any() {
         ("127.0.0.1:0=alice", "not a mail server"),
         ("127.0.0.1:0=relay-a:587", "does not listen on port 587"),
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_relaysim")).args(["serve", "era:1", "--smtp", spec]).output().unwrap();
+        let out =
+            Command::new(env!("CARGO_BIN_EXE_relaysim")).args(["serve", "era:1", "--smtp", spec]).output().unwrap();
         assert_eq!(out.status.code(), Some(1), "{spec}");
         assert!(String::from_utf8_lossy(&out.stderr).contains(says), "{spec}");
     }

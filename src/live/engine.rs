@@ -90,8 +90,19 @@ pub struct SessionRecord {
 }
 
 enum Conn {
-    Smtp { live: Box<LiveSmtp>, reply: Sender<FromEngine>, peer: IpAddr, commands: u32 },
-    Pop3 { session: Box<pop3::Session>, node: usize, reply: Sender<FromEngine>, started: SimTime, record: SessionRecord },
+    Smtp {
+        live: Box<LiveSmtp>,
+        reply: Sender<FromEngine>,
+        peer: IpAddr,
+        commands: u32,
+    },
+    Pop3 {
+        session: Box<pop3::Session>,
+        node: usize,
+        reply: Sender<FromEngine>,
+        started: SimTime,
+        record: Box<SessionRecord>,
+    },
 }
 
 /// The engine's live state: open connections, the bodies of live messages
@@ -185,7 +196,7 @@ impl Engine {
                     last_reply: String::new(),
                     transcript: vec![format!("S: {}", String::from_utf8_lossy(&session.greeting()).trim_end())],
                 };
-                self.conns.insert(conn, Conn::Pop3 { session, node, reply, started: t, record });
+                self.conns.insert(conn, Conn::Pop3 { session, node, reply, started: t, record: Box::new(record) });
             }
         }
     }
@@ -264,7 +275,7 @@ impl Engine {
             Conn::Pop3 { mut record, started, .. } => {
                 record.started_s = started as f64 / 1000.0;
                 record.ended_s = t as f64 / 1000.0;
-                self.sessions.push(record);
+                self.sessions.push(*record);
             }
         }
     }

@@ -38,12 +38,7 @@ pub struct Bounds {
 
 impl Default for Bounds {
     fn default() -> Self {
-        Bounds {
-            connections: 100,
-            per_client: 50,
-            idle: Duration::from_secs(300),
-            session: Duration::from_secs(3600),
-        }
+        Bounds { connections: 100, per_client: 50, idle: Duration::from_secs(300), session: Duration::from_secs(3600) }
     }
 }
 

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::engine::SessionRecord;
+use crate::sim::{MsgId, Simulation};
 use crate::stats::Report;
 
 /// The JSON of `serve`: the run's report with `live` added.
@@ -23,8 +24,10 @@ pub fn json(report: &Report, sessions: &[SessionRecord]) -> serde_json::Result<S
     serde_json::to_string_pretty(&v)
 }
 
-/// The live sessions as a table section: one line each, then its dialogue.
-pub fn table(sessions: &[SessionRecord]) -> String {
+/// The live sessions as a table section: one line each, then its
+/// dialogue; then each live message's story as `relaysim show` tells it
+/// (its path, headers and every hop's dialogue so far).
+pub fn table(sim: &Simulation, sessions: &[SessionRecord]) -> String {
     let mut out = format!("\nLive sessions: {}\n", sessions.len());
     for s in sessions {
         let msgs = if s.messages.is_empty() {
@@ -40,6 +43,11 @@ pub fn table(sessions: &[SessionRecord]) -> String {
         ));
         for l in &s.transcript {
             out.push_str(&format!("      {l}\n"));
+        }
+    }
+    for id in sessions.iter().flat_map(|s| &s.messages) {
+        if let Some(story) = crate::sim::inspect::describe(sim, MsgId(*id)) {
+            out.push_str(&format!("\nLive message #{id}\n{story}"));
         }
     }
     out

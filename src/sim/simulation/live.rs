@@ -250,7 +250,8 @@ impl Simulation {
         self.trace.push(live.started.min(t), TraceEvent::Injected { msg: id, node: live.client.node });
         self.trace.push(t, TraceEvent::HopStarted { msg: id, from: live.client.node, to: live.server });
         let result = Reply::queued(queue_id).to_string();
-        self.trace.push(t, TraceEvent::HopEnded { msg: id, from: live.client.node, to: live.server, accepted: true, result });
+        self.trace
+            .push(t, TraceEvent::HopEnded { msg: id, from: live.client.node, to: live.server, accepted: true, result });
         let how = Received {
             ehlo: &live.session.helo,
             client_ip: live.client_ip,

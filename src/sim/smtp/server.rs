@@ -636,7 +636,14 @@ impl ServerSession {
             let data = if strict { data.stopping_at_bare_lf() } else { data };
             Box::new(LiveInput { lines: LineReader::new(COMMAND_LINE_MAX), data })
         });
+        let tls_before = self.tls;
         while !input.is_empty() && self.state != State::Closed {
+            // RFC 3207 §6: after `220 Ready to start TLS` nothing sent in the
+            // clear may count (the STARTTLS command injection of 2011,
+            // CVE-2011-0411): what followed in the same bytes is dropped.
+            if self.tls && !tls_before {
+                break;
+            }
             if self.state == State::Data {
                 let Some(end) = live.data.feed(&mut input) else { break };
                 if strict && end.bare_lf {
@@ -687,6 +694,9 @@ impl ServerSession {
                 }
                 Err(e) => self.answered(e.reply(), &mut out),
             }
+        }
+        if self.tls && !tls_before {
+            live.lines = LineReader::new(COMMAND_LINE_MAX);
         }
         self.live = Some(live);
         self.arm(now);
@@ -1083,6 +1093,19 @@ mod tests {
         expect_state!(d, State::Init);
         assert!(d.s.helo.is_empty(), "RFC 3207 §4.2");
         send!(d, "STARTTLS" => "554 5.5.1 Error: TLS already active");
+    }
+
+    #[test]
+    fn ready_starttls_drops_what_was_pipelined_in_the_clear() {
+        // RFC 3207 §6 (CVE-2011-0411): commands sent with STARTTLS, before
+        // the handshake, are not executed afterwards.
+        let mut d = Dialogue::new(25);
+        send!(d, "EHLO pc" => "250 DSN");
+        let replies = d.raw(b"STARTTLS\r\nMAIL FROM:<evil@x.example>\r\nRCPT TO:<bob@comp");
+        assert_eq!(replies, ["220 2.0.0 Ready to start TLS"]);
+        // The half line was dropped too: the next (encrypted) command starts clean.
+        send!(d, "EHLO pc" => "250 DSN");
+        expect_state!(d, State::Ready);
     }
 
     #[test]
