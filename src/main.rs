@@ -325,7 +325,8 @@ struct LiveArgs {
     /// smtpd_client_connection_count_limit).
     #[arg(long, default_value = "50")]
     max_per_client: usize,
-    /// Seconds a live client may stay silent (Postfix smtpd_timeout).
+    /// Seconds a live SMTP client may stay silent (Postfix smtpd_timeout);
+    /// POP3 clients get at least 10 minutes (RFC 1939 §3).
     #[arg(long, default_value = "300")]
     idle_timeout: u64,
     /// Commands answered per live session before `421` and a close.
@@ -344,6 +345,7 @@ impl LiveArgs {
                 connections: self.max_connections,
                 per_client: self.max_per_client,
                 idle: std::time::Duration::from_secs(self.idle_timeout),
+                pop3_idle: std::time::Duration::from_secs(self.idle_timeout.max(600)),
                 ..Default::default()
             }),
             commands: Some(self.max_commands),

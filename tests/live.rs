@@ -462,3 +462,82 @@ fn op25b_drops_a_home_client_on_port_25() {
     let failed = json["live"]["list"][0]["failed"].as_str().unwrap_or_default().to_string();
     assert!(failed.contains("dropped by router router-a"), "{out}");
 }
+
+#[test]
+fn implicit_tls_on_465_with_auth_login() {
+    // Era 5 with relay-a also listening on 465 (RFC 8314 implicit TLS).
+    let era5 =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/history/05-op25b-submission.ron"))
+            .unwrap()
+            .replacen("ports: [25, 587],", "ports: [25, 587, 465],", 1);
+    let file = std::env::temp_dir().join(format!("relaysim-live-465-{}.ron", std::process::id()));
+    std::fs::write(&file, era5).unwrap();
+    let s = Serve::start(&["--smtp", "127.0.0.1:0=relay-a:465", "--client-at", "ken", file.to_str().unwrap()]);
+    let script = r#"
+import sys, smtplib, ssl
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+s = smtplib.SMTP_SSL("127.0.0.1", int(sys.argv[1]), local_hostname="ken-laptop", context=ctx, timeout=60)
+code, ehlo = s.ehlo()
+print("ehlo", code, b"AUTH PLAIN LOGIN" in ehlo)
+s.user, s.password = "ken@isp-a.example", "wrong"
+try:
+    s.auth("LOGIN", s.auth_login, initial_response_ok=False)
+except smtplib.SMTPAuthenticationError as e:
+    print("bad", e.smtp_code, e.smtp_error.decode())
+s.user, s.password = "ken@isp-a.example", "pw-a"
+print("good", s.auth("LOGIN", s.auth_login, initial_response_ok=False)[0])
+s.sendmail("ken@isp-a.example", ["bob@company.example"], "Subject: over 465\r\n\r\nhi\r\n")
+print("sent")
+s.quit()
+"#;
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(s.ports[0].to_string())
+        .output()
+        .unwrap_or_else(|e| panic!("python3 is required for the live tests: {e}"));
+    let _ = std::fs::remove_file(&file);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        text.lines().collect::<Vec<_>>(),
+        ["ehlo 250 True", "bad 535 5.7.8 Authentication credentials invalid", "good 235", "sent"],
+        "{text}"
+    );
+}
+
+/// Reads one reply line from a raw connection.
+fn reply_line(r: &mut BufReader<std::net::TcpStream>) -> String {
+    let mut line = String::new();
+    r.read_line(&mut line).unwrap();
+    line
+}
+
+#[test]
+fn a_silent_client_and_a_talkative_one_get_421() {
+    use std::io::Write;
+    let s = Serve::start(&["era:1", "--smtp", "127.0.0.1:0=relay-a", "--idle-timeout", "1", "--max-commands", "3"]);
+    // Silent past --idle-timeout (Postfix smtpd_timeout): 421 4.4.2.
+    let c = std::net::TcpStream::connect(("127.0.0.1", s.ports[0])).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut r = BufReader::new(c);
+    assert!(reply_line(&mut r).starts_with("220 "));
+    assert_eq!(reply_line(&mut r), "421 4.4.2 mail.isp-a.example Error: timeout exceeded\r\n");
+    // More commands than --max-commands: 421 4.7.0 and a close.
+    let mut c = std::net::TcpStream::connect(("127.0.0.1", s.ports[0])).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut r = BufReader::new(c.try_clone().unwrap());
+    assert!(reply_line(&mut r).starts_with("220 "));
+    c.write_all(b"NOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\n").unwrap();
+    let mut lines = Vec::new();
+    loop {
+        let l = reply_line(&mut r);
+        if l.is_empty() {
+            break;
+        }
+        lines.push(l);
+    }
+    assert_eq!(lines.last().map(String::as_str), Some("421 4.7.0 mail.isp-a.example Error: too many commands\r\n"));
+}

@@ -29,16 +29,23 @@ pub struct Bounds {
     /// Open connections from one address (Postfix
     /// `smtpd_client_connection_count_limit`, 50).
     pub per_client: usize,
-    /// A client silent this long is disconnected (Postfix `smtpd_timeout`,
-    /// 300 s; RFC 1939 §3 asks POP3 servers for at least 10 minutes).
+    /// An SMTP client silent this long is disconnected (Postfix `smtpd_timeout`, 300 s).
     pub idle: Duration,
+    /// The same for POP3: RFC 1939 §3 asks for at least 10 minutes.
+    pub pop3_idle: Duration,
     /// The longest session (Postfix has none; a classroom needs one).
     pub session: Duration,
 }
 
 impl Default for Bounds {
     fn default() -> Self {
-        Bounds { connections: 100, per_client: 50, idle: Duration::from_secs(300), session: Duration::from_secs(3600) }
+        Bounds {
+            connections: 100,
+            per_client: 50,
+            idle: Duration::from_secs(300),
+            pop3_idle: Duration::from_secs(600),
+            session: Duration::from_secs(3600),
+        }
     }
 }
 
@@ -256,6 +263,10 @@ fn serve_connection(stream: TcpStream, conn: u64, ip: IpAddr, port: &Port, share
         .send(ToEngine::Open { conn, service: port.service, peer: ip, reply: reply_tx })
         .map_err(io::Error::other)?;
     let started = Instant::now();
+    let idle = match port.service {
+        Service::Smtp { .. } => shared.bounds.idle,
+        Service::Pop3 { .. } => shared.bounds.pop3_idle,
+    };
     let mut last = Instant::now();
     let mut buf = vec![0u8; READ_CHUNK];
     let mut waiting = true; // for the greeting
@@ -288,7 +299,7 @@ fn serve_connection(stream: TcpStream, conn: u64, ip: IpAddr, port: &Port, share
             }
             break;
         }
-        if last.elapsed() >= shared.bounds.idle || started.elapsed() >= shared.bounds.session {
+        if last.elapsed() >= idle || started.elapsed() >= shared.bounds.session {
             let _ = shared.tx.send(ToEngine::Timeout { conn });
             waiting = true;
             last = Instant::now();
