@@ -119,7 +119,7 @@ enum Command {
     /// Open live ports: real mail clients (telnet, swaks, Thunderbird) talk
     /// SMTP and POP3 to simulated servers while the world runs, paced to the
     /// wall clock. Stops on Ctrl-C (SIGINT) or SIGTERM and prints the report.
-    #[command(after_help = SERVE_HELP)]
+    #[command(after_long_help = SERVE_HELP)]
     Serve {
         #[arg(help = FILE_HELP)]
         file: PathBuf,
@@ -287,8 +287,8 @@ enum Command {
 const SERVE_HELP: &str = "\
 Examples:
   relaysim serve era:1 --smtp 127.0.0.1:2525=relay-a --pop3 127.0.0.1:1110=relay-a
-  relaysim serve era:4 --smtp 127.0.0.1:2587=relay-a:587 --client-at alice
-  relaysim serve era:7 --smtp 127.0.0.1:2525=mx-co --client-at pop-b/3 --speed 60
+  relaysim serve era:5 --smtp 127.0.0.1:2587=relay-a:587 --client-at ken
+  relaysim serve era:7 --smtp 127.0.0.1:2525=mx-co --client-at ken --speed 60
 
 Each port prints `listening: smtp 127.0.0.1:2525 -> relay-a (port 25)` when ready.
 A port stands for the simulated port given after the node (NODE:587), else
@@ -313,24 +313,24 @@ struct LiveArgs {
     #[arg(long, value_name = "NODE[/N]")]
     client_at: Option<relaysim::live::ClientSpec>,
     /// Simulated seconds per real second (1 = real time).
-    #[arg(long, default_value = "1")]
+    #[arg(long, default_value = "1", value_name = "X")]
     speed: f64,
     /// Allow addresses other than loopback (a classroom network). Prints a warning.
     #[arg(long)]
     listen_any: bool,
     /// At most this many live connections at once (Postfix default_process_limit).
-    #[arg(long, default_value = "100")]
+    #[arg(long, default_value = "100", value_name = "N")]
     max_connections: usize,
     /// At most this many live connections from one address (Postfix
     /// smtpd_client_connection_count_limit).
-    #[arg(long, default_value = "50")]
+    #[arg(long, default_value = "50", value_name = "N")]
     max_per_client: usize,
     /// Seconds a live SMTP client may stay silent (Postfix smtpd_timeout);
     /// POP3 clients get at least 10 minutes (RFC 1939 §3).
-    #[arg(long, default_value = "300")]
+    #[arg(long, default_value = "300", value_name = "SECONDS")]
     idle_timeout: u64,
     /// Commands answered per live session before `421` and a close.
-    #[arg(long, default_value = "1000")]
+    #[arg(long, default_value = "1000", value_name = "N")]
     max_commands: u32,
 }
 

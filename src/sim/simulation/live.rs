@@ -247,7 +247,7 @@ impl Simulation {
         });
         self.messages.push(m);
         self.nodes[live.client.node].counters.sessions_out += 1;
-        self.trace.push(live.started.min(t), TraceEvent::Injected { msg: id, node: live.client.node });
+        self.trace.push(t, TraceEvent::Injected { msg: id, node: live.client.node });
         self.trace.push(t, TraceEvent::HopStarted { msg: id, from: live.client.node, to: live.server });
         let result = Reply::queued(queue_id).to_string();
         self.trace
