@@ -802,7 +802,7 @@ struct ServeArgs {
 /// `relaysim serve`: live ports on a world paced to the wall clock.
 fn serve(args: ServeArgs) -> ExitCode {
     use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::atomic::AtomicBool;
 
     let ServeArgs { file, live, seed, format, out, until, force } = args;
     let opts = live.options();
@@ -841,18 +841,7 @@ fn serve(args: ServeArgs) -> ExitCode {
     for l in &ports.ready_lines {
         emit(&format!("{l}\n"));
     }
-    if let Some(end) = until {
-        // A watchdog for scripts: stop once the simulated clock passes --until.
-        let (stop2, end) = (Arc::clone(&stop), end.0);
-        let pacer = relaysim::live::pacing::Pacer::new(0, speed);
-        std::thread::spawn(move || {
-            while pacer.now() < end && !stop2.load(Ordering::SeqCst) {
-                std::thread::sleep(std::time::Duration::from_millis(50));
-            }
-            stop2.store(true, Ordering::SeqCst);
-        });
-    }
-    relaysim::live::run_paced(&mut sim, &mut ports, speed, &stop);
+    relaysim::live::run_paced(&mut sim, &mut ports, speed, &stop, until.map(|d| d.0));
     ports.stop(&mut sim);
     let now = sim.now();
     sim.run_until(now);

@@ -64,7 +64,8 @@ impl Serve {
 
     /// SIGTERM, then everything it printed after the ready lines.
     fn stop(mut self) -> (bool, String) {
-        let status = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        // The shell's own `kill` (no procps needed).
+        let status = Command::new("sh").arg("-c").arg(format!("kill -TERM {}", self.child.id())).status();
         assert!(status.is_ok_and(|s| s.success()), "kill -TERM failed");
         let deadline = Instant::now() + Duration::from_secs(60);
         let exited = loop {
@@ -540,4 +541,27 @@ fn a_silent_client_and_a_talkative_one_get_421() {
         lines.push(l);
     }
     assert_eq!(lines.last().map(String::as_str), Some("421 4.7.0 mail.isp-a.example Error: too many commands\r\n"));
+}
+
+/// The world's own traffic under `serve` is what the seed makes it: with
+/// no live client, `serve --until T` reports what `run --until T` does.
+#[test]
+fn serve_without_clients_reports_what_run_reports() {
+    let serve = Command::new(env!("CARGO_BIN_EXE_relaysim"))
+        .args(["serve", "era:2", "--smtp", "127.0.0.1:0=relay-a", "--speed", "36000", "--until", "1h"])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(serve.status.success(), "{}", String::from_utf8_lossy(&serve.stderr));
+    let text = String::from_utf8_lossy(&serve.stdout);
+    let served: serde_json::Value = serde_json::from_str(&text[text.find('{').unwrap()..]).unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_relaysim"))
+        .args(["run", "era:2", "--until", "1h", "--format", "json"])
+        .output()
+        .unwrap();
+    let ran: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(served["live"]["sessions"], 0);
+    for key in ["sim_time_s", "events", "mail", "sources", "nodes"] {
+        assert_eq!(served[key], ran[key], "{key} differs between serve and run");
+    }
 }

@@ -28,6 +28,7 @@ use std::time::Duration;
 
 use crate::scenario::NodeKind;
 use crate::sim::{LiveClient, Simulation};
+use crate::units::SimTime;
 use engine::{Engine, Service, SessionLimits};
 use listener::{Bounds, Listeners, Port};
 
@@ -237,14 +238,15 @@ impl Live {
 }
 
 /// Runs the simulation paced to the wall clock (`speed` simulated seconds
-/// per second), answering the live ports, until `stop` is set.
-pub fn run_paced(sim: &mut Simulation, live: &mut Live, speed: f64, stop: &AtomicBool) {
+/// per second), answering the live ports, until `stop` is set or the
+/// simulated clock reaches `until`.
+pub fn run_paced(sim: &mut Simulation, live: &mut Live, speed: f64, stop: &AtomicBool, until: Option<SimTime>) {
     let pacer = pacing::Pacer::new(sim.now(), speed);
     // The world's events run in slices, so that a fast speed still answers
     // live clients between them.
     const SLICE_MS: u64 = 60_000;
-    while !stop.load(Ordering::SeqCst) {
-        let target = pacer.now();
+    while !stop.load(Ordering::SeqCst) && until.is_none_or(|end| sim.now() < end) {
+        let target = until.map_or(pacer.now(), |end| pacer.now().min(end));
         while sim.now() < target {
             let next = target.min(sim.now().saturating_add(SLICE_MS));
             sim.run_events_until(next);
