@@ -290,7 +290,7 @@ Examples:
   relaysim serve era:5 --smtp 127.0.0.1:2587=relay-a:587 --client-at ken
   relaysim serve era:7 --smtp 127.0.0.1:2525=mx-co --client-at ken --speed 60
 
-Each port prints `listening: smtp 127.0.0.1:2525 -> relay-a (port 25)` when ready.
+Each port prints `listening: smtp 127.0.0.1:2525 -> relay-a` when ready.
 A port stands for the simulated port given after the node (NODE:587), else
 for its own number when that is 25, 587 or 465, else for 25. Port 587 asks
 for STARTTLS and AUTH (RFC 6409), 465 is TLS from the start (RFC 8314); the

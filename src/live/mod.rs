@@ -215,8 +215,10 @@ pub fn start(sim: &Simulation, opts: &LiveOptions) -> Result<Live, LiveError> {
     let (tx, rx) = mpsc::channel();
     let listeners = listener::start(&ports, tx, Some(tls.config), opts.bounds.unwrap_or_default())?;
     for (p, addr) in ports.iter().zip(&listeners.bound) {
+        // As typed in --smtp: the simulated port follows the node when it is not 25.
         let (proto, node, extra) = match p.service {
-            Service::Smtp { node, port } => ("smtp", node, format!(" (port {port})")),
+            Service::Smtp { node, port: 25 } => ("smtp", node, String::new()),
+            Service::Smtp { node, port } => ("smtp", node, format!(":{port}")),
             Service::Pop3 { node } => ("pop3", node, String::new()),
         };
         ready_lines.push(format!("listening: {proto} {addr} -> {}{extra}", sim.nodes[node].id));
