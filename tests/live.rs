@@ -565,3 +565,33 @@ fn serve_without_clients_reports_what_run_reports() {
         assert_eq!(served[key], ran[key], "{key} differs between serve and run");
     }
 }
+
+#[test]
+fn pop3_dele_and_quit_remove_a_message_for_good() {
+    let s = Serve::start(&["era:1", "--smtp", "127.0.0.1:0=relay-a", "--pop3", "127.0.0.1:0=relay-a"]);
+    for subject in ["first", "second"] {
+        assert_eq!(smtp(s.ports[0], "a@isp-a.example", "user9@isp-a.example", subject), "250 sent");
+    }
+    fetch(s.ports[1], "user9@isp-a.example", "x", "second");
+    let script = r#"
+import sys, poplib
+p = poplib.POP3("127.0.0.1", int(sys.argv[1]), timeout=60)
+p.user("user9@isp-a.example"); p.pass_("x")
+print(p.stat()[0], len(p.uidl()[1]))
+p.dele(1)
+print(p.stat()[0])
+p.quit()
+p = poplib.POP3("127.0.0.1", int(sys.argv[1]), timeout=60)
+p.user("user9@isp-a.example"); p.pass_("x")
+print(p.stat()[0], b"second" in b"\n".join(p.retr(1)[1]))
+try:
+    p.user("nobody@elsewhere.example"); p.pass_("x")
+except poplib.error_proto as e:
+    print(e)
+p.quit()
+"#;
+    let out = Command::new("python3").arg("-c").arg(script).arg(s.ports[1].to_string()).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(text.lines().collect::<Vec<_>>(), ["2 2", "1", "1 True", "b'-ERR already logged in'"], "{text}");
+}
