@@ -258,9 +258,12 @@ pub fn run_paced(sim: &mut Simulation, live: &mut Live, speed: f64, stop: &Atomi
     }
 }
 
-/// Sets `flag` on SIGINT or SIGTERM.
+/// Sets `flag` on SIGINT (Ctrl-C) or SIGTERM.
 pub fn stop_on_signal(flag: Arc<AtomicBool>) -> Result<(), String> {
-    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)).map_err(|e| format!("cannot handle signals: {e}"))
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&flag)).map_err(|e| format!("cannot handle signals: {e}"))?;
+    }
+    Ok(())
 }
 
 /// Checks `--speed`.
