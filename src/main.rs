@@ -446,12 +446,18 @@ fn main() -> ExitCode {
             fullscreen,
             live,
         } => {
-            if !live.options().is_empty() {
-                // The engine side is ready (relaysim::live::start and
-                // Engine::pump); the window does not call it yet.
-                eprintln!("gui: --smtp/--pop3 are not wired into the window yet; use `relaysim serve` for live ports");
-                return ExitCode::from(status::INVALID);
-            }
+            let options = live.options();
+            let live_speed = if options.is_empty() {
+                None
+            } else {
+                match relaysim::live::check_speed(live.speed) {
+                    Ok(s) => Some(s),
+                    Err(e) => {
+                        eprintln!("{e}");
+                        return ExitCode::from(status::INVALID);
+                    }
+                }
+            };
             gui(relaysim::gui::GuiOptions {
                 file: file.unwrap_or_else(first_era),
                 screenshot,
@@ -465,6 +471,8 @@ fn main() -> ExitCode {
                 layout_json,
                 size,
                 fullscreen,
+                live: options,
+                live_speed,
             })
         }
         #[cfg(feature = "gui")]
