@@ -226,7 +226,7 @@ impl Engine {
             Conn::Pop3 { session, node, reply, record, .. } => {
                 let ip = sim.live_client_ip(self.client);
                 let node = *node;
-                let mut drop = Drop { sim, node, ip, bodies: &self.bodies, removed: &self.removed };
+                let mut drop = Mailbox { sim, node, ip, bodies: &self.bodies, removed: &self.removed };
                 let out = session.receive(bytes, &mut drop);
                 for line in String::from_utf8_lossy(bytes).lines() {
                     let upper = line.to_ascii_uppercase();
@@ -334,7 +334,7 @@ fn smtp_record(sim: &Simulation, live: &LiveSmtp, peer: IpAddr) -> SessionRecord
 
 /// The maildrop of a POP3 login: the messages the simulation delivered
 /// to the mailbox, less those a POP3 client removed.
-struct Drop<'a> {
+struct Mailbox<'a> {
     sim: &'a mut Simulation,
     node: usize,
     ip: std::net::Ipv4Addr,
@@ -342,7 +342,7 @@ struct Drop<'a> {
     removed: &'a BTreeSet<MsgId>,
 }
 
-impl Maildrop for Drop<'_> {
+impl Maildrop for Mailbox<'_> {
     fn login(&mut self, user: &str, password: &str) -> Result<Vec<Stored>, LoginError> {
         let address = self.sim.live_pop_login(self.node, self.ip, user, password).map_err(|e| match e {
             PopLoginError::NoMailbox => LoginError::NoMailbox,
