@@ -30,6 +30,8 @@
 
 #[cfg(feature = "gui")]
 pub mod gui;
+#[cfg(feature = "cli")]
+pub mod live;
 pub mod narrate;
 pub mod perf;
 mod progress;

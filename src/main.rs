@@ -113,6 +113,33 @@ enum Command {
         /// Open full screen.
         #[arg(long)]
         fullscreen: bool,
+        #[command(flatten)]
+        live: LiveArgs,
+    },
+    /// Open live ports: real mail clients (telnet, swaks, Thunderbird) talk
+    /// SMTP and POP3 to simulated servers while the world runs, paced to the
+    /// wall clock. Stops on Ctrl-C (SIGINT) or SIGTERM and prints the report.
+    #[command(after_long_help = SERVE_HELP)]
+    Serve {
+        #[arg(help = FILE_HELP)]
+        file: PathBuf,
+        #[command(flatten)]
+        live: LiveArgs,
+        /// Seed of the random streams (default: the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// How to print the report at the end.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        /// Also write the report (in --format) to this file: the only file `serve` writes.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Stop by itself after this much simulated time (e.g. "2h"; default: run until stopped).
+        #[arg(long)]
+        until: Option<Duration>,
+        /// Run a scenario that asks for more work than `check` allows.
+        #[arg(long)]
+        force: bool,
     },
     /// Compare a screenshot with a reference image (for the test scripts):
     /// fails when they differ by more than the tolerances.
@@ -257,6 +284,75 @@ enum Command {
     },
 }
 
+const SERVE_HELP: &str = "\
+Examples:
+  relaysim serve era:1 --smtp 127.0.0.1:2525=relay-a --pop3 127.0.0.1:1110=relay-a
+  relaysim serve era:5 --smtp 127.0.0.1:2587=relay-a:587 --client-at ken
+  relaysim serve era:7 --smtp 127.0.0.1:2525=mx-co --client-at ken --speed 60
+
+Each port prints `listening: smtp 127.0.0.1:2525 -> relay-a` when ready.
+A port stands for the simulated port given after the node (NODE:587), else
+for its own number when that is 25, 587 or 465, else for 25. Port 587 asks
+for STARTTLS and AUTH (RFC 6409), 465 is TLS from the start (RFC 8314); the
+certificate is self-signed, made at start, its fingerprint printed.
+Ports listen on loopback only unless --listen-any. Nothing connects out:
+the world is simulated.";
+
+/// The live-port flags of `serve` and `gui`.
+#[derive(clap::Args, Default)]
+struct LiveArgs {
+    /// A live SMTP port: ADDR:PORT=NODE[:SIMPORT], e.g. 127.0.0.1:2525=relay-a
+    /// or 127.0.0.1:2587=relay-a:587 (repeatable).
+    #[arg(long, value_name = "ADDR:PORT=NODE")]
+    smtp: Vec<relaysim::live::PortSpec>,
+    /// A live POP3 port on a server holding mailboxes: ADDR:PORT=NODE (repeatable).
+    #[arg(long, value_name = "ADDR:PORT=NODE")]
+    pop3: Vec<relaysim::live::PortSpec>,
+    /// Where the live client sits in the world: a ClientPc, a SpamBot, or
+    /// host N of a Population (NODE/N). Default: the first ClientPc.
+    #[arg(long, value_name = "NODE[/N]")]
+    client_at: Option<relaysim::live::ClientSpec>,
+    /// Simulated seconds per real second (1 = real time).
+    #[arg(long, default_value = "1", value_name = "X")]
+    speed: f64,
+    /// Allow addresses other than loopback (a classroom network). Prints a warning.
+    #[arg(long)]
+    listen_any: bool,
+    /// At most this many live connections at once (Postfix default_process_limit).
+    #[arg(long, default_value = "100", value_name = "N")]
+    max_connections: usize,
+    /// At most this many live connections from one address (Postfix
+    /// smtpd_client_connection_count_limit).
+    #[arg(long, default_value = "50", value_name = "N")]
+    max_per_client: usize,
+    /// Seconds a live SMTP client may stay silent (Postfix smtpd_timeout);
+    /// POP3 clients get at least 10 minutes (RFC 1939 §3).
+    #[arg(long, default_value = "300", value_name = "SECONDS")]
+    idle_timeout: u64,
+    /// Commands answered per live session before `421` and a close.
+    #[arg(long, default_value = "1000", value_name = "N")]
+    max_commands: u32,
+}
+
+impl LiveArgs {
+    fn options(&self) -> relaysim::live::LiveOptions {
+        relaysim::live::LiveOptions {
+            smtp: self.smtp.clone(),
+            pop3: self.pop3.clone(),
+            client_at: self.client_at.clone(),
+            listen_any: self.listen_any,
+            bounds: Some(relaysim::live::listener::Bounds {
+                connections: self.max_connections,
+                per_client: self.max_per_client,
+                idle: std::time::Duration::from_secs(self.idle_timeout),
+                pop3_idle: std::time::Duration::from_secs(self.idle_timeout.max(600)),
+                ..Default::default()
+            }),
+            commands: Some(self.max_commands),
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum CompareCommand {
     /// Combine the `--out` directories of `compare --shard K/N` runs.
@@ -348,20 +444,37 @@ fn main() -> ExitCode {
             layout_json,
             size,
             fullscreen,
-        } => gui(relaysim::gui::GuiOptions {
-            file: file.unwrap_or_else(first_era),
-            screenshot,
-            after: after.map(|d| d.0),
-            bench_frames,
-            presenter,
-            japanese,
-            message,
-            node,
-            events,
-            layout_json,
-            size,
-            fullscreen,
-        }),
+            live,
+        } => {
+            let options = live.options();
+            let live_speed = if options.is_empty() {
+                None
+            } else {
+                match relaysim::live::check_speed(live.speed) {
+                    Ok(s) => Some(s),
+                    Err(e) => {
+                        eprintln!("{e}");
+                        return ExitCode::from(status::INVALID);
+                    }
+                }
+            };
+            gui(relaysim::gui::GuiOptions {
+                file: file.unwrap_or_else(first_era),
+                screenshot,
+                after: after.map(|d| d.0),
+                bench_frames,
+                presenter,
+                japanese,
+                message,
+                node,
+                events,
+                layout_json,
+                size,
+                fullscreen,
+                live: options,
+                live_speed,
+            })
+        }
         #[cfg(feature = "gui")]
         Command::ImageDiff { actual, reference, max_mean, max_pixels } => {
             match relaysim::gui::imgdiff::compare_files(&actual, &reference) {
@@ -461,6 +574,9 @@ fn main() -> ExitCode {
         }
         Command::Compare { merge: None, files, replications, seed, jobs, out, set, sweep, shard, force } => {
             compare(CompareArgs { files, replications, seed, jobs, out, set, sweep, shard, force })
+        }
+        Command::Serve { file, live, seed, format, out, until, force } => {
+            serve(ServeArgs { file, live, seed, format, out, until, force })
         }
         Command::GenerateBench(args) => bench_cli::generate(args),
         Command::Bench { what } => bench_cli::bench(what),
@@ -679,4 +795,82 @@ fn parse_size(s: &str) -> Result<(u32, u32), String> {
         return Err(format!("size {w}x{h} out of range (320x240 to 10000x10000)"));
     }
     Ok((w, h))
+}
+
+struct ServeArgs {
+    file: PathBuf,
+    live: LiveArgs,
+    seed: Option<u64>,
+    format: Format,
+    out: Option<PathBuf>,
+    until: Option<Duration>,
+    force: bool,
+}
+
+/// `relaysim serve`: live ports on a world paced to the wall clock.
+fn serve(args: ServeArgs) -> ExitCode {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+
+    let ServeArgs { file, live, seed, format, out, until, force } = args;
+    let opts = live.options();
+    if opts.is_empty() {
+        eprintln!("serve: give at least one --smtp or --pop3 port");
+        return ExitCode::from(2);
+    }
+    let speed = match relaysim::live::check_speed(live.speed) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(status::INVALID);
+        }
+    };
+    let s = match load(&file, force) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut sim = relaysim::sim::Simulation::new(s.clone(), RunOptions::new(seed.unwrap_or(s.seed)).transcripts(true));
+    let mut ports = match relaysim::live::start(&sim, &opts) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(status::INVALID);
+        }
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    if let Err(e) = relaysim::live::stop_on_signal(Arc::clone(&stop)) {
+        eprintln!("{e}");
+        return ExitCode::from(status::INVALID);
+    }
+    for w in &ports.warnings {
+        eprintln!("{w}");
+    }
+    emit(&format!("{}\n", ports.tls_line));
+    for l in &ports.ready_lines {
+        emit(&format!("{l}\n"));
+    }
+    relaysim::live::run_paced(&mut sim, &mut ports, speed, &stop, until.map(|d| d.0));
+    ports.stop(&mut sim);
+    let now = sim.now();
+    sim.run_until(now);
+    let report = Report::of(&sim);
+    let sessions = &ports.engine.sessions;
+    let text = match format {
+        Format::Table => format!("{}{}", report.to_table(), relaysim::live::report::table(&sim, sessions)),
+        Format::Json => match relaysim::live::report::json(&report, sessions) {
+            Ok(j) => format!("{j}\n"),
+            Err(e) => {
+                eprintln!("cannot write JSON: {e}");
+                return ExitCode::from(status::OUTPUT);
+            }
+        },
+    };
+    emit(&text);
+    if let Some(path) = out
+        && let Err(e) = std::fs::write(&path, &text)
+    {
+        eprintln!("{}: {e}", path.display());
+        return ExitCode::from(status::OUTPUT);
+    }
+    ExitCode::SUCCESS
 }

@@ -443,3 +443,61 @@ fn the_event_list_follows_the_animation_and_filters() {
         assert_eq!(r.tone, 5);
     }
 }
+
+/// `gui FILE --smtp …`: a live client is answered by the frames (the pump
+/// runs after the simulation moved), and its mail becomes a message of the
+/// run the window shows, in the trace the animation reads.
+#[test]
+fn live_ports_are_answered_frame_by_frame() {
+    use relaysim::gui::live::LivePorts;
+    use std::io::{BufRead, BufReader, Write};
+
+    let mut app = app("scenarios/history/01-open-relay.ron", 2);
+    let opts = relaysim::live::LiveOptions {
+        smtp: vec!["127.0.0.1:0=relay-a".parse().unwrap()],
+        client_at: Some("ken".parse().unwrap()),
+        ..Default::default()
+    };
+    let live = relaysim::live::start(&app.world().resource::<SimState>().sim, &opts).expect("ports open");
+    let addr = live.listeners.bound[0];
+    app.insert_resource(LivePorts(std::sync::Mutex::new(live)));
+    let client = std::thread::spawn(move || {
+        let mut c = std::net::TcpStream::connect(addr).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        let mut r = BufReader::new(c.try_clone().unwrap());
+        let mut lines = Vec::new();
+        let mut read = |lines: &mut Vec<String>| {
+            let mut l = String::new();
+            r.read_line(&mut l).unwrap();
+            lines.push(l.trim_end().to_string());
+        };
+        read(&mut lines);
+        for cmd in ["HELO ken-laptop", "MAIL FROM:<ken@isp-a.example>", "RCPT TO:<bob@company.example>", "DATA"] {
+            c.write_all(format!("{cmd}\r\n").as_bytes()).unwrap();
+            read(&mut lines);
+        }
+        c.write_all(b"Subject: live in the window\r\n\r\nhi\r\n.\r\nQUIT\r\n").unwrap();
+        read(&mut lines);
+        read(&mut lines);
+        lines
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while !client.is_finished() {
+        assert!(std::time::Instant::now() < deadline, "the live client was never answered");
+        app.update();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let lines = client.join().unwrap();
+    assert!(lines[0].starts_with("220 mail.isp-a.example"), "{lines:?}");
+    assert!(lines[5].starts_with("250 2.0.0 Ok: queued as"), "{lines:?}");
+    let state = app.world().resource::<SimState>();
+    let m = state.sim.messages.iter().find(|m| m.subject() == "live in the window").expect("a message of the run");
+    assert_eq!(&*m.rcpt, "bob@company.example");
+    let injected = state
+        .sim
+        .trace
+        .events
+        .iter()
+        .any(|(_, e)| matches!(e, relaysim::sim::trace::TraceEvent::Injected { msg, .. } if *msg == m.id));
+    assert!(injected, "the animation sees the live message");
+}

@@ -17,6 +17,7 @@ pub mod imgdiff;
 pub mod label_layout;
 pub mod layout;
 pub mod layout_dump;
+pub mod live;
 pub mod overlay;
 pub mod own_time;
 pub mod panels;
@@ -63,6 +64,10 @@ pub struct GuiOptions {
     pub size: Option<(u32, u32)>,
     /// Open full screen.
     pub fullscreen: bool,
+    /// Live SMTP/POP3 ports into the run (`--smtp`, `--pop3`), as `serve` opens them.
+    pub live: crate::live::LiveOptions,
+    /// With live ports: the playback speed to start at (`--speed`).
+    pub live_speed: Option<f64>,
 }
 
 /// The node drawn for `scenario.nodes[index]`.
@@ -129,6 +134,7 @@ impl Plugin for LogicPlugin {
             stats::plugin,
             events::plugin,
             panels::plugin,
+            live::plugin,
         ))
         .add_plugins(plugin);
     }
@@ -259,6 +265,7 @@ fn count_queues(state: Res<SimState>, mut queues: ResMut<Queues>) {
 fn redraw_only_when_moving(
     playback: Res<Playback>,
     view: Option<Res<scene::CameraView>>,
+    live_ports: Option<Res<live::LivePorts>>,
     mut winit: ResMut<bevy::winit::WinitSettings>,
 ) {
     use bevy::winit::UpdateMode;
@@ -267,7 +274,14 @@ fn redraw_only_when_moving(
         || playback.frozen
         || playback.ignore_pauses
         || view.as_ref().is_some_and(|v| v.focus.is_some());
-    let mode = if moving { UpdateMode::Continuous } else { UpdateMode::reactive(std::time::Duration::from_secs(1)) };
+    let mode = if moving {
+        UpdateMode::Continuous
+    } else if live_ports.is_some() {
+        // Live clients are answered once per frame: keep frames coming.
+        UpdateMode::reactive(std::time::Duration::from_millis(20))
+    } else {
+        UpdateMode::reactive(std::time::Duration::from_secs(1))
+    };
     if winit.focused_mode != mode {
         winit.focused_mode = mode;
         winit.unfocused_mode = mode;
@@ -320,6 +334,27 @@ pub fn run(opts: GuiOptions) -> AppExit {
         eprintln!("{e}");
         return AppExit::from_code(1);
     }
+    // Live ports: bound (or refused) before the window opens.
+    let live_ports = if opts.live.is_empty() {
+        None
+    } else {
+        match crate::live::start(&state.sim, &opts.live) {
+            Ok(l) => {
+                for w in &l.warnings {
+                    eprintln!("{w}");
+                }
+                println!("{}", l.tls_line);
+                for r in &l.ready_lines {
+                    println!("{r}");
+                }
+                Some(l)
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                return AppExit::from_code(1);
+            }
+        }
+    };
     let mut app = App::new();
     app.add_plugins(
         DefaultPlugins
@@ -327,6 +362,14 @@ pub fn run(opts: GuiOptions) -> AppExit {
             .set(bevy::log::LogPlugin { filter: "warn,wgpu=error,naga=warn".into(), ..default() }),
     );
     app.add_plugins(LogicPlugin::new(state));
+    if let Some(l) = live_ports {
+        app.insert_resource(live::LivePorts(std::sync::Mutex::new(l)));
+        if let Some(speed) = opts.live_speed {
+            // The fastest offered speed not above --speed.
+            let index = playback::SPEEDS.iter().rposition(|(s, _)| *s <= speed).unwrap_or(0);
+            app.world_mut().resource_mut::<Playback>().speed = index;
+        }
+    }
     app.add_systems(Last, redraw_only_when_moving);
     screenshot::size_to_monitor(&mut app, &opts); // gui-layout: the window at the monitor's size
     app.add_plugins(scene::ViewPlugin { presenter: opts.presenter });

@@ -23,5 +23,5 @@ pub mod world;
 
 pub use message::{Fate, MailClass, Message, MsgId};
 pub use narration::{Fired, NarrationError, Narrator};
-pub use simulation::{RunOptions, Simulation};
+pub use simulation::{LiveClient, LiveMessage, LiveSmtp, PopLoginError, RunOptions, Simulation};
 pub use whatif::WhatIfError;

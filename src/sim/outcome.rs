@@ -21,6 +21,17 @@ use crate::units::SimTime;
 use std::net::IpAddr;
 use std::sync::Arc;
 
+/// How a message came in, for its `Received:` line: what the server
+/// accepting it knows of the session (simulated or live).
+pub(crate) struct Received<'a> {
+    /// The name the client gave in `EHLO`/`HELO`.
+    pub(crate) ehlo: &'a str,
+    pub(crate) client_ip: std::net::Ipv4Addr,
+    pub(crate) server: &'a super::smtp::server::ServerSession,
+    pub(crate) queue_id: &'a str,
+    pub(crate) bytes: u64,
+}
+
 impl Simulation {
     pub(crate) fn finish(&mut self, sid: u32, mut s: Box<Session>, outcome: Outcome, t: SimTime) {
         let (server, _) = s.targets[s.target];
@@ -61,19 +72,27 @@ impl Simulation {
             self.pop_login(s.msg, server, s.client_ip, t);
         }
         match outcome {
-            Outcome::Accepted => self.accept(&s, server, t),
+            Outcome::Accepted => {
+                let how = Received {
+                    ehlo: &s.client.ehlo,
+                    client_ip: s.client_ip,
+                    server: &s.server,
+                    queue_id: &s.queue_id,
+                    bytes: s.client.bytes as u64,
+                };
+                self.accept(s.msg, server, t, &how)
+            }
             other => self.failed(s.msg, other, t, Some(server)),
         }
     }
 
     /// The server said `250 queued as`: it adds its `Received:` line and
     /// delivers to a mailbox, or queues the message for its next hop.
-    fn accept(&mut self, s: &Session, n: usize, t: SimTime) {
-        let id = s.msg;
+    pub(crate) fn accept(&mut self, id: MsgId, n: usize, t: SimTime, how: &Received<'_>) {
         // Trace headers are read only in a message's story, which keeps
         // transcripts: statistical runs skip writing them.
         if self.keep_transcripts {
-            self.add_trace_headers(s, n, t);
+            self.add_trace_headers(id, how, n, t);
         }
         let node = &self.nodes[n];
         let m = &self.messages[id.0 as usize];
@@ -84,7 +103,7 @@ impl Simulation {
         m.attempts = 0;
         m.held_since = t;
         self.nodes[n].counters.accepted += 1;
-        self.nodes[n].counters.bytes_in += s.client.bytes as u64;
+        self.nodes[n].counters.bytes_in += how.bytes;
         if delivers_here {
             self.deliver_locally(id, n, t);
             return;
@@ -97,8 +116,7 @@ impl Simulation {
 
     /// `Received:` (and `Received-SPF:`, `Authentication-Results:`,
     /// `X-Greylist:`) added by server `n` on accepting the message.
-    fn add_trace_headers(&mut self, s: &Session, n: usize, t: SimTime) {
-        let id = s.msg;
+    fn add_trace_headers(&mut self, id: MsgId, s: &Received<'_>, n: usize, t: SimTime) {
         let rdns = self.server_at(s.client_ip).map_or("unknown".to_string(), |x| x.hostname.clone());
         let stamp = date(self, t);
         let node = &self.nodes[n];
@@ -107,7 +125,7 @@ impl Simulation {
         // client came in (RFC 3848: ESMTPA after AUTH, S with TLS).
         let received = format!(
             "Received: from {} ({} [{}])\n\tby {} (Postfix) with {} id {}\n\tfor <{}>; {}",
-            s.client.ehlo,
+            s.ehlo,
             rdns,
             s.client_ip,
             node.hostname,

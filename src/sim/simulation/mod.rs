@@ -16,6 +16,7 @@
 //! its knowledge.
 
 mod attempt;
+mod live;
 mod mx;
 mod pop3;
 mod server_env;
@@ -38,6 +39,7 @@ use crate::sim::trace::Trace;
 use crate::sim::world::{self, NodeRt};
 use crate::units::{SimTime, rfc5322_date};
 
+pub use live::{LiveClient, LiveMessage, LiveSmtp, PopLoginError};
 pub(crate) use mx::Targets;
 pub use session::CONNECT_TIMEOUT_MS;
 pub(crate) use session::{Pending, Session};

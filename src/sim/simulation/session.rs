@@ -201,7 +201,7 @@ impl Simulation {
     }
 }
 
-fn queue_id(msg: MsgId, node: usize, t: SimTime) -> String {
+pub(super) fn queue_id(msg: MsgId, node: usize, t: SimTime) -> String {
     // Postfix short queue ids look like `4ABCD1234F`: deterministic here.
     let h = (msg.0 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (node as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F) ^ t;
     let mut id = format!("{:010X}", h >> 24);

@@ -220,6 +220,16 @@ pub struct Output {
     pub close: bool,
     /// The content of each message accepted (`250 … queued as`), unstuffed.
     pub accepted: Vec<Vec<u8>>,
+    /// The envelope of each message in `accepted`, in the same order.
+    pub envelopes: Vec<Envelope>,
+}
+
+/// The envelope of a message accepted on the live path: who sent it and
+/// the recipients the server accepted (RFC 5321 §3.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    pub mail_from: Address,
+    pub rcpts: Vec<Address>,
 }
 
 /// The live path's input buffers (none on the simulated path).
@@ -257,6 +267,11 @@ pub struct ServerSession {
     errors: u32,
     timer: Timer,
     live: Option<Box<LiveInput>>,
+    /// The live path's accepted recipients of this transaction (the
+    /// simulated path counts them only and allocates nothing).
+    rcpt_list: Vec<Address>,
+    /// Bytes came through [`Self::receive`]: recipients are listed.
+    live_path: bool,
 }
 
 /// Why a server refused, as counted in `nodes.<id>.refused`: the reason the
@@ -319,6 +334,8 @@ impl ServerSession {
             errors: 0,
             timer: Timer::Off,
             live: None,
+            rcpt_list: Vec::new(),
+            live_path: false,
         }
     }
 
@@ -366,6 +383,7 @@ impl ServerSession {
         self.spf = None;
         self.greylist_delay = None;
         self.recipients = 0;
+        self.rcpt_list.clear();
     }
 
     /// The simulated path: the reply to a typed command. `queue_id` names the
@@ -520,6 +538,9 @@ impl ServerSession {
             (_, Command::RcptTo(rcpt)) => {
                 let reply = self.rcpt(rcpt, env);
                 if reply.is_positive() {
+                    if self.live_path {
+                        self.rcpt_list.push(rcpt.clone());
+                    }
                     self.recipients += 1;
                     self.set_state(State::Rcpt);
                 }
@@ -568,7 +589,7 @@ impl ServerSession {
         if close {
             self.timer = Timer::Off;
         }
-        Output { replies: vec![reply], close, accepted: Vec::new() }
+        Output { replies: vec![reply], close, ..Output::default() }
     }
 
     /// When the session next needs attention without input (smoltcp's `poll_at`).
@@ -587,7 +608,7 @@ impl ServerSession {
                 self.timer = Timer::Off;
                 self.set_state(State::Closed);
                 let reply = Reply::new(421, format!("4.4.2 {} Error: timeout exceeded", self.texts.hostname));
-                Output { replies: vec![reply], close: true, accepted: Vec::new() }
+                Output { replies: vec![reply], close: true, ..Output::default() }
             }
             _ => Output::default(),
         }
@@ -608,13 +629,21 @@ impl ServerSession {
     /// after a `DATA` that is accepted are content.
     pub fn receive(&mut self, now: SimTime, mut input: &[u8], env: &mut dyn ServerEnv, queue_id: &str) -> Output {
         let mut out = Output::default();
+        self.live_path = true;
         let (size_limit, strict) = (self.limits.message_size, self.limits.bare_newline == BareNewline::Reject);
         let mut live = self.live.take().unwrap_or_else(|| {
             let data = DataReader::new(size_limit);
             let data = if strict { data.stopping_at_bare_lf() } else { data };
             Box::new(LiveInput { lines: LineReader::new(COMMAND_LINE_MAX), data })
         });
+        let tls_before = self.tls;
         while !input.is_empty() && self.state != State::Closed {
+            // RFC 3207 §6: after `220 Ready to start TLS` nothing sent in the
+            // clear may count (the STARTTLS command injection of 2011,
+            // CVE-2011-0411): what followed in the same bytes is dropped.
+            if self.tls && !tls_before {
+                break;
+            }
             if self.state == State::Data {
                 let Some(end) = live.data.feed(&mut input) else { break };
                 if strict && end.bare_lf {
@@ -665,6 +694,9 @@ impl ServerSession {
                 }
                 Err(e) => self.answered(e.reply(), &mut out),
             }
+        }
+        if self.tls && !tls_before {
+            live.lines = LineReader::new(COMMAND_LINE_MAX);
         }
         self.live = Some(live);
         self.arm(now);
@@ -726,6 +758,7 @@ impl ServerSession {
         self.command(&Command::Content { bytes }, env, queue_id, out);
         if out.replies.get(before).is_some_and(|r| r.code == 250) {
             out.accepted.push(end.content);
+            out.envelopes.push(Envelope { mail_from: self.mail_from.clone(), rcpts: self.rcpt_list.clone() });
         }
     }
 
@@ -1060,6 +1093,19 @@ mod tests {
         expect_state!(d, State::Init);
         assert!(d.s.helo.is_empty(), "RFC 3207 §4.2");
         send!(d, "STARTTLS" => "554 5.5.1 Error: TLS already active");
+    }
+
+    #[test]
+    fn ready_starttls_drops_what_was_pipelined_in_the_clear() {
+        // RFC 3207 §6 (CVE-2011-0411): commands sent with STARTTLS, before
+        // the handshake, are not executed afterwards.
+        let mut d = Dialogue::new(25);
+        send!(d, "EHLO pc" => "250 DSN");
+        let replies = d.raw(b"STARTTLS\r\nMAIL FROM:<evil@x.example>\r\nRCPT TO:<bob@comp");
+        assert_eq!(replies, ["220 2.0.0 Ready to start TLS"]);
+        // The half line was dropped too: the next (encrypted) command starts clean.
+        send!(d, "EHLO pc" => "250 DSN");
+        expect_state!(d, State::Ready);
     }
 
     #[test]
