@@ -302,6 +302,7 @@ pub fn internet(scale: f64) -> Scenario {
         dns,
         traffic,
         narration: Vec::new(),
+        timeline: Vec::new(),
     }
 }
 

@@ -16,6 +16,7 @@ pub mod router;
 pub mod simulation;
 pub mod smtp;
 pub mod spf;
+pub mod timeline;
 pub mod topology;
 pub mod trace;
 pub mod whatif;

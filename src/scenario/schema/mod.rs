@@ -10,8 +10,9 @@
 //! This file holds the scenario as a whole; its parts are one file each:
 //! the world's ISPs, links and DNS zones (`world.rs`), the nodes and their
 //! kinds (`nodes.rs`), mail servers and their defenses (`servers.rs`), retry
-//! schedules (`retry.rs`), traffic sources (`traffic.rs`) and the lesson's
-//! narration (`narration.rs`). Every type is re-exported here.
+//! schedules (`retry.rs`), traffic sources (`traffic.rs`), the lesson's
+//! narration (`narration.rs`) and the dated changes of the timeline
+//! (`timeline.rs`). Every type is re-exported here.
 
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +22,7 @@ mod narration;
 mod nodes;
 mod retry;
 mod servers;
+mod timeline;
 mod traffic;
 mod world;
 
@@ -28,6 +30,7 @@ pub use narration::*;
 pub use nodes::*;
 pub use retry::*;
 pub use servers::*;
+pub use timeline::*;
 pub use traffic::*;
 pub use world::*;
 
@@ -76,6 +79,10 @@ pub struct Scenario {
     /// A lesson's ordered steps, shown as the run advances (see [`Step`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub narration: Vec<Step>,
+    /// Dated changes to the world, applied by every way of running the file
+    /// (see [`Dated`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<Dated>,
 }
 
 impl Scenario {

@@ -3,7 +3,8 @@
 //! One pass per concern, in the order a reader fixes a file: unique ids
 //! (here), addresses (`addresses.rs`), nodes (`nodes.rs`), the network and
 //! DNS (`network.rs`), traffic (`traffic.rs`) and the lesson's narration
-//! (`narration.rs`, with `triggers.rs` for its triggers and switches);
+//! (`narration.rs`, with `triggers.rs` for its triggers and switches), the
+//! timeline's dated changes (`timeline.rs`);
 //! `times.rs` holds the checks of durations, rates and retry schedules that
 //! they share. Every problem is collected, then sorted by position.
 
@@ -11,6 +12,7 @@ mod addresses;
 mod narration;
 mod network;
 mod nodes;
+pub mod timeline;
 mod times;
 mod traffic;
 mod triggers;
@@ -92,6 +94,7 @@ pub fn validate_with(
     let has_mx = |domain: &str| zones.get(&domain.to_ascii_lowercase()).is_some_and(|&i| !s.dns[i].mx.is_empty());
     traffic::check_traffic(&mut c, s, &nodes, &has_mx);
     narration::check_narration(&mut c, s, &nodes, &sources, &has_mx);
+    timeline::check_timeline(&mut c, s, &nodes, &sources);
     // Routes are looked for only in an otherwise valid file.
     if c.problems.is_empty() {
         network::check_reachable(&mut c, s);
