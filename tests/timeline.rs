@@ -174,12 +174,18 @@ fn check_explains_every_mistake_in_a_timeline_with_its_position() {
     let cases: [(&str, &str); 12] = [
         (r#"(at: "2d", change: CloseRelay("relay-univ"))"#, "not before the end of the run (1d)"),
         (r#"(at: "2003-08-01", change: CloseRelay("relay-univ"))"#, "before the scenario's start"),
-        (r#"(at: "2003-09-03", change: CloseRelay("relay-univ"))"#, "not before the end of the run (2003-09-02T09:00:00Z"),
+        (
+            r#"(at: "2003-09-03", change: CloseRelay("relay-univ"))"#,
+            "not before the end of the run (2003-09-02T09:00:00Z",
+        ),
         (r#"(at: "soon", change: CloseRelay("relay-univ"))"#, "neither a duration"),
         (r#"(at: "1h", change: CloseRelay("relay-x"))"#, "unknown node `relay-x`"),
         (r#"(at: "1h", change: CloseRelay("pop-a"))"#, "cannot take this change: it needs a mail server"),
         (r#"(at: "1h", change: Switch(nodes: Node("mx-co"), defense: Op25b, on: true))"#, "it needs a Router"),
-        (r#"(at: "1h", change: Switch(nodes: Node("relay-a"), defense: PopBeforeSmtp, on: true))"#, "`pop_before_smtp` settings"),
+        (
+            r#"(at: "1h", change: Switch(nodes: Node("relay-a"), defense: PopBeforeSmtp, on: true))"#,
+            "`pop_before_smtp` settings",
+        ),
         (r#"(at: "1h", change: Switch(nodes: Isp("isp-z"), defense: Op25b, on: true))"#, "unknown ISP `isp-z`"),
         (r#"(at: "1h", change: Switch(nodes: Kind("Bridge"), defense: Spf, on: true))"#, "kind `Bridge`"),
         (r#"(at: "1h", change: Traffic(source: "spam-x", set: Stop))"#, "unknown traffic source `spam-x`"),

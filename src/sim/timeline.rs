@@ -85,12 +85,10 @@ impl Simulation {
                     self.infect(k, &id, *hosts, false);
                 }
             }
-            Change::Traffic { source, set } => {
-                match self.scenario.traffic.iter().position(|s| s.id() == source) {
-                    Some(src) => self.change_traffic(src, *set, t),
-                    None => errors.push(format!("unknown traffic source `{source}`")),
-                }
-            }
+            Change::Traffic { source, set } => match self.scenario.traffic.iter().position(|s| s.id() == source) {
+                Some(src) => self.change_traffic(src, *set, t),
+                None => errors.push(format!("unknown traffic source `{source}`")),
+            },
         }
         let error = (!errors.is_empty()).then(|| errors.join("; "));
         self.timeline_applied.push(Applied { entry: k, at: t, error });

@@ -128,15 +128,20 @@ fn check_when(c: &mut Checker, path: &str, s: &Scenario, at: When) {
         None => c.invalid(path, "at", format!("{at} is before the scenario's start ({})", s.start)),
         Some(t) if t >= s.duration.0 => {
             let end = crate::units::Timestamp(s.start.0 + (s.duration.0 / 1000) as i64);
-            let why = match at {
-                When::After(_) => format!("{at} is not before the end of the run ({})", s.duration),
-                When::Date(_) => format!(
-                    "{at} is not before the end of the run ({end}: start {} + duration {})",
-                    s.start,
-                    format_ms(s.duration.0)
+            match at {
+                When::After(_) => {
+                    c.invalid(path, "at", format!("{at} is not before the end of the run ({})", s.duration))
+                }
+                When::Date(_) => c.invalid(
+                    path,
+                    "at",
+                    format!(
+                        "{at} is not before the end of the run ({end}: start {} + duration {})",
+                        s.start,
+                        format_ms(s.duration.0)
+                    ),
                 ),
-            };
-            c.invalid(path, "at", why)
+            }
         }
         Some(_) => {}
     }
