@@ -239,3 +239,10 @@ fn run_and_narrated_run_apply_the_timeline_alike() {
     assert!(sent < 300, "stopped after 2h at 100/h: {sent}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_rate_raised_by_the_timeline_counts_in_the_limits_on_work() {
+    let src = era4_with(r#"(at: "1h", change: Traffic(source: "spam-direct", set: Rate("100000000/h")))"#);
+    let found = problems(&src);
+    assert!(found.iter().any(|p| p.contains("more than the limit")), "{found:?}");
+}

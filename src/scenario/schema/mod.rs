@@ -87,7 +87,7 @@ pub struct Scenario {
 
 impl Scenario {
     /// Mail the traffic sources are expected to inject up to `end` (each
-    /// source's rate times the part of its `start`..`end` before `end`), for
+    /// source's rate, or the highest the timeline gives it, times the part of its `start`..`end` before `end`), for
     /// sizing a run's storage and its progress bar, and for `check`'s limits.
     pub fn expected_messages(&self, end: crate::units::SimTime) -> f64 {
         let span = |start: Duration, stop: Option<Duration>| {
@@ -96,8 +96,8 @@ impl Scenario {
         self.traffic
             .iter()
             .map(|src| match src {
-                Source::Legit(l) => l.rate.per_ms * span(l.start, l.end),
-                Source::Spam(sp) => sp.rate.per_ms * span(sp.start, sp.end),
+                Source::Legit(l) => self.peak_rate(&l.id, l.rate) * span(l.start, l.end),
+                Source::Spam(sp) => self.peak_rate(&sp.id, sp.rate) * span(sp.start, sp.end),
                 Source::Once(_) => 1.0,
             })
             .sum()

@@ -14,6 +14,20 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::{Defense, Greylist, Localized, SpfCheck};
 use crate::units::{Duration, Rate, SimTime, Timestamp};
 
+impl super::Scenario {
+    /// The highest rate (per ms) source `id` sends at: its own, or one a
+    /// timeline entry sets (an upper bound for estimates of the work asked).
+    pub fn peak_rate(&self, id: &str, own: Rate) -> f64 {
+        self.timeline
+            .iter()
+            .filter_map(|e| match &e.change {
+                Change::Traffic { source, set: TrafficChange::Rate(r) } if source == id => Some(r.per_ms),
+                _ => None,
+            })
+            .fold(own.per_ms, f64::max)
+    }
+}
+
 /// One dated change.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
