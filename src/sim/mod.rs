@@ -1,6 +1,7 @@
 //! The headless simulation core. No Bevy here: the GUI and the statistics
 //! both drive this same code.
 
+pub mod channel;
 pub mod defense;
 pub mod dns;
 pub mod engine;
@@ -13,6 +14,7 @@ mod outcome;
 mod retry;
 pub mod rng;
 pub mod router;
+pub mod series;
 pub mod simulation;
 pub mod smtp;
 pub mod spf;

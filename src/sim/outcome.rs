@@ -170,7 +170,7 @@ impl Simulation {
             }
             m.fate = Fate::Delivered { at: t, node: n };
             self.finished += 1;
-            self.compact(id);
+            self.settled(id);
             self.nodes[n].counters.delivered += 1;
             self.trace.push(t, TraceEvent::Delivered { msg: id, node: n });
         } else {
@@ -188,7 +188,7 @@ impl Simulation {
             m.fate =
                 if permanent { Fate::Rejected { at: t, node: Some(n), reason } } else { Fate::Lost { at: t, reason } };
             self.finished += 1;
-            self.compact(id);
+            self.settled(id);
             let ev = if permanent { TraceEvent::Rejected { msg: id } } else { TraceEvent::Lost { msg: id } };
             self.trace.push(t, ev);
             return;
@@ -223,7 +223,7 @@ impl Simulation {
         self.nodes[n].counters.bounces_sent += 1;
         self.trace.push(t, TraceEvent::Bounced { msg: id, bounce: bid, node: n });
         self.queue.schedule_in(0, Event::Attempt(bid));
-        self.compact(id);
+        self.settled(id);
     }
 
     /// Compact storage of a message that reached its final state in a run
@@ -233,7 +233,7 @@ impl Simulation {
     /// only a few thousand in flight. A message's story (`show`, the GUI)
     /// runs with transcripts, and a traced run (animation, narration,
     /// analyses of who relayed what) keeps the hops: both keep everything.
-    fn compact(&mut self, id: MsgId) {
+    pub(super) fn compact(&mut self, id: MsgId) {
         if self.keep_transcripts || self.trace.is_enabled() {
             return;
         }
@@ -264,6 +264,6 @@ impl Simulation {
         self.trace.push(t, ev);
         self.messages[id.0 as usize].fate = fate;
         self.finished += 1;
-        self.compact(id);
+        self.settled(id);
     }
 }

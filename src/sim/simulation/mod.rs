@@ -126,6 +126,8 @@ pub struct Simulation {
     pub(crate) traffic: Arc<[Source]>,
     pub(crate) keep_transcripts: bool,
     pub trace: Trace,
+    /// Counts of finished messages over time (see `sim/series.rs`).
+    pub series: crate::sim::series::SeriesCounts,
     /// The timeline entries applied so far, in order.
     pub timeline_applied: Vec<crate::sim::timeline::Applied>,
     /// The null reverse-path `<>` and what a compacted message keeps of its
@@ -190,6 +192,7 @@ impl Simulation {
         let mut messages = Vec::new();
         let _ = messages.try_reserve_exact(expected_messages.min(MAX_RESERVED_MESSAGES));
         let traffic: Arc<[Source]> = scenario.traffic.clone().into();
+        let (scenario_start, scenario_duration) = (scenario.start, scenario.duration.0);
         Simulation {
             scenario,
             seed,
@@ -210,6 +213,7 @@ impl Simulation {
             keep_transcripts,
             trace: Trace::new(opts.trace),
             timeline_applied: Vec::new(),
+            series: crate::sim::series::SeriesCounts::new(scenario_start, scenario_duration),
             empty_address: Address::from(""),
         }
     }
