@@ -60,6 +60,9 @@ impl Simulation {
         if m.class != MailClass::Spam {
             return None;
         }
+        if m.channel.is_some() {
+            return m.channel;
+        }
         let Some(Source::Spam(sp)) = m.source.map(|s| &self.traffic[s]) else { return None };
         let origin = &self.nodes[m.origin];
         let on_own_server = matches!(origin.kind, NodeKind::SpammerServer(_));

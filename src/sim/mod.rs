@@ -1,6 +1,7 @@
 //! The headless simulation core. No Bevy here: the GUI and the statistics
 //! both drive this same code.
 
+pub mod campaign;
 pub mod channel;
 pub mod defense;
 pub mod dns;

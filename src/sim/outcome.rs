@@ -53,6 +53,10 @@ impl Simulation {
         }
         self.sessions[sid as usize] = None;
         self.free_sessions.push(sid);
+        // An adaptive campaign learns how its attempt fared.
+        if self.messages[s.msg.0 as usize].channel.is_some() {
+            self.observe_attempt(s.msg, accepted, t);
+        }
         // A client that sends before it receives logs in to POP3 only now.
         if let Some(pop) = self.mail_client_of(s.msg).and_then(|mc| mc.pop.clone())
             && pop.send_first

@@ -192,7 +192,7 @@ struct Row {
 
 /// The validator's files, in the order its passes run (every file of
 /// src/scenario/validate/ must be listed: [`validator_source`] checks).
-const VALIDATOR_FILES: [&str; 9] = [
+const VALIDATOR_FILES: [&str; 10] = [
     "mod.rs",
     "addresses.rs",
     "nodes.rs",
@@ -202,6 +202,7 @@ const VALIDATOR_FILES: [&str; 9] = [
     "narration.rs",
     "triggers.rs",
     "timeline.rs",
+    "campaign.rs",
 ];
 
 /// The validator's source, its files one after the other.

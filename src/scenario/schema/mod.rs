@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::units::{Duration, Timestamp};
 
+mod campaign;
 mod narration;
 mod nodes;
 mod retry;
@@ -26,6 +27,7 @@ mod timeline;
 mod traffic;
 mod world;
 
+pub use campaign::*;
 pub use narration::*;
 pub use nodes::*;
 pub use retry::*;

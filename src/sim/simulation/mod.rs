@@ -16,6 +16,7 @@
 //! its knowledge.
 
 mod attempt;
+mod channels;
 mod mx;
 mod pop3;
 mod server_env;
@@ -126,6 +127,8 @@ pub struct Simulation {
     pub(crate) traffic: Arc<[Source]>,
     pub(crate) keep_transcripts: bool,
     pub trace: Trace,
+    /// The adaptive campaigns, by traffic source (`None`: a fixed one).
+    pub campaigns: Vec<Option<crate::sim::campaign::AdaptRt>>,
     /// Counts of finished messages over time (see `sim/series.rs`).
     pub series: crate::sim::series::SeriesCounts,
     /// The timeline entries applied so far, in order.
@@ -181,6 +184,7 @@ impl Simulation {
         let mut queue = EventQueue::with_capacity(1024);
         let sources = traffic::start(&scenario, seed, &mut queue);
         crate::sim::timeline::schedule(&scenario, &mut queue);
+        let campaigns = crate::sim::campaign::AdaptRt::all(&scenario, seed);
         let keep_transcripts = opts.transcripts.unwrap_or(scenario.transcripts);
         // Room for every message from the start: growing a store of millions
         // of messages copies it and touches its memory twice. Only pages
@@ -213,6 +217,7 @@ impl Simulation {
             keep_transcripts,
             trace: Trace::new(opts.trace),
             timeline_applied: Vec::new(),
+            campaigns,
             series: crate::sim::series::SeriesCounts::new(scenario_start, scenario_duration),
             empty_address: Address::from(""),
         }

@@ -106,7 +106,9 @@ impl Simulation {
         let id = MsgId(self.messages.len() as u32);
         // Every draw is made whatever the defenses do, in a fixed order, so the
         // same seed sends the same mails in every scenario (common random numbers).
-        let msg = match source {
+        // A spam mail's sender number and relay draw, for an adaptive campaign.
+        let mut spam_draws = None;
+        let mut msg = match source {
             Source::Legit(l) => {
                 let origin = self.node_by_id.get(&l.from).copied().unwrap_or(0);
                 let (host, from) = match &self.nodes[origin].kind {
@@ -166,7 +168,8 @@ impl Simulation {
                 })
             }
             Source::Spam(s) => {
-                let sender = &s.senders[rng::index(&mut rt.rng, s.senders.len())];
+                let sender_k = rng::index(&mut rt.rng, s.senders.len());
+                let sender = &s.senders[sender_k];
                 let origin = self.node_by_id.get(sender).copied().unwrap_or(0);
                 let pick = rng::index(&mut rt.rng, self.nodes[origin].infected.len().max(1));
                 let host = self.nodes[origin].infected.get(pick).copied().unwrap_or(0);
@@ -201,6 +204,7 @@ impl Simulation {
                 let relays = s.strategy.relays().len();
                 m.relay_cursor = if relays > 0 { relay_start % relays as u16 } else { 0 };
                 m.direct = matches!(s.strategy, Strategy::DirectToMx);
+                spam_draws = Some((sender_k, relay_start));
                 m
             }
         };
@@ -218,6 +222,11 @@ impl Simulation {
             && self.nodes[msg.origin].infected.is_empty()
         {
             return;
+        }
+        if let Some((sender, relay_start)) = spam_draws
+            && self.campaigns[src].is_some()
+        {
+            self.assign_channel(&mut msg, src, sender, relay_start, t);
         }
         self.trace.push(t, TraceEvent::Injected { msg: id, node: msg.origin });
         self.messages.push(msg);
