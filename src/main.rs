@@ -36,7 +36,7 @@ mod status {
 const AFTER_HELP: &str = "\
 Scenarios:
   Wherever a FILE is expected, a lesson or example built into the program can
-  be named instead: era:1 ... era:7 (the history tour) or example:NAME, e.g.
+  be named instead: era:1 ... era:8 (the history tour) or example:NAME, e.g.
   example:backscatter. `relaysim tour` lists them all.
 
 Exit status:
