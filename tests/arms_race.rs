@@ -78,9 +78,8 @@ fn op25b_at_isp_a_ends_its_direct_spam_and_the_botnet_total_holds() {
         .filter(|m| matches!(m.fate, Fate::Delivered { .. }) && s.channel_of(m) == Some(Channel::Direct))
         .count();
     assert_eq!(a_direct_delivered, 0, "OP25B at ISP A from 2005-06-01");
-    let per_day = |from: &str, to: &str| {
-        delivered("botnet", from, to, None) as f64 / ((at(to) - at(from)) / DAY) as f64
-    };
+    let per_day =
+        |from: &str, to: &str| delivered("botnet", from, to, None) as f64 / ((at(to) - at(from)) / DAY) as f64;
     let before = per_day("2005-03-01", "2005-06-01");
     let after = per_day("2005-09-01", "2005-12-01");
     let change = after / before - 1.0;
