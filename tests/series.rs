@@ -96,3 +96,17 @@ fn run_json_has_the_series_and_its_period() {
     let table = run(&["run", "era:2", "--until", "1h"]);
     assert!(!String::from_utf8_lossy(&table.stdout).contains("series"));
 }
+
+/// A run of more than a year is counted by day: an hourly series is refused
+/// with a reason, not made up.
+#[test]
+fn a_run_of_years_has_no_hourly_series() {
+    let src = std::fs::read_to_string(common::path("scenarios/examples/backscatter.ron")).expect("readable");
+    let src = src.replacen("duration: \"2h\"", "duration: \"400d\"", 1);
+    let s = relaysim::scenario::parse(&src, "long.ron").expect("valid");
+    let sim = relaysim::run(s, RunOptions::new(1).transcripts(false), Some(3 * HOUR));
+    let err = Series::of(&sim, Some(Period::Hour)).expect_err("counted by day");
+    assert!(err.to_string().contains("choose day, week or month"), "{err}");
+    let daily = Series::of(&sim, Some(Period::Day)).expect("by day");
+    assert_eq!(daily.total("spam").sent, Report::of(&sim).mail["spam"].counts.sent);
+}
