@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Retry;
+use super::{NodeKind, Retry};
 use crate::units::Duration;
 
 /// A campaign's adaptation policy.
@@ -78,6 +78,20 @@ pub enum ChannelUse {
 }
 
 impl ChannelUse {
+    /// Whether a sender of this kind can use the channel: a spammer's
+    /// server sends from itself or through relays; an infected host through
+    /// relays, straight to the MX, or through its own ISP relay with its
+    /// owner's password (a population whose mail client has `auth`).
+    pub fn usable_by(&self, kind: &NodeKind) -> bool {
+        match (kind, self) {
+            (NodeKind::SpammerServer(_), c) => matches!(c, ChannelUse::OwnServer | ChannelUse::OpenRelays(_)),
+            (NodeKind::SpamBot(_), c) => matches!(c, ChannelUse::OpenRelays(_) | ChannelUse::Direct),
+            (NodeKind::Population(p), ChannelUse::StolenAuth) => p.mail_client.auth.is_some(),
+            (NodeKind::Population(_), c) => matches!(c, ChannelUse::OpenRelays(_) | ChannelUse::Direct),
+            _ => false,
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             ChannelUse::OpenRelays(_) => "OpenRelays",

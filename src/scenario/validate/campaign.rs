@@ -4,7 +4,6 @@
 use super::times::check_backoff;
 use super::{Checker, Nodes, check_ref, is_mail_server};
 use crate::scenario::schema::*;
-use crate::sim::campaign::adapt::{can_use, channel_of_use};
 
 pub(super) fn check_campaigns(c: &mut Checker, s: &Scenario, nodes: &Nodes<'_>) {
     for (i, t) in s.traffic.iter().enumerate() {
@@ -35,8 +34,7 @@ fn check_adaptive(c: &mut Checker, sp: &SpamCampaign, a: &Adaptive, p: &str, nod
                 check_ref(c, nodes, &format!("{cp}[0][{k}]"), id, "a mail server", is_mail_server);
             }
         }
-        let ch = channel_of_use(u);
-        let used = sp.senders.iter().any(|id| nodes.get(id.as_str()).is_some_and(|(_, n)| can_use(&n.kind, ch)));
+        let used = sp.senders.iter().any(|id| nodes.get(id.as_str()).is_some_and(|(_, n)| u.usable_by(&n.kind)));
         if !used {
             let why = match u {
                 ChannelUse::OwnServer => "none of the senders is a SpammerServer",
@@ -48,7 +46,7 @@ fn check_adaptive(c: &mut Checker, sp: &SpamCampaign, a: &Adaptive, p: &str, nod
     }
     for (j, id) in sp.senders.iter().enumerate() {
         if let Some((_, n)) = nodes.get(id.as_str())
-            && !a.channels.iter().any(|u| can_use(&n.kind, channel_of_use(u)))
+            && !a.channels.iter().any(|u| u.usable_by(&n.kind))
         {
             c.invalid(
                 &format!("{p}.channels"),

@@ -17,7 +17,7 @@
 
 use std::collections::VecDeque;
 
-use crate::scenario::{Adaptive, ChannelUse, NodeKind, Scenario, Source, SpamCampaign};
+use crate::scenario::{Adaptive, ChannelUse, Scenario, Source, SpamCampaign};
 use crate::sim::channel::Channel;
 use crate::sim::rng::{self, Stream};
 use crate::units::SimTime;
@@ -58,20 +58,6 @@ pub fn channel_of_use(u: &ChannelUse) -> Channel {
     }
 }
 
-/// Whether a sender of this kind can use `channel`: a spammer's server
-/// sends from itself or through relays; an infected host through relays,
-/// straight to the MX, or through its own ISP relay with its owner's
-/// password (a population whose mail client has `auth`).
-pub fn can_use(kind: &NodeKind, channel: Channel) -> bool {
-    match (kind, channel) {
-        (NodeKind::SpammerServer(_), c) => matches!(c, Channel::OwnServer | Channel::OpenRelay),
-        (NodeKind::SpamBot(_), c) => matches!(c, Channel::OpenRelay | Channel::Direct),
-        (NodeKind::Population(p), Channel::StolenAuth) => p.mail_client.auth.is_some(),
-        (NodeKind::Population(_), c) => matches!(c, Channel::OpenRelay | Channel::Direct),
-        _ => false,
-    }
-}
-
 impl AdaptRt {
     pub fn new(s: &Scenario, seed: u64, campaign: &SpamCampaign, a: &Adaptive) -> Self {
         let channels: Vec<Channel> = a.channels.iter().map(channel_of_use).collect();
@@ -88,7 +74,7 @@ impl AdaptRt {
             .iter()
             .map(|id| {
                 let kind = s.nodes.iter().find(|n| n.id == *id).map(|n| &n.kind);
-                channels.iter().map(|&c| kind.is_some_and(|k| can_use(k, c))).collect()
+                a.channels.iter().map(|u| kind.is_some_and(|k| u.usable_by(k))).collect()
             })
             .collect();
         let weights = usable.iter().map(|u| even(u)).collect();
