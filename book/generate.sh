@@ -168,7 +168,9 @@ overview="$tmp/overview.md"
 echo "| era | legit sent | legit delivered | legit rejected | legit lost | legit median delay (s) | spam sent | spam delivered | spam via open relays | backscatter delivered | connections dropped by routers |" > "$overview"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" >> "$overview"
 prev=
-for f in scenarios/history/*.ron; do
+# Eras 1 to 7 share one base world and a day each; era 8 (fourteen years)
+# has its own section below.
+for f in scenarios/history/0[1-7]-*.ron; do
     era=$(basename "$f" .ron)
     shown "relaysim run $f" | emit "history/$era/run.txt"
     relaysim run "$f" --format json > "$tmp/$era.json"
@@ -198,6 +200,22 @@ for f in scenarios/history/*.ron; do
         | { head -1 "$tmp/$era.list"; cat; } | emit "history/$era/first-of-each-source.txt"
 done
 emit history/overview.md < "$overview"
+
+# Era 8, the arms race: delivered spam by channel, year by year (from the
+# run's monthly `series`), and its narration.
+arms=scenarios/history/08-arms-race.ron
+relaysim run "$arms" --format json --period month > "$tmp/arms.json"
+jq -r '
+    ["open_relay", "own_server", "direct", "stolen_auth"] as $ch
+    | "| year | spam sent | spam delivered | " + ($ch | map("via \(.)") | join(" | ")) + " |",
+      "|---|---:|---:|" + ($ch | map("---:") | join("|")) + "|",
+      (.series | group_by(.start[0:4])[]
+       | . as $p
+       | "| \($p[0].start[0:4]) | \([$p[].mail.spam.sent] | add) | \([$p[].mail.spam.delivered] | add) | "
+         + ($ch | map(. as $c | [$p[].spam_channels[$c].delivered // 0] | add | tostring) | join(" | ")) + " |")
+' "$tmp/arms.json" | emit history/08-arms-race/channels-by-year.md
+shown "relaysim run $arms --narrate" | sed '/end of the narration/q' | emit history/08-arms-race/narrate.txt
+shown "relaysim run $arms --narrate --lang ja" | sed '/end of the narration/q' | emit history/08-arms-race/narrate-ja.txt
 
 # Era 1: a spam relayed by a third party, a backscatter bounce, Ken at the hotel.
 l="$tmp/01-open-relay.list"
@@ -300,7 +318,7 @@ if [[ $quick == no ]]; then
         target/debug/examples/world_figure "$f" | emit "history/$(basename "$f" .ron)/world.svg"
     done
 
-    shown "relaysim compare scenarios/history/*.ron --replications 20 --jobs 2 --out $tmp/history" \
+    shown "relaysim compare scenarios/history/0[1-7]-*.ron --replications 20 --jobs 2 --out $tmp/history" \
         | sed "s#$tmp/history#results#g" | emit compare-history.txt
     for c in "$tmp"/history/charts/*.png; do
         emit_file "$c" "charts/history-$(basename "$c")"

@@ -36,7 +36,7 @@ mod status {
 const AFTER_HELP: &str = "\
 Scenarios:
   Wherever a FILE is expected, a lesson or example built into the program can
-  be named instead: era:1 ... era:7 (the history tour) or example:NAME, e.g.
+  be named instead: era:1 ... era:8 (the history tour) or example:NAME, e.g.
   example:backscatter. `relaysim tour` lists them all.
 
 Exit status:
@@ -184,6 +184,10 @@ enum Command {
         /// Run a scenario that asks for more work than `check` allows.
         #[arg(long)]
         force: bool,
+        /// The periods of the JSON's `series` (default: from the run's length:
+        /// hours up to 2 days, days up to 60, weeks up to 400, else months).
+        #[arg(long, value_enum)]
+        period: Option<relaysim::stats::series::Period>,
     },
     /// Check scenario files and report every problem with file:line:column.
     Check {
@@ -496,7 +500,7 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Run { file, seed, until, format, no_transcripts, narrate, lang, force } => {
+        Command::Run { file, seed, until, format, no_transcripts, narrate, lang, force, period } => {
             let s = match load(&file, force) {
                 Ok(s) => s,
                 Err(code) => return code,
@@ -504,6 +508,10 @@ fn main() -> ExitCode {
             let opts = RunOptions::new(seed.unwrap_or(s.seed));
             let opts = if no_transcripts { opts.transcripts(false) } else { opts };
             let mut report;
+            let series = |sim: &relaysim::sim::Simulation| match format {
+                Format::Json => relaysim::stats::series::Series::of(sim, period).map(Some),
+                Format::Table => Ok(None),
+            };
             if narrate {
                 let n = match relaysim::narrate::run(s, opts, until.map(|d| d.0), &lang) {
                     Ok(n) => n,
@@ -513,6 +521,13 @@ fn main() -> ExitCode {
                     }
                 };
                 report = Report::of(&n.sim);
+                report.series = match series(&n.sim) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        eprintln!("{e}");
+                        return ExitCode::from(status::INVALID);
+                    }
+                };
                 match format {
                     Format::Table => emit(&format!("{}\n", n.text)),
                     // JSON stays one object: the steps reached go in it.
@@ -523,6 +538,13 @@ fn main() -> ExitCode {
                 let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
                 let sim = relaysim::perf::run_with_progress(s, opts, until.map(|d| d.0), terminal);
                 report = Report::of(&sim);
+                report.series = match series(&sim) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        eprintln!("{e}");
+                        return ExitCode::from(status::INVALID);
+                    }
+                };
             }
             match format {
                 Format::Table => emit(&report.to_table()),

@@ -83,8 +83,11 @@ pub fn run(
 ) -> Result<Narrated, NarrateError> {
     lang.codes(&scenario.narration)?;
     let end = until.unwrap_or(scenario.duration.0);
-    // Event triggers read the trace: a narrated run always records it.
-    let mut sim = Simulation::new(scenario, opts.trace(true));
+    // Event triggers read the trace: a narrated run records it unless every
+    // step fires at a time (a lesson of years, era 8, would keep millions
+    // of events for nothing). The counts are the same either way.
+    let needs_trace = scenario.narration.iter().any(|s| s.trigger.filter().is_some());
+    let mut sim = Simulation::new(scenario, opts.trace(needs_trace || opts.trace));
     let mut narrator = Narrator::new(&sim)?;
     let fired = narrator.run_to(&mut sim, end)?;
     let text = render(&sim, narrator.steps(), &fired, lang)?;

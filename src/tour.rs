@@ -44,6 +44,7 @@ static ERAS: &[Entry] = &[
     entry!("era:5", "scenarios/history/05-op25b-submission.ron"),
     entry!("era:6", "scenarios/history/06-spf.ron"),
     entry!("era:7", "scenarios/history/07-greylisting.ron"),
+    entry!("era:8", "scenarios/history/08-arms-race.ron"),
 ];
 
 /// The small example scenarios, in file-name order.
@@ -196,7 +197,7 @@ mod tests {
         assert_eq!(find("era:03").map(|e| e.name), Some("era:3"));
         assert_eq!(find("example:backscatter").map(|e| e.path), Some("scenarios/examples/backscatter.ron"));
         assert!(find("era:0").is_none());
-        assert!(find("era:8").is_none());
+        assert!(find("era:9").is_none());
         assert!(find("example:nope").is_none());
         assert!(find("scenarios/history/01-open-relay.ron").is_none());
     }

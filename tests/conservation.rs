@@ -35,7 +35,11 @@ fn every_shipped_scenario_conserves_messages() {
     assert!(files.len() >= 11, "the lessons and examples are missing: {files:?}");
     for f in &files {
         let f = f.as_str();
-        let (_, r) = common::run_file(f, 11);
+        // A run of years (era 8) is checked over its first 400 days here;
+        // tests/arms_race.rs checks the whole of it.
+        let s = common::load(f);
+        let s = if s.duration.0 > 400 * 24 * HOUR { short(s, 400 * 24) } else { s };
+        let r = Report::of(&common::run(s, 11));
         common::assert_conserved(&r);
         let total: u64 = r.mail.values().map(|c| c.counts.sent).sum();
         let by_source: u64 = r.sources.values().map(|c| c.sent).sum();

@@ -13,8 +13,8 @@
 //! five, and at the MXes greylisting, SPF rejection, both, or nothing.
 
 use crate::scenario::{
-    Account, Credentials, Filter, Greylist, Isp, LegitSource, Link, MailClient, MailServer, Node, NodeKind, Population,
-    Retry, Router, Scenario, Source, SpamCampaign, SpfAction, SpfCheck, Strategy, Zone,
+    Account, Adapt, Credentials, Filter, Greylist, Isp, LegitSource, Link, MailClient, MailServer, Node, NodeKind,
+    Population, Retry, Router, Scenario, Source, SpamCampaign, SpfAction, SpfCheck, Strategy, Zone,
 };
 use crate::units::{Cidr, Duration, Ip, Rate, Timestamp};
 
@@ -277,6 +277,8 @@ pub fn internet(scale: f64) -> Scenario {
             forged_from,
             to,
             retry: Retry::Never,
+            retry_mix: Vec::new(),
+            adapt: Adapt::Fixed,
             start: Duration(0),
             end: None,
             subject: None,
@@ -305,6 +307,7 @@ pub fn internet(scale: f64) -> Scenario {
         dns,
         traffic,
         narration: Vec::new(),
+        timeline: Vec::new(),
     }
 }
 

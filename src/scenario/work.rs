@@ -196,6 +196,9 @@ pub fn retry_policies(s: &Scenario) -> Vec<(Policy<'_>, String)> {
     for (i, t) in s.traffic.iter().enumerate() {
         if let Source::Spam(sp) = t {
             out.push((Policy::Retry(&sp.retry), format!("traffic[{i}].retry")));
+            for (j, r) in sp.retry_mix.iter().enumerate() {
+                out.push((Policy::Retry(&r.retry), format!("traffic[{i}].retry_mix[{j}].retry")));
+            }
         }
     }
     out

@@ -39,6 +39,15 @@ impl Dns {
         self.queries += 1;
         self.mx.get(&domain.to_ascii_lowercase()).cloned().unwrap_or_default()
     }
+    /// Replaces the TXT records at `name` (none: removes them).
+    pub fn set_txt(&mut self, name: &str, texts: &[String]) {
+        let name = name.to_ascii_lowercase();
+        if texts.is_empty() {
+            self.txt.remove(&name);
+        } else {
+            self.txt.insert(name, texts.to_vec());
+        }
+    }
     pub fn add_txt(&mut self, name: &str, text: &str) {
         self.txt.entry(name.to_ascii_lowercase()).or_default().push(text.to_string());
     }

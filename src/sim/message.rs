@@ -169,6 +169,9 @@ pub struct Message {
     pub relay_cursor: u16,
     pub relays_tried: u16,
     pub direct: bool,
+    /// The channel an adaptive campaign chose for it (`None` for every other
+    /// mail: a fixed campaign's channel follows from its strategy).
+    pub channel: Option<super::channel::Channel>,
     /// Times it was forwarded to another address.
     pub forwarded: u8,
 }
@@ -221,6 +224,7 @@ impl Message {
             relay_cursor: 0,
             relays_tried: 0,
             direct: false,
+            channel: None,
             forwarded: 0,
         }
     }

@@ -1,6 +1,8 @@
 //! The headless simulation core. No Bevy here: the GUI and the statistics
 //! both drive this same code.
 
+pub mod campaign;
+pub mod channel;
 pub mod defense;
 pub mod dns;
 pub mod engine;
@@ -13,9 +15,11 @@ mod outcome;
 mod retry;
 pub mod rng;
 pub mod router;
+pub mod series;
 pub mod simulation;
 pub mod smtp;
 pub mod spf;
+pub mod timeline;
 pub mod topology;
 pub mod trace;
 pub mod whatif;

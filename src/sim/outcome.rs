@@ -64,6 +64,10 @@ impl Simulation {
         }
         self.sessions[sid as usize] = None;
         self.free_sessions.push(sid);
+        // An adaptive campaign learns how its attempt fared.
+        if self.messages[s.msg.0 as usize].channel.is_some() {
+            self.observe_attempt(s.msg, accepted, t);
+        }
         // A client that sends before it receives logs in to POP3 only now.
         if let Some(pop) = self.mail_client_of(s.msg).and_then(|mc| mc.pop.clone())
             && pop.send_first
@@ -188,7 +192,7 @@ impl Simulation {
             }
             m.fate = Fate::Delivered { at: t, node: n };
             self.finished += 1;
-            self.compact(id);
+            self.settled(id);
             self.nodes[n].counters.delivered += 1;
             self.trace.push(t, TraceEvent::Delivered { msg: id, node: n });
         } else {
@@ -206,7 +210,7 @@ impl Simulation {
             m.fate =
                 if permanent { Fate::Rejected { at: t, node: Some(n), reason } } else { Fate::Lost { at: t, reason } };
             self.finished += 1;
-            self.compact(id);
+            self.settled(id);
             let ev = if permanent { TraceEvent::Rejected { msg: id } } else { TraceEvent::Lost { msg: id } };
             self.trace.push(t, ev);
             return;
@@ -241,7 +245,7 @@ impl Simulation {
         self.nodes[n].counters.bounces_sent += 1;
         self.trace.push(t, TraceEvent::Bounced { msg: id, bounce: bid, node: n });
         self.queue.schedule_in(0, Event::Attempt(bid));
-        self.compact(id);
+        self.settled(id);
     }
 
     /// Compact storage of a message that reached its final state in a run
@@ -251,7 +255,7 @@ impl Simulation {
     /// only a few thousand in flight. A message's story (`show`, the GUI)
     /// runs with transcripts, and a traced run (animation, narration,
     /// analyses of who relayed what) keeps the hops: both keep everything.
-    fn compact(&mut self, id: MsgId) {
+    pub(super) fn compact(&mut self, id: MsgId) {
         if self.keep_transcripts || self.trace.is_enabled() {
             return;
         }
@@ -282,6 +286,6 @@ impl Simulation {
         self.trace.push(t, ev);
         self.messages[id.0 as usize].fate = fate;
         self.finished += 1;
-        self.compact(id);
+        self.settled(id);
     }
 }

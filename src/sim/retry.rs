@@ -190,7 +190,7 @@ impl Simulation {
         let source = m.source.map(|s| &traffic[s]);
         let retry = match (&self.nodes[m.origin].kind, source) {
             (_, Some(Source::Spam(sp))) => {
-                let relays = sp.strategy.relays().len();
+                let relays = self.spam_relays(m, sp);
                 if !m.direct && relays > 0 {
                     // Spam software moves down its list of relays at once.
                     let m = &mut self.messages[id.0 as usize];
@@ -201,14 +201,14 @@ impl Simulation {
                         self.queue.schedule_in(0, Event::Attempt(id));
                         return;
                     }
-                    if matches!(sp.strategy, Strategy::OpenRelaysThenDirect(_)) {
+                    if m.channel.is_none() && matches!(sp.strategy, Strategy::OpenRelaysThenDirect(_)) {
                         m.direct = true;
                         m.attempts = 0;
                         self.queue.schedule_in(0, Event::Attempt(id));
                         return;
                     }
                 }
-                sp.retry.clone()
+                self.spam_retry(&self.messages[id.0 as usize], sp)
             }
             (NodeKind::ClientPc(pc), _) => pc.mail_client.retry.clone(),
             (NodeKind::Population(p), _) => p.mail_client.retry.clone(),

@@ -229,7 +229,7 @@ fn default_spf() -> SpfCheck {
     }
 }
 
-fn mail_server_mut(k: &mut NodeKind) -> Option<&mut crate::scenario::MailServer> {
+pub(crate) fn mail_server_mut(k: &mut NodeKind) -> Option<&mut crate::scenario::MailServer> {
     match k {
         NodeKind::IspRelay(m) | NodeKind::OpenRelay(m) | NodeKind::SpammerServer(m) | NodeKind::Mx(m) => Some(m),
         _ => None,

@@ -8,6 +8,7 @@ pub mod compare;
 pub mod interval;
 pub mod metrics;
 pub mod overrides;
+pub mod series;
 pub mod shard;
 pub mod summary;
 

@@ -118,6 +118,9 @@ pub struct Report {
     /// Narration steps reached (`run --narrate --format json` only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub narration: Vec<crate::sim::Fired>,
+    /// The mail period by period (`run --format json`; see [`super::series`]).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub series: Option<super::series::Series>,
 }
 
 impl Report {
@@ -202,6 +205,7 @@ impl Report {
             spam_origins,
             nodes,
             narration: Vec::new(),
+            series: None,
         }
     }
 

@@ -132,6 +132,14 @@ fn section_of(ty: &str) -> Option<(&'static str, bool)> {
         "Action" => ("Action", true),
         "SendMail" | "SendSpam" | "Switch" => ("Action", false),
         "Defense" => ("Defense", true),
+        "Adapt" | "Adaptive" => ("Adapt", true),
+        "ChannelUse" => ("Adapt", true),
+        "RetryShare" => ("Adapt", false),
+        "Dated" => ("Dated", true),
+        "When" => ("Dated", false),
+        "Change" => ("Change", true),
+        "Hosts" | "Setting" | "TrafficChange" => ("Change", false),
+        "NodeSet" => ("NodeSet", true),
         _ => return None,
     })
 }

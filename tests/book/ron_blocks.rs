@@ -57,6 +57,7 @@ fn check_fragment(ty: &str, text: &str) -> Result<usize, String> {
         "Focus" => parse_list::<Focus>(text),
         "Predict" => parse_list::<Predict>(text),
         "Action" => parse_list::<Action>(text),
+        "Dated" => parse_list::<Dated>(text),
         other => Err(format!("unknown fragment type `{other}` (add it to tests/book/ron_blocks.rs)")),
     }
 }

@@ -10,24 +10,29 @@
 //! This file holds the scenario as a whole; its parts are one file each:
 //! the world's ISPs, links and DNS zones (`world.rs`), the nodes and their
 //! kinds (`nodes.rs`), mail servers and their defenses (`servers.rs`), retry
-//! schedules (`retry.rs`), traffic sources (`traffic.rs`) and the lesson's
-//! narration (`narration.rs`). Every type is re-exported here.
+//! schedules (`retry.rs`), traffic sources (`traffic.rs`), the lesson's
+//! narration (`narration.rs`) and the dated changes of the timeline
+//! (`timeline.rs`). Every type is re-exported here.
 
 use serde::{Deserialize, Serialize};
 
 use crate::units::{Duration, Timestamp};
 
+mod campaign;
 mod narration;
 mod nodes;
 mod retry;
 mod servers;
+mod timeline;
 mod traffic;
 mod world;
 
+pub use campaign::*;
 pub use narration::*;
 pub use nodes::*;
 pub use retry::*;
 pub use servers::*;
+pub use timeline::*;
 pub use traffic::*;
 pub use world::*;
 
@@ -79,11 +84,15 @@ pub struct Scenario {
     /// A lesson's ordered steps, shown as the run advances (see [`Step`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub narration: Vec<Step>,
+    /// Dated changes to the world, applied by every way of running the file
+    /// (see [`Dated`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<Dated>,
 }
 
 impl Scenario {
     /// Mail the traffic sources are expected to inject up to `end` (each
-    /// source's rate times the part of its `start`..`end` before `end`), for
+    /// source's rate, or the highest the timeline gives it, times the part of its `start`..`end` before `end`), for
     /// sizing a run's storage and its progress bar, and for `check`'s limits.
     pub fn expected_messages(&self, end: crate::units::SimTime) -> f64 {
         let span = |start: Duration, stop: Option<Duration>| {
@@ -92,8 +101,8 @@ impl Scenario {
         self.traffic
             .iter()
             .map(|src| match src {
-                Source::Legit(l) => l.rate.per_ms * span(l.start, l.end),
-                Source::Spam(sp) => sp.rate.per_ms * span(sp.start, sp.end),
+                Source::Legit(l) => self.peak_rate(&l.id, l.rate) * span(l.start, l.end),
+                Source::Spam(sp) => self.peak_rate(&sp.id, sp.rate) * span(sp.start, sp.end),
                 Source::Once(_) => 1.0,
             })
             .sum()

@@ -3,14 +3,18 @@
 //! One pass per concern, in the order a reader fixes a file: unique ids
 //! (here), addresses (`addresses.rs`), nodes (`nodes.rs`), the network and
 //! DNS (`network.rs`), traffic (`traffic.rs`) and the lesson's narration
-//! (`narration.rs`, with `triggers.rs` for its triggers and switches);
+//! (`narration.rs`, with `triggers.rs` for its triggers and switches), the
+//! timeline's dated changes (`timeline.rs`), adaptive campaigns and retry
+//! mixes (`campaign.rs`);
 //! `times.rs` holds the checks of durations, rates and retry schedules that
 //! they share. Every problem is collected, then sorted by position.
 
 mod addresses;
+mod campaign;
 mod narration;
 mod network;
 mod nodes;
+pub mod timeline;
 mod times;
 mod traffic;
 mod triggers;
@@ -92,6 +96,8 @@ pub fn validate_with(
     let has_mx = |domain: &str| zones.get(&domain.to_ascii_lowercase()).is_some_and(|&i| !s.dns[i].mx.is_empty());
     traffic::check_traffic(&mut c, s, &nodes, &has_mx);
     narration::check_narration(&mut c, s, &nodes, &sources, &has_mx);
+    timeline::check_timeline(&mut c, s, &nodes, &sources);
+    campaign::check_campaigns(&mut c, s, &nodes);
     // Routes are looked for only in an otherwise valid file.
     if c.problems.is_empty() {
         network::check_reachable(&mut c, s);

@@ -87,10 +87,12 @@ pub(super) fn check_traffic(c: &mut Checker, s: &Scenario, nodes: &Nodes<'_>, ha
                             NodeKind::SpamBot(_) | NodeKind::SpammerServer(_) => {}
                             NodeKind::Population(pop)
                                 if pop.infected > 0.0 && (pop.count as f64 * pop.infected).round() >= 1.0 => {}
+                            // Hosts infected later by the timeline.
+                            NodeKind::Population(_) if super::timeline::infected_later(s, n) => {}
                             NodeKind::Population(_) => c.invalid(
                                 &format!("{p}.senders[{j}]"),
                                 format!("population `{id}`"),
-                                "has no infected hosts to send spam from",
+                                "has no infected hosts to send spam from (and no timeline `Infect` for it)",
                             ),
                             k => c.report(
                                 &format!("{p}.senders[{j}]"),

@@ -20,16 +20,16 @@ const SPAM_BYTES: u32 = 2_300;
 const BOUNCE_BYTES: u32 = 3_100;
 
 /// Where a sender connects and how it introduces itself.
-struct Plan {
-    client_node: usize,
-    client_ip: Ipv4Addr,
-    ehlo: Address,
-    targets: Targets,
-    port: u16,
-    credentials: Option<Credentials>,
+pub(super) struct Plan {
+    pub(super) client_node: usize,
+    pub(super) client_ip: Ipv4Addr,
+    pub(super) ehlo: Address,
+    pub(super) targets: Targets,
+    pub(super) port: u16,
+    pub(super) credentials: Option<Credentials>,
     /// How long after the attempt starts the SMTP connection is opened
     /// (a mail client that logs in to POP3 first).
-    start_after: u64,
+    pub(super) start_after: u64,
 }
 
 impl Simulation {
@@ -194,6 +194,11 @@ impl Simulation {
             NodeKind::SpamBot(b) if b.hostname.is_some() => Arc::clone(&self.nodes[origin].texts.hostname),
             _ => m.mail_from.rsplit_once('@').map_or("localhost".into(), |(_, d)| d.into()),
         };
+        // An adaptive campaign's mail goes by the channel it was given.
+        if let Some(ch) = m.channel {
+            let (src, cursor, origin, host) = (m.source, m.relay_cursor, m.origin, m.origin_host);
+            return self.plan_channel(plan, (src, cursor, origin, host), ch, domain);
+        }
         let direct = m.direct;
         let cursor = m.relay_cursor as usize;
         match &sp.strategy {

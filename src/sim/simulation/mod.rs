@@ -16,6 +16,7 @@
 //! its knowledge.
 
 mod attempt;
+mod channels;
 mod live;
 mod mx;
 mod pop3;
@@ -50,8 +51,12 @@ const MAX_RESERVED_MESSAGES: usize = 1 << 24;
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Event {
-    /// The next mail of traffic source `n`.
+    /// The next mail of a traffic source: its index in the low 20 bits, the
+    /// source's generation above them (see `traffic.rs`: an arrival
+    /// scheduled before a timeline entry changed the source is stale).
     Traffic(u32),
+    /// Timeline entry `n` of the scenario (see `sim/timeline.rs`).
+    Timeline(u32),
     /// The next exchange of session `n`.
     Step(u32),
     /// A (re)try to deliver a message from its current holder.
@@ -124,6 +129,12 @@ pub struct Simulation {
     pub(crate) traffic: Arc<[Source]>,
     pub(crate) keep_transcripts: bool,
     pub trace: Trace,
+    /// The adaptive campaigns, by traffic source (`None`: a fixed one).
+    pub campaigns: Vec<Option<crate::sim::campaign::AdaptRt>>,
+    /// Counts of finished messages over time (see `sim/series.rs`).
+    pub series: crate::sim::series::SeriesCounts,
+    /// The timeline entries applied so far, in order.
+    pub timeline_applied: Vec<crate::sim::timeline::Applied>,
     /// The null reverse-path `<>` and what a compacted message keeps of its
     /// envelope: one shared empty text, so that neither allocates.
     pub(crate) empty_address: Address,
@@ -174,6 +185,8 @@ impl Simulation {
 
         let mut queue = EventQueue::with_capacity(1024);
         let sources = traffic::start(&scenario, seed, &mut queue);
+        crate::sim::timeline::schedule(&scenario, &mut queue);
+        let campaigns = crate::sim::campaign::AdaptRt::all(&scenario, seed);
         let keep_transcripts = opts.transcripts.unwrap_or(scenario.transcripts);
         // Room for every message from the start: growing a store of millions
         // of messages copies it and touches its memory twice. Only pages
@@ -185,6 +198,7 @@ impl Simulation {
         let mut messages = Vec::new();
         let _ = messages.try_reserve_exact(expected_messages.min(MAX_RESERVED_MESSAGES));
         let traffic: Arc<[Source]> = scenario.traffic.clone().into();
+        let (scenario_start, scenario_duration) = (scenario.start, scenario.duration.0);
         Simulation {
             scenario,
             seed,
@@ -204,6 +218,9 @@ impl Simulation {
             traffic,
             keep_transcripts,
             trace: Trace::new(opts.trace),
+            timeline_applied: Vec::new(),
+            campaigns,
+            series: crate::sim::series::SeriesCounts::new(scenario_start, scenario_duration),
             empty_address: Address::from(""),
         }
     }
@@ -247,7 +264,8 @@ impl Simulation {
             return false;
         };
         match ev {
-            Event::Traffic(src) => self.inject(src as usize, t),
+            Event::Traffic(src) => self.inject(src, t),
+            Event::Timeline(k) => self.apply_timeline(k as usize, t),
             Event::Step(sid) => self.session_step(sid, t),
             Event::Attempt(msg) => self.attempt(msg, t),
         }

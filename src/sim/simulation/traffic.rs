@@ -1,11 +1,18 @@
 //! Mail entering the world: each traffic source is a seeded random stream
 //! of arrivals (Poisson, or one mail at a set time), and each arrival is a
 //! new message handed to its first delivery attempt.
+//!
+//! A timeline entry may start, stop or re-rate a source while the run goes
+//! on. The queue cannot take an event back, so each source has a
+//! generation, carried in its arrival events: a change moves the generation
+//! on, and an arrival of an older generation is ignored when it comes out.
+//! A source never changed stays at generation 0, so its events are what
+//! they always were.
 
 use std::sync::Arc;
 
 use super::{Event, Simulation};
-use crate::scenario::{NodeKind, Scenario, Source, Strategy};
+use crate::scenario::{NodeKind, Scenario, Source, Strategy, TrafficChange};
 use crate::sim::engine::EventQueue;
 use crate::sim::message::{Address, Holder, MailClass, Message, MsgId, NewMessage};
 use crate::sim::rng::{self, Stream};
@@ -21,6 +28,21 @@ pub(super) struct SourceRt {
     /// [`rng::CARRY_BELOW_MS`]).
     carry: Option<f64>,
     end: SimTime,
+    /// When the source begins (its `start`).
+    start: SimTime,
+    /// Moves on with every timeline change (see the module's doc).
+    generation: u32,
+    /// An arrival of the current generation is scheduled.
+    pending: bool,
+}
+
+/// Bits of an arrival event that hold the source's index (the rest: its generation).
+const SOURCE_BITS: u32 = 20;
+const SOURCE_MASK: u32 = (1 << SOURCE_BITS) - 1;
+
+fn arrival(src: usize, generation: u32) -> Event {
+    debug_assert!(src as u32 <= SOURCE_MASK, "more than 2^20 traffic sources");
+    Event::Traffic(src as u32 | generation << SOURCE_BITS)
 }
 
 impl SourceRt {
@@ -55,13 +77,17 @@ pub(super) fn start(scenario: &Scenario, seed: u64, queue: &mut EventQueue<Event
             mean_gap_ms: rate.mean_gap_ms(),
             carry: (rate.mean_gap_ms() < rng::CARRY_BELOW_MS).then_some(0.0),
             end,
+            start,
+            generation: 0,
+            pending: false,
         };
         let first = match src {
             Source::Once(o) => o.at.0,
             _ => start.saturating_add(rt.next_gap()),
         };
         if first < end {
-            queue.schedule_in(first, Event::Traffic(i as u32));
+            queue.schedule_in(first, arrival(i, 0));
+            rt.pending = true;
         }
         sources.push(rt);
     }
@@ -69,14 +95,20 @@ pub(super) fn start(scenario: &Scenario, seed: u64, queue: &mut EventQueue<Event
 }
 
 impl Simulation {
-    pub(super) fn inject(&mut self, src: usize, t: SimTime) {
+    pub(super) fn inject(&mut self, event: u32, t: SimTime) {
+        let src = (event & SOURCE_MASK) as usize;
+        if event >> SOURCE_BITS != self.sources[src].generation {
+            return; // scheduled before a timeline entry changed the source
+        }
         let traffic = Arc::clone(&self.traffic);
         let source = &traffic[src];
         let rt = &mut self.sources[src];
         let id = MsgId(self.messages.len() as u32);
         // Every draw is made whatever the defenses do, in a fixed order, so the
         // same seed sends the same mails in every scenario (common random numbers).
-        let msg = match source {
+        // A spam mail's sender number and relay draw, for an adaptive campaign.
+        let mut spam_draws = None;
+        let mut msg = match source {
             Source::Legit(l) => {
                 let origin = self.node_by_id.get(&l.from).copied().unwrap_or(0);
                 let (host, from) = match &self.nodes[origin].kind {
@@ -136,7 +168,8 @@ impl Simulation {
                 })
             }
             Source::Spam(s) => {
-                let sender = &s.senders[rng::index(&mut rt.rng, s.senders.len())];
+                let sender_k = rng::index(&mut rt.rng, s.senders.len());
+                let sender = &s.senders[sender_k];
                 let origin = self.node_by_id.get(sender).copied().unwrap_or(0);
                 let pick = rng::index(&mut rt.rng, self.nodes[origin].infected.len().max(1));
                 let host = self.nodes[origin].infected.get(pick).copied().unwrap_or(0);
@@ -171,16 +204,71 @@ impl Simulation {
                 let relays = s.strategy.relays().len();
                 m.relay_cursor = if relays > 0 { relay_start % relays as u16 } else { 0 };
                 m.direct = matches!(s.strategy, Strategy::DirectToMx);
+                spam_draws = Some((sender_k, relay_start));
                 m
             }
         };
         let gap = if matches!(source, Source::Once(_)) { u64::MAX / 4 } else { rt.next_gap() };
         let (next, end) = (t.saturating_add(gap), rt.end);
         if next < end {
-            self.queue.schedule_in(next - t, Event::Traffic(src as u32));
+            self.queue.schedule_in(next - t, arrival(src, rt.generation));
+        } else {
+            rt.pending = false;
+        }
+        // A population whose infected hosts were all cleaned (timeline) sends
+        // no spam; its draws were made all the same (common random numbers).
+        if matches!(source, Source::Spam(_))
+            && matches!(self.nodes[msg.origin].kind, NodeKind::Population(_))
+            && self.nodes[msg.origin].infected.is_empty()
+        {
+            return;
+        }
+        if let Some((sender, relay_start)) = spam_draws
+            && self.campaigns[src].is_some()
+        {
+            self.assign_channel(&mut msg, src, sender, relay_start, t);
         }
         self.trace.push(t, TraceEvent::Injected { msg: id, node: msg.origin });
         self.messages.push(msg);
         self.attempt(id, t);
+    }
+}
+
+impl Simulation {
+    /// A timeline entry starts, stops or re-rates source `src` at `t`. A new
+    /// rate takes effect at once: the next arrival is drawn afresh at it
+    /// (exponential gaps have no memory, so this is the same process).
+    pub(crate) fn change_traffic(&mut self, src: usize, change: TrafficChange, t: SimTime) {
+        if matches!(self.traffic[src], Source::Once(_)) {
+            return;
+        }
+        let rt = &mut self.sources[src];
+        let redraw = match change {
+            TrafficChange::Stop => {
+                rt.generation = (rt.generation + 1) & (u32::MAX >> SOURCE_BITS);
+                rt.pending = false;
+                false
+            }
+            // Already sending: nothing to do.
+            TrafficChange::Start => !(rt.pending && t >= rt.start),
+            TrafficChange::Rate(r) => {
+                rt.mean_gap_ms = r.mean_gap_ms();
+                rt.carry = (rt.mean_gap_ms < rng::CARRY_BELOW_MS).then_some(rt.carry.unwrap_or(0.0));
+                rt.pending
+            }
+        };
+        if !redraw {
+            return;
+        }
+        if matches!(change, TrafficChange::Start) {
+            rt.start = rt.start.min(t);
+        }
+        rt.generation = (rt.generation + 1) & (u32::MAX >> SOURCE_BITS);
+        let next = rt.start.max(t).saturating_add(rt.next_gap());
+        rt.pending = next < rt.end;
+        if rt.pending {
+            let ev = arrival(src, rt.generation);
+            self.queue.schedule_in(next - t, ev);
+        }
     }
 }
