@@ -462,12 +462,45 @@ fn timeline(ui: &mut egui::Ui, state: &SimState, ui_state: &mut UiState, lang: L
                 egui::Stroke::new(2.0, egui::Color32::from_rgb(250, 210, 80)),
             );
         }
+        // The scenario's dated changes (its `timeline`): a diamond each,
+        // filled once the run has passed it.
+        let dated = crate::sim::timeline::times(&state.scenario);
+        let mut near: Option<(f32, usize)> = None;
+        let hover_x = resp.hover_pos().map(|p| p.x);
+        for (i, t) in dated.iter().enumerate() {
+            let Some(t) = *t else { continue };
+            let x = x_of(t.min(end));
+            let centre = egui::pos2(x, rect.center().y);
+            let d = 6.0;
+            let diamond = vec![centre + egui::vec2(0.0, -d), centre + egui::vec2(d, 0.0), centre + egui::vec2(0.0, d), centre + egui::vec2(-d, 0.0)];
+            let colour = egui::Color32::from_rgb(80, 220, 220);
+            let fill = if t <= shown { colour } else { egui::Color32::from_gray(40) };
+            painter.add(egui::Shape::convex_polygon(diamond, fill, egui::Stroke::new(1.5, colour)));
+            if let Some(hx) = hover_x
+                && (hx - x).abs() <= 6.0
+                && near.is_none_or(|(dx, _)| (hx - x).abs() < dx)
+            {
+                near = Some(((hx - x).abs(), i));
+            }
+        }
         painter.circle_filled(egui::pos2(x_of(shown), rect.center().y), 8.0, egui::Color32::WHITE);
-        let resp = resp.on_hover_text(tr(
-            lang,
-            "Click or drag to go to a moment (going back replays the run). Yellow marks: lesson steps.",
-            "クリックかドラッグでその時刻へ (戻るときは最初から再実行)。黄色の印は授業のステップ。",
-        ));
+        let resp = match near {
+            Some((_, i)) => {
+                let e = &state.scenario.timeline[i];
+                let when = dated[i].map(|t| wall_clock(state.scenario.start, t)).unwrap_or_default();
+                // Without a label, the entry as the file writes it.
+                let what = e.label.as_ref().map_or_else(
+                    || ron::ser::to_string(&e.change).unwrap_or_default(),
+                    |l| l.get(lang.code()).to_string(),
+                );
+                resp.on_hover_text(format!("{when}\n{what}"))
+            }
+            None => resp.on_hover_text(tr(
+                lang,
+                "Click or drag to go to a moment (going back replays the run). Yellow marks: lesson steps. Diamonds: the scenario's dated changes.",
+                "クリックかドラッグでその時刻へ (戻るときは最初から再実行)。黄色の印は授業のステップ、ひし形はシナリオの日付つきの変化。",
+            )),
+        };
         if let Some(p) = resp.interact_pointer_pos() {
             if resp.dragged() {
                 ui_state.scrub = Some(t_of(p.x));
@@ -713,6 +746,9 @@ fn message_inspector(ui: &mut egui::Ui, state: &SimState, id: MsgId, sel: &mut S
     if m.forged {
         ui.colored_label(reply_colour("5"), tr(lang, "⚠ forged sender", "⚠ 送信者が詐称されています"));
     }
+    if let Some(ch) = state.sim.channel_of(m) {
+        ui.label(format!("{}: {}", tr(lang, "Spam channel", "スパムの経路"), text::channel_name(ch, lang)));
+    }
     if let Some(b) = m.bounce_of
         && ui.link(format!("{} #{}", tr(lang, "bounce of", "元のメール"), b.0)).clicked()
     {
@@ -845,100 +881,199 @@ fn stats_view(ui: &mut egui::Ui, series: &Series, lang: Lang, height: f32) {
     use egui_plot::{Legend, Line, Plot, PlotPoints};
     // Too low for a readable plot (presenter mode on a small screen): the table alone.
     let plots = height >= 110.0;
-    ui.columns(if plots { 3 } else { 1 }, |cols| {
-        cols[0].spacing_mut().item_spacing.y = 1.0;
-        // Classes with no mail yet are left out (legit and spam always shown).
-        let shown: Vec<MailClass> = MailClass::ALL
-            .into_iter()
-            .filter(|&c| matches!(c, MailClass::Legit | MailClass::Spam) || series.now.of(c).sent > 0)
-            .collect();
-        egui::ScrollArea::vertical().id_salt("mail-table-scroll").max_height(height).show(&mut cols[0], |ui| {
-            egui::Grid::new("mail-table").striped(true).show(ui, |ui| {
-                ui.strong(tr(lang, "mail", "メール"));
-                for c in text::column_names(lang) {
-                    ui.strong(c);
-                }
-                ui.end_row();
-                for &c in &shown {
-                    let k = series.now.of(c);
-                    ui.colored_label(class_colour(c), class_name(c, lang));
-                    for v in [k.sent, k.delivered, k.rejected, k.lost, k.queued] {
-                        ui.label(v.to_string());
+    // The channel mix once spam has more than one way in (the arms race).
+    let mix = series.channels_used.len() >= 2;
+    ui.columns(
+        if !plots {
+            1
+        } else if mix {
+            4
+        } else {
+            3
+        },
+        |cols| {
+            cols[0].spacing_mut().item_spacing.y = 1.0;
+            // Classes with no mail yet are left out (legit and spam always shown).
+            let shown: Vec<MailClass> = MailClass::ALL
+                .into_iter()
+                .filter(|&c| matches!(c, MailClass::Legit | MailClass::Spam) || series.now.of(c).sent > 0)
+                .collect();
+            egui::ScrollArea::vertical().id_salt("mail-table-scroll").max_height(height).show(&mut cols[0], |ui| {
+                egui::Grid::new("mail-table").striped(true).show(ui, |ui| {
+                    ui.strong(tr(lang, "mail", "メール"));
+                    for c in text::column_names(lang) {
+                        ui.strong(c);
                     }
                     ui.end_row();
-                }
-                ui.label(tr(lang, "legit delay", "正規の遅延"));
-                let d = &series.legit_delay;
-                ui.label(format!("{} {:.1} s", tr(lang, "median", "中央値"), d.median));
-                ui.label(format!("p95 {:.1} s", d.p95));
-                ui.end_row();
+                    for &c in &shown {
+                        let k = series.now.of(c);
+                        ui.colored_label(class_colour(c), class_name(c, lang));
+                        for v in [k.sent, k.delivered, k.rejected, k.lost, k.queued] {
+                            ui.label(v.to_string());
+                        }
+                        ui.end_row();
+                    }
+                    ui.label(tr(lang, "legit delay", "正規の遅延"));
+                    let d = &series.legit_delay;
+                    ui.label(format!("{} {:.1} s", tr(lang, "median", "中央値"), d.median));
+                    ui.label(format!("p95 {:.1} s", d.p95));
+                    ui.end_row();
+                });
             });
-        });
-        if !plots {
-            return;
-        }
-        let hours = |t: u64| t as f64 / 3_600_000.0;
-        let line = |name: String, f: &dyn Fn(&crate::gui::stats::ClassCounts) -> u64, c: egui::Color32| {
-            let pts: Vec<[f64; 2]> = series.samples.iter().map(|s| [hours(s.at), f(&s.counts) as f64]).collect();
-            Line::new(name, PlotPoints::from(pts)).color(c)
-        };
-        let x_label = tr(lang, "simulated time (h)", "シミュレーション時刻 (時間)");
-        Plot::new("counts")
-            .height(height)
-            .legend(Legend::default())
-            .allow_scroll(false)
-            .x_axis_label(x_label)
-            .y_axis_label(tr(lang, "messages", "通数"))
-            .show(&mut cols[1], |p| {
-                let (sent, delivered, rejected) =
-                    (tr(lang, "sent", "送信"), tr(lang, "delivered", "配達"), tr(lang, "rejected", "拒否"));
-                let legit = class_name(MailClass::Legit, lang);
-                let spam = class_name(MailClass::Spam, lang);
-                p.line(line(
-                    format!("{legit} {sent}"),
-                    &|k| k.of(MailClass::Legit).sent,
-                    class_colour(MailClass::Legit),
-                ));
-                p.line(line(
-                    format!("{legit} {delivered}"),
-                    &|k| k.of(MailClass::Legit).delivered,
-                    egui::Color32::from_rgb(110, 210, 120),
-                ));
-                p.line(line(format!("{spam} {sent}"), &|k| k.of(MailClass::Spam).sent, class_colour(MailClass::Spam)));
-                p.line(line(
-                    format!("{spam} {delivered}"),
-                    &|k| k.of(MailClass::Spam).delivered,
-                    egui::Color32::from_rgb(255, 150, 60),
-                ));
-                p.line(line(format!("{spam} {rejected}"), &|k| k.of(MailClass::Spam).rejected, egui::Color32::GRAY));
-                p.line(line(
-                    format!("{} {sent}", class_name(MailClass::Backscatter, lang)),
-                    &|k| k.of(MailClass::Backscatter).sent,
-                    class_colour(MailClass::Backscatter),
-                ));
-            });
-        Plot::new("delay")
-            .height(height)
-            .legend(Legend::default())
-            .allow_scroll(false)
-            .x_axis_label(x_label)
-            .y_axis_label(tr(lang, "seconds", "秒"))
-            .show(&mut cols[2], |p| {
-                let pts: Vec<[f64; 2]> =
-                    series.samples.iter().filter_map(|s| s.legit_delay_median_s.map(|d| [hours(s.at), d])).collect();
-                p.points(
-                    egui_plot::Points::new(
-                        tr(lang, "legit delay, median per period", "正規メールの遅延 (期間ごとの中央値)"),
-                        PlotPoints::from(pts),
-                    )
-                    .radius(3.0)
-                    .color(class_colour(MailClass::Legit)),
-                );
-            });
-    });
+            if !plots {
+                return;
+            }
+            let unit = TimeUnit::for_run(series.samples.last().map_or(0, |s| s.at).max(series.every));
+            let line = |name: String, f: &dyn Fn(&crate::gui::stats::ClassCounts) -> u64, c: egui::Color32| {
+                let pts: Vec<[f64; 2]> = series.samples.iter().map(|s| [unit.of(s.at), f(&s.counts) as f64]).collect();
+                Line::new(name, PlotPoints::from(pts)).color(c)
+            };
+            let x_label = unit.axis(lang);
+            Plot::new("counts")
+                .height(height)
+                .legend(Legend::default())
+                .allow_scroll(false)
+                .x_axis_label(x_label)
+                .y_axis_label(tr(lang, "messages", "通数"))
+                .show(&mut cols[1], |p| {
+                    let (sent, delivered, rejected) =
+                        (tr(lang, "sent", "送信"), tr(lang, "delivered", "配達"), tr(lang, "rejected", "拒否"));
+                    let legit = class_name(MailClass::Legit, lang);
+                    let spam = class_name(MailClass::Spam, lang);
+                    p.line(line(
+                        format!("{legit} {sent}"),
+                        &|k| k.of(MailClass::Legit).sent,
+                        class_colour(MailClass::Legit),
+                    ));
+                    p.line(line(
+                        format!("{legit} {delivered}"),
+                        &|k| k.of(MailClass::Legit).delivered,
+                        egui::Color32::from_rgb(110, 210, 120),
+                    ));
+                    p.line(line(
+                        format!("{spam} {sent}"),
+                        &|k| k.of(MailClass::Spam).sent,
+                        class_colour(MailClass::Spam),
+                    ));
+                    p.line(line(
+                        format!("{spam} {delivered}"),
+                        &|k| k.of(MailClass::Spam).delivered,
+                        egui::Color32::from_rgb(255, 150, 60),
+                    ));
+                    p.line(line(
+                        format!("{spam} {rejected}"),
+                        &|k| k.of(MailClass::Spam).rejected,
+                        egui::Color32::GRAY,
+                    ));
+                    p.line(line(
+                        format!("{} {sent}", class_name(MailClass::Backscatter, lang)),
+                        &|k| k.of(MailClass::Backscatter).sent,
+                        class_colour(MailClass::Backscatter),
+                    ));
+                });
+            if mix {
+                channel_mix(&mut cols[3], series, lang, height, unit);
+            }
+            Plot::new("delay")
+                .height(height)
+                .legend(Legend::default())
+                .allow_scroll(false)
+                .x_axis_label(x_label)
+                .y_axis_label(tr(lang, "seconds", "秒"))
+                .show(&mut cols[2], |p| {
+                    let pts: Vec<[f64; 2]> = series
+                        .samples
+                        .iter()
+                        .filter_map(|s| s.legit_delay_median_s.map(|d| [unit.of(s.at), d]))
+                        .collect();
+                    p.points(
+                        egui_plot::Points::new(
+                            tr(lang, "legit delay, median per period", "正規メールの遅延 (期間ごとの中央値)"),
+                            PlotPoints::from(pts),
+                        )
+                        .radius(3.0)
+                        .color(class_colour(MailClass::Legit)),
+                    );
+                });
+        },
+    );
 }
 
 /// Defense switches for one node: a what-if that changes the run from now on.
+/// The plots' time axis in a unit that fits what has run: hours for a day
+/// or three, days up to two years, then years (era 8 spans fourteen).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum TimeUnit {
+    Hours,
+    Days,
+    Years,
+}
+
+impl TimeUnit {
+    fn for_run(shown: u64) -> Self {
+        const DAY: u64 = 86_400_000;
+        if shown <= 3 * DAY {
+            TimeUnit::Hours
+        } else if shown <= 730 * DAY {
+            TimeUnit::Days
+        } else {
+            TimeUnit::Years
+        }
+    }
+    fn of(self, t: u64) -> f64 {
+        t as f64
+            / match self {
+                TimeUnit::Hours => 3_600_000.0,
+                TimeUnit::Days => 86_400_000.0,
+                TimeUnit::Years => 365.25 * 86_400_000.0,
+            }
+    }
+    fn axis(self, lang: Lang) -> &'static str {
+        match self {
+            TimeUnit::Hours => tr(lang, "simulated time (h)", "シミュレーション時刻 (時間)"),
+            TimeUnit::Days => tr(lang, "simulated time (days)", "シミュレーション時刻 (日)"),
+            TimeUnit::Years => tr(lang, "simulated time (years)", "シミュレーション時刻 (年)"),
+        }
+    }
+}
+
+/// Spam sent per period by channel, stacked: each band is one channel, the
+/// top edge the campaigns' total, so a shift between channels shows as one
+/// band growing while another thins.
+fn channel_mix(ui: &mut egui::Ui, series: &Series, lang: Lang, height: f32, unit: TimeUnit) {
+    use egui_plot::{Legend, Plot};
+    const COLOURS: [egui::Color32; 6] = [
+        egui::Color32::from_rgb(230, 90, 80),
+        egui::Color32::from_rgb(240, 170, 60),
+        egui::Color32::from_rgb(170, 110, 230),
+        egui::Color32::from_rgb(90, 170, 240),
+        egui::Color32::from_rgb(120, 200, 120),
+        egui::Color32::from_rgb(200, 200, 200),
+    ];
+    Plot::new("channels")
+        .height(height)
+        .legend(Legend::default())
+        .allow_scroll(false)
+        .x_axis_label(unit.axis(lang))
+        .y_axis_label(tr(lang, "spam sent per period", "期間ごとのスパム送信数"))
+        .show(ui, |p| {
+            let used = &series.channels_used;
+            let xs: Vec<f64> = series.samples.iter().map(|s| unit.of(s.at)).collect();
+            let mut below = vec![0.0; xs.len()];
+            for &ch in used {
+                let above: Vec<f64> =
+                    series.samples.iter().zip(&below).map(|(s, b)| b + s.spam_by_channel[ch.index()] as f64).collect();
+                let c = COLOURS[ch.index()];
+                p.add(
+                    egui_plot::FilledArea::new(text::channel_name(ch, lang), &xs, &below, &above)
+                        .fill_color(c.gamma_multiply(0.6))
+                        .stroke(egui::Stroke::new(1.0, c)),
+                );
+                below = above;
+            }
+        });
+}
+
 fn what_if_switches(ui: &mut egui::Ui, state: &mut SimState, n: usize, lang: Lang) {
     let Some(id) = state.scenario.nodes.get(n).map(|x| x.id.clone()) else { return };
     let switches: Vec<(crate::scenario::Defense, bool)> =

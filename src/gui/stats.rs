@@ -8,6 +8,7 @@
 use bevy::prelude::*;
 
 use crate::gui::playback::{Playback, SimState};
+use crate::sim::channel::Channel;
 use crate::sim::{MailClass, Simulation};
 use crate::stats::summary::{Delay, MailCounts as Counts};
 use crate::units::SimTime;
@@ -44,6 +45,9 @@ pub struct Sample {
     pub at: SimTime,
     pub counts: ClassCounts,
     pub legit_delay_median_s: Option<f64>,
+    /// Spam sent in the period that ends here, by channel ([`Channel::ALL`]
+    /// order): the campaign's channel mix as it moves.
+    pub spam_by_channel: [u64; 6],
 }
 
 /// The statistics at the clock and their history.
@@ -59,6 +63,8 @@ pub struct Series {
     pub samples: Vec<Sample>,
     /// Simulated time between samples.
     pub every: SimTime,
+    /// The channels spam has used so far, in [`Channel::ALL`] order.
+    pub channels_used: Vec<Channel>,
     /// What the numbers were last computed for: (run generation, clock, messages).
     computed: Option<(u64, SimTime, usize)>,
     /// Real time of the last refresh.
@@ -75,6 +81,7 @@ impl Series {
         let mut sent = vec![[0u64; 4]; bins];
         let mut settled = vec![[Counts::default(), Counts::default(), Counts::default(), Counts::default()]; bins];
         let mut delays: Vec<Vec<u64>> = vec![Vec::new(); bins];
+        let mut channels = vec![[0u64; 6]; bins];
         let mut now = ClassCounts::default();
         let mut legit_delays = Vec::new();
         for m in &sim.messages {
@@ -84,6 +91,9 @@ impl Series {
             let c = class_index(m.class);
             now.0[c].add_as_of(&m.fate, clock);
             sent[(m.created / every) as usize][c] += 1;
+            if let Some(ch) = sim.channel_of(m) {
+                channels[(m.created / every) as usize][ch.index()] += 1;
+            }
             if let Some(at) = m.fate.settled_at().filter(|&at| at <= clock) {
                 let b = (at / every) as usize;
                 settled[b][c].settle(&m.fate);
@@ -94,7 +104,13 @@ impl Series {
             }
         }
         let mut samples = Vec::with_capacity(bins + 1);
-        samples.push(Sample { at: 0, counts: ClassCounts::default(), legit_delay_median_s: None });
+        samples.push(Sample {
+            at: 0,
+            counts: ClassCounts::default(),
+            legit_delay_median_s: None,
+            spam_by_channel: [0; 6],
+        });
+        let mut used = [false; 6];
         let mut run = ClassCounts::default();
         for b in 0..bins {
             for c in 0..4 {
@@ -108,8 +124,16 @@ impl Series {
             let at = ((b as u64 + 1) * every).min(clock);
             let d = std::mem::take(&mut delays[b]);
             let median = (!d.is_empty()).then(|| Delay::of(d).median);
+            for (u, n) in used.iter_mut().zip(channels[b]) {
+                *u |= n > 0;
+            }
             if at > samples.last().map_or(0, |s| s.at) {
-                samples.push(Sample { at, counts: run.clone(), legit_delay_median_s: median });
+                samples.push(Sample {
+                    at,
+                    counts: run.clone(),
+                    legit_delay_median_s: median,
+                    spam_by_channel: channels[b],
+                });
             }
         }
         self.now = now;
@@ -117,6 +141,7 @@ impl Series {
         self.clock = clock;
         self.samples = samples;
         self.every = every;
+        self.channels_used = Channel::ALL.into_iter().filter(|c| used[c.index()]).collect();
     }
 
     /// Whether the numbers are for this run at this clock.

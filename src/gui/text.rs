@@ -63,6 +63,19 @@ pub fn column_names(lang: Lang) -> [&'static str; 5] {
     ]
 }
 
+/// How a spam message travelled (`run --format json`'s `spam_channels`), in words.
+pub fn channel_name(c: crate::sim::channel::Channel, lang: Lang) -> &'static str {
+    use crate::sim::channel::Channel::*;
+    match c {
+        OpenRelay => tr(lang, "open relay", "オープンリレー"),
+        Direct => tr(lang, "direct to the MX", "MX へ直接"),
+        OwnServer => tr(lang, "own server", "自前のサーバ"),
+        StolenAuth => tr(lang, "stolen password", "盗んだパスワード"),
+        BackupMx => tr(lang, "backup MX", "バックアップ MX"),
+        Proxy => tr(lang, "open proxy", "オープンプロキシ"),
+    }
+}
+
 /// A refusal reason counted by a server (`relay_denied`, …) in words.
 pub fn reason_name(reason: &str, lang: Lang) -> String {
     let ja = match reason {
