@@ -51,6 +51,8 @@ static EXAMPLES: &[Entry] = &[
     entry!("example:backscatter", "scenarios/examples/backscatter.ron"),
     entry!("example:greylisting-edge-cases", "scenarios/examples/greylisting-edge-cases.ron"),
     entry!("example:mx-outage", "scenarios/examples/mx-outage.ron"),
+    entry!("example:regulars", "scenarios/examples/regulars.ron"),
+    entry!("example:regulars-greylisting", "scenarios/examples/regulars-greylisting.ron"),
     entry!("example:relay-chain", "scenarios/examples/relay-chain.ron"),
     entry!("example:restriction-order", "scenarios/examples/restriction-order.ron"),
     entry!("example:smarthost", "scenarios/examples/smarthost.ron"),

@@ -39,6 +39,7 @@ pub fn defense_name(d: Defense, lang: Lang) -> &'static str {
         Defense::Spf => tr(lang, "SPF check", "SPF 検査"),
         Defense::Greylist => tr(lang, "greylisting", "グレイリスティング"),
         Defense::VerifyRecipients => tr(lang, "recipient verification", "受信者の確認"),
+        Defense::Familiar => tr(lang, "first-contact refusal (regulars)", "お馴染さん方式"),
     }
 }
 

@@ -120,6 +120,7 @@ fn mail_server(hostname: String, domains: Vec<String>, mailboxes: Vec<String>) -
         relayhost: None,
         transport: vec![],
         recipient_restrictions: vec![],
+        familiar: None,
     }
 }
 

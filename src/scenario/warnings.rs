@@ -66,6 +66,7 @@ pub fn warnings(s: &Scenario, src: &str, file: &str) -> Vec<Warning> {
         let policies = [
             ("spf", Restriction::CheckSpf, m.spf.is_some(), "SpfCheck()", Defense::Spf),
             ("greylist", Restriction::CheckGreylist, m.greylist.is_some(), "Greylist()", Defense::Greylist),
+            ("familiar", Restriction::CheckFamiliar, m.familiar.is_some(), "Familiar()", Defense::Familiar),
         ];
         for (setting, check, set, example, defense) in policies {
             match pos(check) {

@@ -52,6 +52,7 @@ impl Simulation {
             Defense::Spf => m.spf.is_some(),
             Defense::Greylist => m.greylist.is_some(),
             Defense::VerifyRecipients => m.verify_recipients,
+            Defense::Familiar => m.familiar.is_some(),
             Defense::Op25b => false,
         })
     }
@@ -119,6 +120,13 @@ impl Simulation {
             Defense::VerifyRecipients => {
                 if let Some(m) = mail_server_mut(&mut self.nodes[i].kind) {
                     m.verify_recipients = on;
+                }
+            }
+            Defense::Familiar => {
+                // Its table is kept: switched back on, it remembers its regulars.
+                let cfg = file_server.as_ref().and_then(|m| m.familiar.clone()).unwrap_or_default();
+                if let Some(m) = mail_server_mut(&mut self.nodes[i].kind) {
+                    m.familiar = on.then_some(cfg);
                 }
             }
             Defense::Op25b => unreachable!("handled above: OP25B sits on routers"),

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::units::{Duration, Timestamp};
 
+mod familiar;
 mod narration;
 mod nodes;
 mod retry;
@@ -24,6 +25,7 @@ mod servers;
 mod traffic;
 mod world;
 
+pub use familiar::*;
 pub use narration::*;
 pub use nodes::*;
 pub use retry::*;

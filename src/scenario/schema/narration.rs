@@ -221,16 +221,19 @@ pub enum Defense {
     Greylist,
     /// Recipient verification at `RCPT` (no backscatter).
     VerifyRecipients,
+    /// お馴染さん方式 at a mail server (seed 003).
+    Familiar,
 }
 
 impl Defense {
-    pub const ALL: [Defense; 6] = [
+    pub const ALL: [Defense; 7] = [
         Defense::RelayRestriction,
         Defense::PopBeforeSmtp,
         Defense::Op25b,
         Defense::Spf,
         Defense::Greylist,
         Defense::VerifyRecipients,
+        Defense::Familiar,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -240,6 +243,7 @@ impl Defense {
             Defense::Spf => "Spf",
             Defense::Greylist => "Greylist",
             Defense::VerifyRecipients => "VerifyRecipients",
+            Defense::Familiar => "Familiar",
         }
     }
     /// Routers carry OP25B; every other defense sits on a mail server.

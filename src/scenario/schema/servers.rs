@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Backoff, yes};
+use super::{Backoff, Familiar, yes};
 use crate::units::{Cidr, Duration, Ip, Rate};
 
 /// Whom a mail server relays for (mail to domains that are not its own).
@@ -97,6 +97,10 @@ pub struct MailServer {
     /// empty: the default order (see [`Restriction::DEFAULT_ORDER`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recipient_restrictions: Vec<Restriction>,
+    /// お馴染さん方式 in front of this server (seed 003): refuse the first
+    /// contact of an unknown client address, trust it once it comes back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub familiar: Option<Familiar>,
 }
 
 /// How a server with `outbound_ips` picks the address of each attempt.
@@ -134,6 +138,9 @@ pub enum Restriction {
     /// `check_policy_service` with postgrey (needs `greylist`); it answers
     /// `DEFER_IF_PERMIT`, so it defers only mail that is then permitted.
     CheckGreylist,
+    /// The お馴染さん方式 check (needs `familiar`): like postgrey, it defers
+    /// only mail that is then permitted.
+    CheckFamiliar,
 }
 
 impl Restriction {
@@ -141,11 +148,14 @@ impl Restriction {
     /// Postfix's `smtpd_relay_restrictions` default (`permit_mynetworks,
     /// permit_sasl_authenticated, reject_unauth_destination`), then the
     /// policy services as postgrey's and policyd-spf's documentation place them.
-    pub const DEFAULT_ORDER: [Restriction; 5] = [
+    /// The お馴染さん check sits before postgrey: the cheaper question
+    /// (the address alone) is asked first.
+    pub const DEFAULT_ORDER: [Restriction; 6] = [
         Restriction::PermitMynetworks,
         Restriction::PermitSaslAuthenticated,
         Restriction::RejectUnauthDestination,
         Restriction::CheckSpf,
+        Restriction::CheckFamiliar,
         Restriction::CheckGreylist,
     ];
     pub fn name(self) -> &'static str {
@@ -155,6 +165,7 @@ impl Restriction {
             Restriction::RejectUnauthDestination => "RejectUnauthDestination",
             Restriction::CheckSpf => "CheckSpf",
             Restriction::CheckGreylist => "CheckGreylist",
+            Restriction::CheckFamiliar => "CheckFamiliar",
         }
     }
 }

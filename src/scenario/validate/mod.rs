@@ -8,6 +8,7 @@
 //! they share. Every problem is collected, then sorted by position.
 
 mod addresses;
+mod familiar;
 mod narration;
 mod network;
 mod nodes;

@@ -197,6 +197,9 @@ pub(super) fn check_nodes(
                 {
                     c.invalid(&format!("{p}.kind.greylist.delay"), "delay", "0s would greylist nothing");
                 }
+                if let Some(f) = &m.familiar {
+                    super::familiar::check_familiar(c, &format!("{p}.kind.familiar"), f);
+                }
                 if let Some(r) = &m.auth_rate_limit {
                     check_rate(c, &format!("{p}.kind.auth_rate_limit"), r.per_ms);
                 }

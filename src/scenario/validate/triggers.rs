@@ -15,6 +15,7 @@ pub(super) fn on_before(s: &Scenario, before: usize, node: &Node, defense: Defen
         (k, Defense::Spf) => k.mail_server()?.spf.is_some(),
         (k, Defense::Greylist) => k.mail_server()?.greylist.is_some(),
         (k, Defense::VerifyRecipients) => k.mail_server()?.verify_recipients,
+        (k, Defense::Familiar) => k.mail_server()?.familiar.is_some(),
         // Relay restriction depends on the kind, `relay` and the ISP: not checked.
         _ => return None,
     };

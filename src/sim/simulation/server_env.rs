@@ -7,6 +7,7 @@ use std::net::Ipv4Addr;
 
 use super::bump;
 use crate::scenario::{Restriction, SpfAction};
+use crate::sim::defense::familiar::FamiliarVerdict;
 use crate::sim::defense::greylist::GreylistVerdict;
 use crate::sim::defense::{auth, spf_check};
 use crate::sim::dns::Dns;
@@ -81,6 +82,17 @@ impl ServerEnv for Env<'_> {
             GreylistVerdict::Defer => node.counters.greylisted += 1,
             GreylistVerdict::Pass { delayed_s } if delayed_s > 0 => node.counters.greylist_passed += 1,
             _ => {}
+        }
+        Some(v)
+    }
+    fn familiar(&mut self, ip: Ipv4Addr) -> Option<FamiliarVerdict> {
+        let node = &mut self.nodes[self.server];
+        let cfg = node.kind.mail_server()?.familiar.as_ref()?;
+        let v = node.familiar.check(cfg, self.now, ip);
+        match v {
+            FamiliarVerdict::Defer => node.counters.familiar_deferred += 1,
+            FamiliarVerdict::Admitted { .. } => node.counters.familiar_admitted += 1,
+            FamiliarVerdict::Regular | FamiliarVerdict::Whitelisted => node.counters.familiar_passed += 1,
         }
         Some(v)
     }

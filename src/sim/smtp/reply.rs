@@ -60,6 +60,8 @@ pub enum Refusal {
     AuthRequired,
     AuthFailed,
     Unavailable,
+    /// お馴染さん方式: a client address not seen before (seed 003).
+    FirstContact,
 }
 
 impl Refusal {
@@ -75,6 +77,7 @@ impl Refusal {
             Refusal::AuthRequired => "auth_required",
             Refusal::AuthFailed => "auth_failed",
             Refusal::Unavailable => "unavailable",
+            Refusal::FirstContact => "first_contact",
         }
     }
 }
@@ -152,6 +155,17 @@ impl Reply {
         Reply::new(503, "5.5.1 Error: authentication not enabled")
     }
     /// postgrey's `DEFER_IF_PERMIT` as Postfix reports it.
+    /// お馴染さん方式 refusing a stranger (seed 003: a temporary error).
+    /// Written as Postfix words a policy service's `DEFER_IF_PERMIT`
+    /// (`450 4.7.1 <rcpt>: Recipient address rejected: …`); RFC 3463 X.7.1
+    /// "delivery not authorized", as postgrey uses it.
+    pub fn first_contact(rcpt: &str, client: std::net::Ipv4Addr) -> Self {
+        Reply::new(
+            450,
+            format!("4.7.1 <{rcpt}>: Recipient address rejected: First contact from [{client}], try again later"),
+        )
+        .refusing(Refusal::FirstContact)
+    }
     pub fn greylisted(rcpt: &str) -> Self {
         let domain = rcpt.rsplit_once('@').map_or("", |(_, d)| d);
         Reply::new(

@@ -34,6 +34,7 @@ use super::parse::{self, COMMAND_LINE_MAX, Ending, LineReader, Mechanism, ParseE
 use super::reply::ReplyText;
 use super::{Command, Reply};
 use crate::scenario::{Restriction, SpfAction};
+use crate::sim::defense::familiar::FamiliarVerdict;
 use crate::sim::defense::greylist::GreylistVerdict;
 use crate::sim::message::Address;
 use crate::sim::spf::SpfResult;
@@ -54,6 +55,10 @@ pub trait ServerEnv {
     fn spf(&mut self, ip: Ipv4Addr, helo: &str, mail_from: &str) -> Option<(SpfResult, SpfAction)>;
     /// postgrey's verdict (None: no greylisting).
     fn greylist(&mut self, ip: Ipv4Addr, sender: &str, rcpt: &str) -> Option<GreylistVerdict>;
+    /// お馴染さん方式's verdict on the client address (None: not in use).
+    fn familiar(&mut self, _ip: Ipv4Addr) -> Option<FamiliarVerdict> {
+        None
+    }
     /// The `RCPT TO` checks in order (Postfix `smtpd_recipient_restrictions`).
     fn restrictions(&self) -> &[Restriction] {
         &Restriction::DEFAULT_ORDER
@@ -761,6 +766,12 @@ impl ServerSession {
                     Some(GreylistVerdict::Pass { delayed_s }) if delayed_s > 0 => self.greylist_delay = Some(delayed_s),
                     _ => {}
                 },
+                // お馴染さん方式 (seed 003): the address alone; DEFER_IF_PERMIT like postgrey.
+                Restriction::CheckFamiliar => {
+                    if env.familiar(self.client_ip) == Some(FamiliarVerdict::Defer) && defer_if_permit.is_none() {
+                        defer_if_permit = Some(Reply::first_contact(rcpt, self.client_ip));
+                    }
+                }
                 _ => {}
             }
         }

@@ -1,0 +1,61 @@
+//! The receiving-side defenses of seed 003 that are not postgrey: the
+//! お馴染さん方式 ("regulars" scheme), which refuses the first contact of an
+//! unknown client address with a temporary error and trusts the address
+//! once it has come back.
+
+use serde::{Deserialize, Serialize};
+
+use crate::units::{Cidr, Duration};
+
+/// お馴染さん方式: first-contact refusal keyed by the client's address alone
+/// (seed 003). An address never seen is a stranger (一見さん) and is told to
+/// try again later; one that comes back after `delay` becomes a regular
+/// (お馴染さん) and passes from then on, whatever it sends, until it has not
+/// been seen for `max_age`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Familiar {
+    /// How long a stranger must stay away before its return is accepted
+    /// (postgrey's `--delay`, 300 s, so that the two schemes compare).
+    #[serde(default = "Familiar::default_delay")]
+    pub delay: Duration,
+    /// The return must come within this, else the address starts over
+    /// (postgrey's `--retry-window`, 2 d).
+    #[serde(default = "Familiar::default_retry_window")]
+    pub retry_window: Duration,
+    /// A regular not seen for this long is forgotten (postgrey's `--max-age`, 35 d).
+    #[serde(default = "Familiar::default_max_age")]
+    pub max_age: Duration,
+    /// Key on the client's /24 instead of its address (the seed: "/24 で判定
+    /// することも検討しています"), so a pool's neighbouring servers share one entry.
+    #[serde(default)]
+    pub by_subnet: bool,
+    /// The shared mail whitelist: clients that are never refused (the seed
+    /// registers providers that send from several servers).
+    #[serde(default)]
+    pub whitelist: Vec<Cidr>,
+}
+
+impl Familiar {
+    fn default_delay() -> Duration {
+        Duration::from_secs(300)
+    }
+    fn default_retry_window() -> Duration {
+        Duration::from_secs(2 * 86_400)
+    }
+    fn default_max_age() -> Duration {
+        Duration::from_secs(35 * 86_400)
+    }
+}
+
+impl Default for Familiar {
+    fn default() -> Self {
+        Familiar {
+            delay: Self::default_delay(),
+            retry_window: Self::default_retry_window(),
+            max_age: Self::default_max_age(),
+            by_subnet: false,
+            whitelist: vec![],
+        }
+    }
+}
