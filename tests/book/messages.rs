@@ -192,8 +192,17 @@ struct Row {
 
 /// The validator's files, in the order its passes run (every file of
 /// src/scenario/validate/ must be listed: [`validator_source`] checks).
-const VALIDATOR_FILES: [&str; 8] =
-    ["mod.rs", "addresses.rs", "nodes.rs", "network.rs", "traffic.rs", "times.rs", "narration.rs", "triggers.rs"];
+const VALIDATOR_FILES: [&str; 9] = [
+    "mod.rs",
+    "addresses.rs",
+    "nodes.rs",
+    "network.rs",
+    "traffic.rs",
+    "times.rs",
+    "narration.rs",
+    "triggers.rs",
+    "familiar.rs",
+];
 
 /// The validator's source, its files one after the other.
 fn validator_source() -> String {

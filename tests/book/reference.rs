@@ -106,6 +106,7 @@ fn section_of(ty: &str) -> Option<(&'static str, bool)> {
         "Account" => ("Account", true),
         "PopBeforeSmtp" => ("MailServer", false),
         "Greylist" => ("Greylist", true),
+        "Familiar" => ("Familiar", true),
         "SpfCheck" => ("SpfCheck", true),
         "SpfAction" => ("SpfCheck", false),
         "MailboxServer" => ("MailboxServer", true),

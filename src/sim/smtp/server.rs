@@ -767,10 +767,11 @@ impl ServerSession {
                     _ => {}
                 },
                 // お馴染さん方式 (seed 003): the address alone; DEFER_IF_PERMIT like postgrey.
-                Restriction::CheckFamiliar => {
-                    if env.familiar(self.client_ip) == Some(FamiliarVerdict::Defer) && defer_if_permit.is_none() {
-                        defer_if_permit = Some(Reply::first_contact(rcpt, self.client_ip));
-                    }
+                // (The lookup records the contact, so it comes first.)
+                Restriction::CheckFamiliar
+                    if env.familiar(self.client_ip) == Some(FamiliarVerdict::Defer) && defer_if_permit.is_none() =>
+                {
+                    defer_if_permit = Some(Reply::first_contact(rcpt, self.client_ip));
                 }
                 _ => {}
             }
