@@ -40,6 +40,7 @@ pub fn defense_name(d: Defense, lang: Lang) -> &'static str {
         Defense::Greylist => tr(lang, "greylisting", "グレイリスティング"),
         Defense::VerifyRecipients => tr(lang, "recipient verification", "受信者の確認"),
         Defense::Familiar => tr(lang, "first-contact refusal (regulars)", "お馴染さん方式"),
+        Defense::BackupMx => tr(lang, "backup MX relaying", "バックアップ MX の中継"),
     }
 }
 

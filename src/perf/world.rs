@@ -121,6 +121,8 @@ fn mail_server(hostname: String, domains: Vec<String>, mailboxes: Vec<String>) -
         transport: vec![],
         recipient_restrictions: vec![],
         familiar: None,
+        relay_domains: vec![],
+        next_mx_after_4xx: false,
     }
 }
 

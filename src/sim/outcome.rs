@@ -40,10 +40,18 @@ impl Simulation {
         }
         self.trace.push(t, TraceEvent::HopEnded { msg: s.msg, from: s.client_node, to: server, accepted, result });
 
-        // RFC 5321 §5.1: when a connection fails, try the next MX host.
+        // RFC 5321 §5.1: when a connection fails, try the next MX host. A
+        // sender with `next_mx_after_4xx` also moves on after any 4xx reply.
         let unreachable = matches!(&outcome, Outcome::ConnectFailed { .. })
             || matches!(&outcome, Outcome::Transient(r) if r.code == 421);
-        if unreachable && s.target + 1 < s.targets.len() {
+        let moves_on = !unreachable
+            && matches!(&outcome, Outcome::Transient(_))
+            && self.messages[s.msg.0 as usize].holder == Holder::Node(s.client_node)
+            && self.nodes[s.client_node].kind.mail_server().is_some_and(|m| m.next_mx_after_4xx);
+        if (unreachable || moves_on) && s.target + 1 < s.targets.len() {
+            if moves_on {
+                self.nodes[s.client_node].counters.next_mx_after_4xx += 1;
+            }
             s.target += 1;
             s.pending = Pending::Connect;
             s.client = s.client.restarted();

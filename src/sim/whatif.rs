@@ -53,6 +53,7 @@ impl Simulation {
             Defense::Greylist => m.greylist.is_some(),
             Defense::VerifyRecipients => m.verify_recipients,
             Defense::Familiar => m.familiar.is_some(),
+            Defense::BackupMx => n.relay_domains.iter().next().is_some(),
             Defense::Op25b => false,
         })
     }
@@ -121,6 +122,17 @@ impl Simulation {
                 if let Some(m) = mail_server_mut(&mut self.nodes[i].kind) {
                     m.verify_recipients = on;
                 }
+            }
+            Defense::BackupMx => {
+                self.nodes[i].relay_domains = if on {
+                    let domains = file_server.as_ref().map(|m| m.relay_domains.clone()).unwrap_or_default();
+                    if domains.is_empty() {
+                        return Err(WhatIfError::NoSettings { node: id.to_string(), defense: "relay_domains" });
+                    }
+                    domains.into_iter().collect()
+                } else {
+                    Default::default()
+                };
             }
             Defense::Familiar => {
                 // Its table is kept: switched back on, it remembers its regulars.

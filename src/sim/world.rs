@@ -68,6 +68,10 @@ pub struct NodeCounters {
     pub familiar_admitted: u64,
     #[serde(skip_serializing_if = "is_zero")]
     pub familiar_passed: u64,
+    /// As a sender: sessions that moved on to the next MX host after a
+    /// `4xx` reply (`next_mx_after_4xx`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub next_mx_after_4xx: u64,
 }
 
 /// For `skip_serializing_if`: counters of defenses added after the report's
@@ -171,6 +175,15 @@ pub struct NodeRt {
     pub greylist: GreylistDb,
     /// お馴染さん方式's table of strangers and regulars.
     pub familiar: FamiliarDb,
+    /// The nodes whose greylisting and お馴染さん tables this server uses:
+    /// itself, or the first server naming the same shared `database`.
+    pub greylist_home: usize,
+    pub familiar_home: usize,
+    /// Domains it relays for from anyone (`relay_domains`: a backup MX).
+    pub relay_domains: NameSet,
+    /// The order of equally preferred MX hosts is drawn from this stream,
+    /// the node's own (RFC 5321 §5.1), made when first needed.
+    pub mx_rng: Option<rng::Stream>,
     pub rate: RateLimiter,
     pub counters: NodeCounters,
 }
@@ -239,6 +252,22 @@ impl NodeRt {
     /// Is anything listening on `port`?
     pub fn listens(&self, port: u16) -> bool {
         self.ports.contains(&port)
+    }
+}
+
+/// Servers that name the same greylisting or お馴染さん `database` use the
+/// tables of the first of them (several MX hosts asking one postgrey).
+pub(crate) fn share_databases(s: &Scenario, out: &mut [NodeRt]) {
+    let mut grey: HashMap<&str, usize> = HashMap::default();
+    let mut familiar: HashMap<&str, usize> = HashMap::default();
+    for (i, n) in s.nodes.iter().enumerate() {
+        let Some(m) = n.kind.mail_server() else { continue };
+        if let Some(db) = m.greylist.as_ref().and_then(|g| g.database.as_deref()) {
+            out[i].greylist_home = *grey.entry(db).or_insert(i);
+        }
+        if let Some(db) = m.familiar.as_ref().and_then(|f| f.database.as_deref()) {
+            out[i].familiar_home = *familiar.entry(db).or_insert(i);
+        }
     }
 }
 
@@ -312,6 +341,10 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
             pop: PopLogins::default(),
             greylist: GreylistDb::default(),
             familiar: FamiliarDb::default(),
+            greylist_home: ni,
+            familiar_home: ni,
+            relay_domains: NameSet::default(),
+            mx_rng: None,
             rate: RateLimiter::default(),
             counters: NodeCounters::default(),
         };
@@ -345,6 +378,7 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
                 let k = &n.kind;
                 rt.hostname = m.hostname.clone();
                 rt.local_domains = m.domains.iter().cloned().collect();
+                rt.relay_domains = m.relay_domains.iter().map(|d| d.to_ascii_lowercase()).collect();
                 rt.mailboxes = MailboxTable::new(&m.mailboxes);
                 rt.mailbox_node = m.mailbox.as_deref().and_then(|id| node_index.get(id).copied());
                 rt.ports = SmallVec::from_slice(&m.ports);
@@ -400,6 +434,7 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
         }
         out.push(rt);
     }
+    share_databases(s, &mut out);
     // NAT: hosts behind a router are seen with the router's address.
     for (i, n) in s.nodes.iter().enumerate() {
         if let Some(r) = n.nat.as_deref().and_then(|id| node_index.get(id)) {

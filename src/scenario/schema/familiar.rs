@@ -34,6 +34,11 @@ pub struct Familiar {
     /// registers providers that send from several servers).
     #[serde(default)]
     pub whitelist: Vec<Cidr>,
+    /// The name of a table several servers share (the seed §3.3: the MX hosts
+    /// of one domain must share their short-term list); servers without it
+    /// keep their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
 }
 
 impl Familiar {
@@ -56,6 +61,7 @@ impl Default for Familiar {
             max_age: Self::default_max_age(),
             by_subnet: false,
             whitelist: vec![],
+            database: None,
         }
     }
 }

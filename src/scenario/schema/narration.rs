@@ -223,10 +223,13 @@ pub enum Defense {
     VerifyRecipients,
     /// お馴染さん方式 at a mail server (seed 003).
     Familiar,
+    /// A backup MX relaying for its `relay_domains` (off: it refuses them
+    /// as relaying, as if it were taken out of service).
+    BackupMx,
 }
 
 impl Defense {
-    pub const ALL: [Defense; 7] = [
+    pub const ALL: [Defense; 8] = [
         Defense::RelayRestriction,
         Defense::PopBeforeSmtp,
         Defense::Op25b,
@@ -234,6 +237,7 @@ impl Defense {
         Defense::Greylist,
         Defense::VerifyRecipients,
         Defense::Familiar,
+        Defense::BackupMx,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -244,6 +248,7 @@ impl Defense {
             Defense::Greylist => "Greylist",
             Defense::VerifyRecipients => "VerifyRecipients",
             Defense::Familiar => "Familiar",
+            Defense::BackupMx => "BackupMx",
         }
     }
     /// Routers carry OP25B; every other defense sits on a mail server.

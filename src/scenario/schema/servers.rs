@@ -101,6 +101,17 @@ pub struct MailServer {
     /// contact of an unknown client address, trust it once it comes back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub familiar: Option<Familiar>,
+    /// Domains it accepts mail for from anyone without being their final
+    /// destination (Postfix `relay_domains`): a backup MX, which queues the
+    /// mail and relays it to a more preferred MX of the domain.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relay_domains: Vec<String>,
+    /// As a sender: after a `4xx` reply, try the next MX host at once, as
+    /// sendmail-era MTAs did (RFC 5321 §5.1 allows it). Off: Postfix's
+    /// `smtp`, which moves on only when the connection fails or the server
+    /// greets with `421`, and otherwise retries later.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub next_mx_after_4xx: bool,
 }
 
 /// How a server with `outbound_ips` picks the address of each attempt.
@@ -232,6 +243,10 @@ pub struct Greylist {
     /// Clients never greylisted (`whitelist_clients`).
     #[serde(default)]
     pub whitelist: Vec<Cidr>,
+    /// The name of a triplet database several servers share (several MX
+    /// hosts asking one postgrey); servers without it keep their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
 }
 
 impl Greylist {
@@ -258,6 +273,7 @@ impl Default for Greylist {
             auto_whitelist: Self::default_awl(),
             lookup_by_host: false,
             whitelist: vec![],
+            database: None,
         }
     }
 }

@@ -105,6 +105,9 @@ pub enum Strategy {
     OpenRelays(Vec<String>),
     /// Look up the victim's MX and speak to it directly.
     DirectToMx,
+    /// Look up the victim's MX hosts and speak to the least preferred one
+    /// first: a backup MX often lacks the primary's filters.
+    BackupMx,
     /// Relays first; when every relay on the list refused, direct to the MX.
     OpenRelaysThenDirect(Vec<String>),
     /// Submit through the victims' ISP relay with stolen SMTP-AUTH

@@ -200,6 +200,10 @@ pub(super) fn check_nodes(
                 if let Some(f) = &m.familiar {
                     super::familiar::check_familiar(c, &format!("{p}.kind.familiar"), f);
                 }
+                if let Some(g) = &m.greylist {
+                    super::familiar::check_database(c, &format!("{p}.kind.greylist.database"), g.database.as_deref());
+                }
+                super::familiar::check_relay_domains(c, &format!("{p}.kind.relay_domains"), m);
                 if let Some(r) = &m.auth_rate_limit {
                     check_rate(c, &format!("{p}.kind.auth_rate_limit"), r.per_ms);
                 }

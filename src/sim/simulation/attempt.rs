@@ -117,7 +117,7 @@ impl Simulation {
         let targets = match (self.nodes[n].next_hop(domain), self.nodes[n].mailbox_node) {
             (Some(hop), _) => self.node_target(hop),
             (None, Some(mb)) if self.nodes[n].is_local_domain(domain) => self.node_target(mb),
-            _ => self.mx_targets(domain, Some(n)),
+            _ => self.mx_targets(domain, Some(n), n),
         };
         let node = &mut self.nodes[n];
         let attempts = self.messages[id.0 as usize].attempts as usize;
@@ -214,10 +214,11 @@ impl Simulation {
                     plan.port = *port;
                     plan.credentials = Some(credentials[pos % credentials.len()].clone());
                 } else {
-                    plan.targets = self.mx_targets(domain, None);
+                    plan.targets = self.mx_targets(domain, None, origin);
                 }
             }
-            _ => plan.targets = self.mx_targets(domain, None),
+            Strategy::BackupMx => plan.targets = self.mx_targets_backup_first(domain, origin),
+            _ => plan.targets = self.mx_targets(domain, None, origin),
         }
         plan
     }

@@ -55,6 +55,11 @@ pub trait ServerEnv {
     fn spf(&mut self, ip: Ipv4Addr, helo: &str, mail_from: &str) -> Option<(SpfResult, SpfAction)>;
     /// postgrey's verdict (None: no greylisting).
     fn greylist(&mut self, ip: Ipv4Addr, sender: &str, rcpt: &str) -> Option<GreylistVerdict>;
+    /// Is `domain` one this server relays for from anyone (`relay_domains`:
+    /// a backup MX)?
+    fn relays_for(&self, _domain: &str) -> bool {
+        false
+    }
     /// お馴染さん方式's verdict on the client address (None: not in use).
     fn familiar(&mut self, _ip: Ipv4Addr) -> Option<FamiliarVerdict> {
         None
@@ -750,7 +755,10 @@ impl ServerSession {
                 // permit_mynetworks (and POP-before-SMTP's access map).
                 Restriction::PermitMynetworks if self.relay_grant.is_some() => break,
                 Restriction::PermitSaslAuthenticated if self.auth_user.is_some() => break,
-                Restriction::RejectUnauthDestination if !local => return Reply::relay_denied(rcpt),
+                // Postfix: `relay_domains` pass reject_unauth_destination too.
+                Restriction::RejectUnauthDestination if !local && !env.relays_for(domain) => {
+                    return Reply::relay_denied(rcpt);
+                }
                 // check_policy_service: SPF, once per transaction.
                 Restriction::CheckSpf if self.spf.is_none() => {
                     if let Some((result, action)) = env.spf(self.client_ip, &self.helo, &self.mail_from) {
