@@ -41,6 +41,7 @@ pub fn defense_name(d: Defense, lang: Lang) -> &'static str {
         Defense::VerifyRecipients => tr(lang, "recipient verification", "受信者の確認"),
         Defense::Familiar => tr(lang, "first-contact refusal (regulars)", "お馴染さん方式"),
         Defense::BackupMx => tr(lang, "backup MX relaying", "バックアップ MX の中継"),
+        Defense::Dnsbl => tr(lang, "DNS blocklist (DNSBL)", "DNS ブラックリスト (DNSBL)"),
     }
 }
 

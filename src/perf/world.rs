@@ -123,6 +123,7 @@ fn mail_server(hostname: String, domains: Vec<String>, mailboxes: Vec<String>) -
         familiar: None,
         relay_domains: vec![],
         next_mx_after_4xx: false,
+        dnsbl: None,
     }
 }
 
@@ -197,6 +198,7 @@ pub fn internet(scale: f64) -> Scenario {
             mx: vec![(10, format!("mail.{domain}"))],
             a: vec![],
             txt: vec![format!("v=spf1 ip4:172.16.{i}.0/24 -all")],
+            blocklist: None,
         });
     }
 
@@ -224,7 +226,13 @@ pub fn internet(scale: f64) -> Scenario {
         nodes.push(node(format!("mx{d}"), Some(format!("hoster{g}")), Some(ip(&address)), NodeKind::Mx(mx)));
         links.push(link(&format!("mx{d}"), &format!("hr{g}"), 2));
         let txt = if d % 2 == 0 { vec![format!("v=spf1 ip4:{address} -all")] } else { vec![] };
-        dns.push(Zone { domain: domain.clone(), mx: vec![(10, format!("mx.{domain}"))], a: vec![], txt });
+        dns.push(Zone {
+            domain: domain.clone(),
+            mx: vec![(10, format!("mx.{domain}"))],
+            a: vec![],
+            txt,
+            blocklist: None,
+        });
     }
 
     let (n_isps, n_dom) = (size.isps, size.domains);

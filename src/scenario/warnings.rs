@@ -67,6 +67,13 @@ pub fn warnings(s: &Scenario, src: &str, file: &str) -> Vec<Warning> {
             ("spf", Restriction::CheckSpf, m.spf.is_some(), "SpfCheck()", Defense::Spf),
             ("greylist", Restriction::CheckGreylist, m.greylist.is_some(), "Greylist()", Defense::Greylist),
             ("familiar", Restriction::CheckFamiliar, m.familiar.is_some(), "Familiar()", Defense::Familiar),
+            (
+                "dnsbl",
+                Restriction::RejectRblClient,
+                m.dnsbl.as_ref().is_some_and(|d| d.at == DnsblStage::Rcpt),
+                "DnsblCheck(zones: [\"dnsbl.example\"])",
+                Defense::Dnsbl,
+            ),
         ];
         for (setting, check, set, example, defense) in policies {
             match pos(check) {

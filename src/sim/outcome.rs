@@ -93,6 +93,7 @@ impl Simulation {
         m.held_since = t;
         self.nodes[n].counters.accepted += 1;
         self.nodes[n].counters.bytes_in += s.client.bytes as u64;
+        self.note_trap_hit(id, n, s.client_node, s.client_ip, t);
         if delivers_here {
             self.deliver_locally(id, n, t);
             return;

@@ -54,6 +54,7 @@ impl Simulation {
             Defense::VerifyRecipients => m.verify_recipients,
             Defense::Familiar => m.familiar.is_some(),
             Defense::BackupMx => n.relay_domains.iter().next().is_some(),
+            Defense::Dnsbl => m.dnsbl.is_some(),
             Defense::Op25b => false,
         })
     }
@@ -133,6 +134,21 @@ impl Simulation {
                 } else {
                     Default::default()
                 };
+            }
+            Defense::Dnsbl => {
+                let cfg = if on {
+                    Some(
+                        file_server
+                            .as_ref()
+                            .and_then(|m| m.dnsbl.clone())
+                            .ok_or(WhatIfError::NoSettings { node: id.to_string(), defense: "dnsbl" })?,
+                    )
+                } else {
+                    None
+                };
+                if let Some(m) = mail_server_mut(&mut self.nodes[i].kind) {
+                    m.dnsbl = cfg;
+                }
             }
             Defense::Familiar => {
                 // Its table is kept: switched back on, it remembers its regulars.

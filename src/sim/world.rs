@@ -72,6 +72,13 @@ pub struct NodeCounters {
     /// `4xx` reply (`next_mx_after_4xx`).
     #[serde(skip_serializing_if = "is_zero")]
     pub next_mx_after_4xx: u64,
+    /// DNS blocklist zones it asked about its clients.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub dnsbl_lookups: u64,
+    /// Messages from one of its addresses that a spam trap received (each
+    /// one lists that address).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub trap_hits: u64,
 }
 
 /// For `skip_serializing_if`: counters of defenses added after the report's

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::units::{Duration, Timestamp};
 
+mod dnsbl;
 mod familiar;
 mod narration;
 mod nodes;
@@ -25,6 +26,7 @@ mod servers;
 mod traffic;
 mod world;
 
+pub use dnsbl::*;
 pub use familiar::*;
 pub use narration::*;
 pub use nodes::*;

@@ -226,10 +226,12 @@ pub enum Defense {
     /// A backup MX relaying for its `relay_domains` (off: it refuses them
     /// as relaying, as if it were taken out of service).
     BackupMx,
+    /// DNS blocklist checks at a mail server (needs `dnsbl` settings in the file).
+    Dnsbl,
 }
 
 impl Defense {
-    pub const ALL: [Defense; 8] = [
+    pub const ALL: [Defense; 9] = [
         Defense::RelayRestriction,
         Defense::PopBeforeSmtp,
         Defense::Op25b,
@@ -238,6 +240,7 @@ impl Defense {
         Defense::VerifyRecipients,
         Defense::Familiar,
         Defense::BackupMx,
+        Defense::Dnsbl,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -249,6 +252,7 @@ impl Defense {
             Defense::VerifyRecipients => "VerifyRecipients",
             Defense::Familiar => "Familiar",
             Defense::BackupMx => "BackupMx",
+            Defense::Dnsbl => "Dnsbl",
         }
     }
     /// Routers carry OP25B; every other defense sits on a mail server.

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Backoff, Familiar, yes};
+use super::{Backoff, DnsblCheck, Familiar, yes};
 use crate::units::{Cidr, Duration, Ip, Rate};
 
 /// Whom a mail server relays for (mail to domains that are not its own).
@@ -112,6 +112,9 @@ pub struct MailServer {
     /// greets with `421`, and otherwise retries later.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub next_mx_after_4xx: bool,
+    /// DNS blocklists it asks about each client (Postfix `reject_rbl_client`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dnsbl: Option<DnsblCheck>,
 }
 
 /// How a server with `outbound_ips` picks the address of each attempt.
@@ -152,6 +155,9 @@ pub enum Restriction {
     /// The お馴染さん方式 check (needs `familiar`): like postgrey, it defers
     /// only mail that is then permitted.
     CheckFamiliar,
+    /// `reject_rbl_client` (needs `dnsbl` at `Rcpt`): a client listed in one
+    /// of the zones is refused with `554 5.7.1`.
+    RejectRblClient,
 }
 
 impl Restriction {
@@ -161,10 +167,13 @@ impl Restriction {
     /// policy services as postgrey's and policyd-spf's documentation place them.
     /// The お馴染さん check sits before postgrey: the cheaper question
     /// (the address alone) is asked first.
-    pub const DEFAULT_ORDER: [Restriction; 6] = [
+    /// Blocklists come right after `reject_unauth_destination`, as
+    /// Postfix's documentation places `reject_rbl_client`.
+    pub const DEFAULT_ORDER: [Restriction; 7] = [
         Restriction::PermitMynetworks,
         Restriction::PermitSaslAuthenticated,
         Restriction::RejectUnauthDestination,
+        Restriction::RejectRblClient,
         Restriction::CheckSpf,
         Restriction::CheckFamiliar,
         Restriction::CheckGreylist,
@@ -177,6 +186,7 @@ impl Restriction {
             Restriction::CheckSpf => "CheckSpf",
             Restriction::CheckGreylist => "CheckGreylist",
             Restriction::CheckFamiliar => "CheckFamiliar",
+            Restriction::RejectRblClient => "RejectRblClient",
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::default_latency;
+use super::{Blocklist, default_latency};
 use crate::units::{Cidr, Duration, Ip};
 
 /// An Internet service provider: who owns which addresses.
@@ -46,4 +46,7 @@ pub struct Zone {
     /// TXT records, e.g. SPF policies.
     #[serde(default)]
     pub txt: Vec<String>,
+    /// This zone is a DNS blocklist: it answers for the addresses it lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocklist: Option<Blocklist>,
 }

@@ -48,3 +48,59 @@ pub(super) fn check_relay_domains(c: &mut Checker, path: &str, m: &MailServer) {
         }
     }
 }
+
+/// DNS blocklists: each blocklist zone's ISPs, traps and times; each mail
+/// server's `dnsbl` names blocklist zones.
+pub(super) fn check_blocklists(c: &mut Checker, s: &Scenario) {
+    for (i, z) in s.dns.iter().enumerate() {
+        let Some(b) = &z.blocklist else { continue };
+        let p = format!("dns[{i}].blocklist");
+        for (j, isp) in b.dynamic_of.iter().enumerate() {
+            if !s.isps.iter().any(|x| x.id == *isp) {
+                c.report(
+                    &format!("{p}.dynamic_of[{j}]"),
+                    crate::scenario::error::ProblemKind::UnknownReference {
+                        what: "ISP",
+                        id: isp.clone(),
+                        expected: super::one_of(s.isps.iter().map(|i| i.id.as_str()), "an ISP id"),
+                    },
+                );
+            }
+        }
+        for (j, t) in b.traps.iter().enumerate() {
+            match t.strip_prefix("*@") {
+                Some(d) if !d.is_empty() && !d.contains('@') => {}
+                Some(_) => c.invalid(&format!("{p}.traps[{j}]"), format!("trap `{t}`"), "is not `*@domain`"),
+                None => super::addresses::check_address(c, &format!("{p}.traps[{j}]"), t),
+            }
+        }
+        if b.expiry.0 == 0 {
+            c.invalid(&format!("{p}.expiry"), "expiry", "0s would list nothing (SpamCop keeps a listing \"24h\")");
+        }
+        if b.dynamic_of.is_empty() && b.ranges.is_empty() && b.traps.is_empty() {
+            c.invalid(&p, "blocklist", "lists nothing: give `dynamic_of`, `ranges` or `traps`");
+        }
+    }
+    for (i, n) in s.nodes.iter().enumerate() {
+        let Some(d) = n.kind.mail_server().and_then(|m| m.dnsbl.as_ref()) else { continue };
+        let p = format!("nodes[{i}].kind.dnsbl.zones");
+        if d.zones.is_empty() {
+            c.invalid(&p, "zones", "asks no blocklist (try `zones: [\"dnsbl.example\"]`)");
+        }
+        for (j, zone) in d.zones.iter().enumerate() {
+            let is_list = s.dns.iter().any(|z| z.domain.eq_ignore_ascii_case(zone) && z.blocklist.is_some());
+            if !is_list {
+                let lists: Vec<&str> =
+                    s.dns.iter().filter(|z| z.blocklist.is_some()).map(|z| z.domain.as_str()).collect();
+                c.invalid(
+                    &format!("{p}[{j}]"),
+                    format!("zone `{zone}`"),
+                    format!(
+                        "is not a blocklist: expected one of the zones with a `blocklist` ({})",
+                        if lists.is_empty() { "there is none".to_string() } else { lists.join(", ") }
+                    ),
+                );
+            }
+        }
+    }
+}

@@ -3,6 +3,7 @@
 //! reply, a drop or a missing retry, never from a probability.
 
 pub mod auth;
+pub mod dnsbl;
 pub mod familiar;
 pub mod greylist;
 pub mod op25b;

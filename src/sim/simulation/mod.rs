@@ -16,6 +16,7 @@
 //! its knowledge.
 
 mod attempt;
+mod blocklist;
 mod mx;
 mod pop3;
 mod server_env;
@@ -169,6 +170,7 @@ impl Simulation {
                 dns.add_txt(&z.domain, t);
             }
         }
+        dns.blocklists = blocklist::zones(&scenario);
 
         let mut queue = EventQueue::with_capacity(1024);
         let sources = traffic::start(&scenario, seed, &mut queue);

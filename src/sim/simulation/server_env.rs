@@ -108,6 +108,19 @@ impl ServerEnv for Env<'_> {
         }
         Some(v)
     }
+    fn blocklisted(&mut self, ip: Ipv4Addr) -> Option<(String, String)> {
+        let cfg = self.nodes[self.server].kind.mail_server()?.dnsbl.as_ref()?;
+        if cfg.at != crate::scenario::DnsblStage::Rcpt {
+            return None;
+        }
+        let zones = cfg.zones.clone();
+        let (found, asked) = super::blocklist::first_listing(self.dns, &zones, ip, self.now);
+        self.nodes[self.server].counters.dnsbl_lookups += asked;
+        found.map(|(zone, listing)| {
+            let reason = listing.reason(&zone);
+            (zone, reason)
+        })
+    }
     fn relays_for(&self, domain: &str) -> bool {
         self.nodes[self.server].relay_domains.contains_lowercase(&crate::sim::world::lowercase(domain))
     }

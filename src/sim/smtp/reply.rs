@@ -62,6 +62,8 @@ pub enum Refusal {
     Unavailable,
     /// お馴染さん方式: a client address not seen before (seed 003).
     FirstContact,
+    /// Listed in a DNS blocklist (`reject_rbl_client`).
+    Blocklisted,
 }
 
 impl Refusal {
@@ -78,6 +80,7 @@ impl Refusal {
             Refusal::AuthFailed => "auth_failed",
             Refusal::Unavailable => "unavailable",
             Refusal::FirstContact => "first_contact",
+            Refusal::Blocklisted => "blocklisted",
         }
     }
 }
@@ -165,6 +168,13 @@ impl Reply {
             format!("4.7.1 <{rcpt}>: Recipient address rejected: First contact from [{client}], try again later"),
         )
         .refusing(Refusal::FirstContact)
+    }
+    /// Postfix's `reject_rbl_client` reply (`rbl_reply_maps` default:
+    /// `$rbl_code Service unavailable; $rbl_class [$rbl_what] blocked using
+    /// $rbl_domain${rbl_reason?; $rbl_reason}`, `rbl_code` 554).
+    pub fn blocklisted(client: std::net::Ipv4Addr, zone: &str, reason: &str) -> Self {
+        Reply::new(554, format!("5.7.1 Service unavailable; Client host [{client}] blocked using {zone}; {reason}"))
+            .refusing(Refusal::Blocklisted)
     }
     pub fn greylisted(rcpt: &str) -> Self {
         let domain = rcpt.rsplit_once('@').map_or("", |(_, d)| d);

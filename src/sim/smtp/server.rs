@@ -60,6 +60,11 @@ pub trait ServerEnv {
     fn relays_for(&self, _domain: &str) -> bool {
         false
     }
+    /// The first blocklist (asked at `RCPT TO`) that lists the client: its
+    /// zone and reason (None: not listed, or no blocklists at `RCPT`).
+    fn blocklisted(&mut self, _ip: Ipv4Addr) -> Option<(String, String)> {
+        None
+    }
     /// お馴染さん方式's verdict on the client address (None: not in use).
     fn familiar(&mut self, _ip: Ipv4Addr) -> Option<FamiliarVerdict> {
         None
@@ -259,6 +264,9 @@ pub struct ServerSession {
     pub spf: Option<SpfResult>,
     /// Seconds the triplet was greylisted before passing, for `X-Greylist:`.
     pub greylist_delay: Option<u64>,
+    /// A refusal given instead of the greeting (a blocklisted client at
+    /// the connection, RFC 5321 §3.1); the session is closed.
+    refused_greeting: Option<Reply>,
     pub limits: Limits,
     state: State,
     /// Recipients accepted in this transaction.
@@ -322,6 +330,7 @@ impl ServerSession {
             mail_from: "".into(),
             spf: None,
             greylist_delay: None,
+            refused_greeting: None,
             limits: Limits::default(),
             // RFC 5321 §3.8: a server that cannot serve says 421 and closes.
             state: if available { State::Init } else { State::Closed },
@@ -332,8 +341,18 @@ impl ServerSession {
         }
     }
 
+    /// RFC 5321 §3.1: a server may answer a connection with `554` instead
+    /// of `220` ("no SMTP service here"); nothing more is read.
+    pub fn refuse_greeting(&mut self, reply: Reply) {
+        self.set_state(State::Closed);
+        self.refused_greeting = Some(reply);
+    }
+
     /// The reply to a new connection.
     pub fn greet(&self) -> Reply {
+        if let Some(r) = &self.refused_greeting {
+            return r.clone();
+        }
         if self.available { self.texts.greeting.clone() } else { Reply::service_unavailable(&self.texts.hostname) }
     }
 
@@ -774,6 +793,12 @@ impl ServerSession {
                     Some(GreylistVerdict::Pass { delayed_s }) if delayed_s > 0 => self.greylist_delay = Some(delayed_s),
                     _ => {}
                 },
+                // reject_rbl_client: a listed client is refused for good.
+                Restriction::RejectRblClient => {
+                    if let Some((zone, reason)) = env.blocklisted(self.client_ip) {
+                        return Reply::blocklisted(self.client_ip, &zone, &reason);
+                    }
+                }
                 // お馴染さん方式 (seed 003): the address alone; DEFER_IF_PERMIT like postgrey.
                 // (The lookup records the contact, so it comes first.)
                 Restriction::CheckFamiliar
