@@ -2,6 +2,7 @@
 //! tables, and a backup MX's `relay_domains`.
 
 use super::Checker;
+use crate::scenario::error::ProblemKind;
 use crate::scenario::schema::*;
 
 /// `familiar`: a delay of 0 refuses nobody; a return window shorter than
@@ -59,7 +60,7 @@ pub(super) fn check_blocklists(c: &mut Checker, s: &Scenario) {
             if !s.isps.iter().any(|x| x.id == *isp) {
                 c.report(
                     &format!("{p}.dynamic_of[{j}]"),
-                    crate::scenario::error::ProblemKind::UnknownReference {
+                    ProblemKind::UnknownReference {
                         what: "ISP",
                         id: isp.clone(),
                         expected: super::one_of(s.isps.iter().map(|i| i.id.as_str()), "an ISP id"),
