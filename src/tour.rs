@@ -58,6 +58,7 @@ static EXAMPLES: &[Entry] = &[
     entry!("example:relay-chain", "scenarios/examples/relay-chain.ron"),
     entry!("example:restriction-order", "scenarios/examples/restriction-order.ron"),
     entry!("example:smarthost", "scenarios/examples/smarthost.ron"),
+    entry!("example:tarpit", "scenarios/examples/tarpit.ron"),
 ];
 
 /// The history tour's lessons, era 1 first.

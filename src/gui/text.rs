@@ -42,6 +42,7 @@ pub fn defense_name(d: Defense, lang: Lang) -> &'static str {
         Defense::Familiar => tr(lang, "first-contact refusal (regulars)", "お馴染さん方式"),
         Defense::BackupMx => tr(lang, "backup MX relaying", "バックアップ MX の中継"),
         Defense::Dnsbl => tr(lang, "DNS blocklist (DNSBL)", "DNS ブラックリスト (DNSBL)"),
+        Defense::Tarpit => tr(lang, "tarpit (slow replies to strangers)", "応答の遅延 (ターピット)"),
     }
 }
 

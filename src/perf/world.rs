@@ -124,6 +124,7 @@ fn mail_server(hostname: String, domains: Vec<String>, mailboxes: Vec<String>) -
         relay_domains: vec![],
         next_mx_after_4xx: false,
         dnsbl: None,
+        tarpit: None,
     }
 }
 
@@ -289,6 +290,7 @@ pub fn internet(scale: f64) -> Scenario {
             start: Duration(0),
             end: None,
             subject: None,
+            reply_timeout: None,
         }));
     }
 

@@ -55,6 +55,7 @@ impl Simulation {
             Defense::Familiar => m.familiar.is_some(),
             Defense::BackupMx => n.relay_domains.iter().next().is_some(),
             Defense::Dnsbl => m.dnsbl.is_some(),
+            Defense::Tarpit => m.tarpit.is_some(),
             Defense::Op25b => false,
         })
     }
@@ -134,6 +135,12 @@ impl Simulation {
                 } else {
                     Default::default()
                 };
+            }
+            Defense::Tarpit => {
+                let cfg = file_server.as_ref().and_then(|m| m.tarpit.clone()).unwrap_or_default();
+                if let Some(m) = mail_server_mut(&mut self.nodes[i].kind) {
+                    m.tarpit = on.then_some(cfg);
+                }
             }
             Defense::Dnsbl => {
                 let cfg = if on {

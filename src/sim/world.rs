@@ -12,6 +12,7 @@ use super::defense::familiar::FamiliarDb;
 use super::defense::greylist::GreylistDb;
 use super::defense::op25b::{self, Block};
 use super::defense::pop_before_smtp::PopLogins;
+use super::defense::tarpit::TarpitDb;
 use super::name_set::NameSet;
 use super::rng;
 use super::smtp::server::{RelayGrant, ServerTexts};
@@ -79,6 +80,17 @@ pub struct NodeCounters {
     /// one lists that address).
     #[serde(skip_serializing_if = "is_zero")]
     pub trap_hits: u64,
+    /// Sessions it slowed with its tarpit, the seconds of replies it held
+    /// back, and the slowed sessions whose client gave up waiting.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub tarpitted: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub tarpit_seconds: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub tarpit_abandoned: u64,
+    /// As a client: sessions it gave up on because a reply took longer than its timeout.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub timeouts: u64,
 }
 
 /// For `skip_serializing_if`: counters of defenses added after the report's
@@ -182,6 +194,8 @@ pub struct NodeRt {
     pub greylist: GreylistDb,
     /// お馴染さん方式's table of strangers and regulars.
     pub familiar: FamiliarDb,
+    /// The tarpit's table of addresses that waited it out.
+    pub tarpit: TarpitDb,
     /// The nodes whose greylisting and お馴染さん tables this server uses:
     /// itself, or the first server naming the same shared `database`.
     pub greylist_home: usize,
@@ -348,6 +362,7 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
             pop: PopLogins::default(),
             greylist: GreylistDb::default(),
             familiar: FamiliarDb::default(),
+            tarpit: TarpitDb::default(),
             greylist_home: ni,
             familiar_home: ni,
             relay_domains: NameSet::default(),

@@ -65,3 +65,38 @@ impl Default for Familiar {
         }
     }
 }
+
+/// Throttling instead of temporary errors (seed 003 §3.2: "一時エラーを返事
+/// するのをやめて、throttling だけで運用できるかもしれません"): the server
+/// slows every reply to a client address it does not know yet (a tarpit,
+/// like sendmail's `greet_pause` or a teergrube). Software with short
+/// timeouts gives up; a patient MTA delivers, and its address is known from
+/// then on.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tarpit {
+    /// How long each reply (the greeting included) is held back.
+    #[serde(default = "Tarpit::default_delay")]
+    pub delay: Duration,
+    /// A known address not seen for this long is slowed again.
+    #[serde(default = "Tarpit::default_max_age")]
+    pub max_age: Duration,
+    /// Clients never slowed.
+    #[serde(default)]
+    pub whitelist: Vec<Cidr>,
+}
+
+impl Tarpit {
+    fn default_delay() -> Duration {
+        Duration::from_secs(30)
+    }
+    fn default_max_age() -> Duration {
+        Duration::from_secs(35 * 86_400)
+    }
+}
+
+impl Default for Tarpit {
+    fn default() -> Self {
+        Tarpit { delay: Self::default_delay(), max_age: Self::default_max_age(), whitelist: vec![] }
+    }
+}

@@ -228,10 +228,12 @@ pub enum Defense {
     BackupMx,
     /// DNS blocklist checks at a mail server (needs `dnsbl` settings in the file).
     Dnsbl,
+    /// A tarpit at a mail server: slow replies to unknown clients.
+    Tarpit,
 }
 
 impl Defense {
-    pub const ALL: [Defense; 9] = [
+    pub const ALL: [Defense; 10] = [
         Defense::RelayRestriction,
         Defense::PopBeforeSmtp,
         Defense::Op25b,
@@ -241,6 +243,7 @@ impl Defense {
         Defense::Familiar,
         Defense::BackupMx,
         Defense::Dnsbl,
+        Defense::Tarpit,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -253,6 +256,7 @@ impl Defense {
             Defense::Familiar => "Familiar",
             Defense::BackupMx => "BackupMx",
             Defense::Dnsbl => "Dnsbl",
+            Defense::Tarpit => "Tarpit",
         }
     }
     /// Routers carry OP25B; every other defense sits on a mail server.

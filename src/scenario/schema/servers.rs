@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Backoff, DnsblCheck, Familiar, yes};
+use super::{Backoff, DnsblCheck, Familiar, Tarpit, yes};
 use crate::units::{Cidr, Duration, Ip, Rate};
 
 /// Whom a mail server relays for (mail to domains that are not its own).
@@ -115,6 +115,10 @@ pub struct MailServer {
     /// DNS blocklists it asks about each client (Postfix `reject_rbl_client`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnsbl: Option<DnsblCheck>,
+    /// Slow every reply to client addresses it does not know yet (seed 003
+    /// §3.2: throttling instead of temporary errors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tarpit: Option<Tarpit>,
 }
 
 /// How a server with `outbound_ips` picks the address of each attempt.

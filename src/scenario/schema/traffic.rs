@@ -79,6 +79,11 @@ pub struct SpamCampaign {
     pub end: Option<Duration>,
     #[serde(default)]
     pub subject: Option<String>,
+    /// How long the spam software waits for each reply before it gives up
+    /// on the session (default: RFC 5321 §4.5.3.2's five minutes; ratware
+    /// often waits only seconds, which is what a tarpit exploits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_timeout: Option<Duration>,
 }
 
 impl Retry {

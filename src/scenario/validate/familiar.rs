@@ -24,6 +24,28 @@ pub(super) fn check_familiar(c: &mut Checker, path: &str, f: &Familiar) {
     check_database(c, &format!("{path}.database"), f.database.as_deref());
 }
 
+/// `tarpit`: a delay of 0 slows nobody.
+pub(super) fn check_tarpit(c: &mut Checker, path: &str, t: &Tarpit) {
+    if t.delay.0 == 0 {
+        c.invalid(&format!("{path}.delay"), "delay", "0s would slow nobody (try \"30s\")");
+    }
+}
+
+/// A spam campaign's `reply_timeout`: a client that waits 0s never hears a reply.
+pub(super) fn check_reply_timeouts(c: &mut Checker, s: &Scenario) {
+    for (i, src) in s.traffic.iter().enumerate() {
+        if let Source::Spam(sp) = src
+            && sp.reply_timeout.is_some_and(|d| d.0 == 0)
+        {
+            c.invalid(
+                &format!("traffic[{i}].reply_timeout"),
+                "reply_timeout",
+                "0s would give up before any reply (try \"10s\")",
+            );
+        }
+    }
+}
+
 /// A shared table's name: any text but an empty one.
 pub(super) fn check_database(c: &mut Checker, path: &str, name: Option<&str>) {
     if name.is_some_and(|n| n.trim().is_empty()) {

@@ -204,6 +204,9 @@ pub(super) fn check_nodes(
                     super::familiar::check_database(c, &format!("{p}.kind.greylist.database"), g.database.as_deref());
                 }
                 super::familiar::check_relay_domains(c, &format!("{p}.kind.relay_domains"), m);
+                if let Some(t) = &m.tarpit {
+                    super::familiar::check_tarpit(c, &format!("{p}.kind.tarpit"), t);
+                }
                 if let Some(r) = &m.auth_rate_limit {
                     check_rate(c, &format!("{p}.kind.auth_rate_limit"), r.per_ms);
                 }

@@ -9,3 +9,4 @@ pub mod greylist;
 pub mod op25b;
 pub mod pop_before_smtp;
 pub mod spf_check;
+pub mod tarpit;

@@ -95,6 +95,8 @@ impl Simulation {
             client,
             pending: Pending::Connect,
             queue_id: String::new(),
+            reply_delay: 0,
+            reply_timeout: self.reply_timeout_of(id),
         };
         let sid = match self.free_sessions.pop() {
             Some(i) => {

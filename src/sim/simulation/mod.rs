@@ -21,6 +21,7 @@ mod mx;
 mod pop3;
 mod server_env;
 mod session;
+mod throttle;
 mod traffic;
 
 use rustc_hash::FxHashMap as HashMap;
