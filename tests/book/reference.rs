@@ -108,6 +108,7 @@ fn section_of(ty: &str) -> Option<(&'static str, bool)> {
         "Greylist" => ("Greylist", true),
         "Familiar" => ("Familiar", true),
         "Blocklist" => ("Blocklist", true),
+        "Tarpit" => ("Tarpit", true),
         "DnsblCheck" => ("DnsblCheck", true),
         "DnsblStage" => ("DnsblCheck", false),
         "SpfCheck" => ("SpfCheck", true),
