@@ -52,6 +52,7 @@ static EXAMPLES: &[Entry] = &[
     entry!("example:backup-mx", "scenarios/examples/backup-mx.ron"),
     entry!("example:dnsbl", "scenarios/examples/dnsbl.ron"),
     entry!("example:greylisting-edge-cases", "scenarios/examples/greylisting-edge-cases.ron"),
+    entry!("example:ignoring-hosts", "scenarios/examples/ignoring-hosts.ron"),
     entry!("example:mx-outage", "scenarios/examples/mx-outage.ron"),
     entry!("example:regulars", "scenarios/examples/regulars.ron"),
     entry!("example:regulars-greylisting", "scenarios/examples/regulars-greylisting.ron"),

@@ -43,6 +43,7 @@ pub fn defense_name(d: Defense, lang: Lang) -> &'static str {
         Defense::BackupMx => tr(lang, "backup MX relaying", "バックアップ MX の中継"),
         Defense::Dnsbl => tr(lang, "DNS blocklist (DNSBL)", "DNS ブラックリスト (DNSBL)"),
         Defense::Tarpit => tr(lang, "tarpit (slow replies to strangers)", "応答の遅延 (ターピット)"),
+        Defense::ConnectionRateLimit => tr(lang, "connection rate limit per client", "接続元ごとの接続数制限"),
     }
 }
 

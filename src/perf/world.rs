@@ -125,6 +125,7 @@ fn mail_server(hostname: String, domains: Vec<String>, mailboxes: Vec<String>) -
         next_mx_after_4xx: false,
         dnsbl: None,
         tarpit: None,
+        connection_rate_limit: None,
     }
 }
 

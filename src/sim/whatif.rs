@@ -56,6 +56,7 @@ impl Simulation {
             Defense::BackupMx => n.relay_domains.iter().next().is_some(),
             Defense::Dnsbl => m.dnsbl.is_some(),
             Defense::Tarpit => m.tarpit.is_some(),
+            Defense::ConnectionRateLimit => m.connection_rate_limit.is_some(),
             Defense::Op25b => false,
         })
     }
@@ -135,6 +136,19 @@ impl Simulation {
                 } else {
                     Default::default()
                 };
+            }
+            Defense::ConnectionRateLimit => {
+                let limit =
+                    if on {
+                        Some(file_server.as_ref().and_then(|m| m.connection_rate_limit).ok_or(
+                            WhatIfError::NoSettings { node: id.to_string(), defense: "connection_rate_limit" },
+                        )?)
+                    } else {
+                        None
+                    };
+                if let Some(m) = mail_server_mut(&mut self.nodes[i].kind) {
+                    m.connection_rate_limit = limit;
+                }
             }
             Defense::Tarpit => {
                 let cfg = file_server.as_ref().and_then(|m| m.tarpit.clone()).unwrap_or_default();

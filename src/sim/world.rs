@@ -8,6 +8,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 use super::defense::auth::RateLimiter;
+use super::defense::conn_rate::ConnectionRates;
 use super::defense::familiar::FamiliarDb;
 use super::defense::greylist::GreylistDb;
 use super::defense::op25b::{self, Block};
@@ -196,6 +197,8 @@ pub struct NodeRt {
     pub familiar: FamiliarDb,
     /// The tarpit's table of addresses that waited it out.
     pub tarpit: TarpitDb,
+    /// Each client's connections in the current minute (Postfix anvil).
+    pub conn_rates: ConnectionRates,
     /// The nodes whose greylisting and お馴染さん tables this server uses:
     /// itself, or the first server naming the same shared `database`.
     pub greylist_home: usize,
@@ -363,6 +366,7 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
             greylist: GreylistDb::default(),
             familiar: FamiliarDb::default(),
             tarpit: TarpitDb::default(),
+            conn_rates: ConnectionRates::default(),
             greylist_home: ni,
             familiar_home: ni,
             relay_domains: NameSet::default(),

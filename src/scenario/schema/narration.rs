@@ -230,10 +230,13 @@ pub enum Defense {
     Dnsbl,
     /// A tarpit at a mail server: slow replies to unknown clients.
     Tarpit,
+    /// A per-client connection rate limit at a mail server (needs
+    /// `connection_rate_limit` in the file).
+    ConnectionRateLimit,
 }
 
 impl Defense {
-    pub const ALL: [Defense; 10] = [
+    pub const ALL: [Defense; 11] = [
         Defense::RelayRestriction,
         Defense::PopBeforeSmtp,
         Defense::Op25b,
@@ -244,6 +247,7 @@ impl Defense {
         Defense::BackupMx,
         Defense::Dnsbl,
         Defense::Tarpit,
+        Defense::ConnectionRateLimit,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -257,6 +261,7 @@ impl Defense {
             Defense::BackupMx => "BackupMx",
             Defense::Dnsbl => "Dnsbl",
             Defense::Tarpit => "Tarpit",
+            Defense::ConnectionRateLimit => "ConnectionRateLimit",
         }
     }
     /// Routers carry OP25B; every other defense sits on a mail server.

@@ -119,6 +119,11 @@ pub struct MailServer {
     /// §3.2: throttling instead of temporary errors).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tarpit: Option<Tarpit>,
+    /// Most connections one client address may open per minute (Postfix
+    /// `smtpd_client_connection_rate_limit`, per `anvil_rate_time_unit`
+    /// 60 s); beyond it the connection is answered `421 4.7.0` and closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_rate_limit: Option<u32>,
 }
 
 /// How a server with `outbound_ips` picks the address of each attempt.

@@ -204,6 +204,13 @@ pub(super) fn check_nodes(
                     super::familiar::check_database(c, &format!("{p}.kind.greylist.database"), g.database.as_deref());
                 }
                 super::familiar::check_relay_domains(c, &format!("{p}.kind.relay_domains"), m);
+                if m.connection_rate_limit == Some(0) {
+                    c.invalid(
+                        &format!("{p}.kind.connection_rate_limit"),
+                        "connection_rate_limit",
+                        "0 would refuse every connection (leave it out for no limit; try 10)",
+                    );
+                }
                 if let Some(t) = &m.tarpit {
                     super::familiar::check_tarpit(c, &format!("{p}.kind.tarpit"), t);
                 }

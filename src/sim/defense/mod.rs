@@ -3,6 +3,7 @@
 //! reply, a drop or a missing retry, never from a probability.
 
 pub mod auth;
+pub mod conn_rate;
 pub mod dnsbl;
 pub mod familiar;
 pub mod greylist;

@@ -205,14 +205,19 @@ impl Simulation {
         s.server = ServerSession::new(Arc::clone(&node.texts), s.port, node.available(t), from_ip, grant);
         // A server with a submission port has TLS configured, so it offers STARTTLS.
         s.server.tls_available = node.ports.iter().any(|p| *p == 587 || *p == 465);
+        // Before any dialogue: the connection rate limit (anvil), then the
+        // blocklists asked at the connection.
         if s.server.state() != &crate::sim::smtp::server::State::Closed
-            && let Some(refusal) = self.blocklist_greeting(server, from_ip, t)
+            && let Some(refusal) =
+                self.connection_rate_refusal(server, from_ip, t).or_else(|| self.blocklist_greeting(server, from_ip, t))
         {
             s.server.refuse_greeting(refusal);
         }
         self.nodes[server].counters.sessions_in += 1;
         self.line_with(s.msg, t, '*', || format!("connected to {ip}:{} from {from_ip}", s.port));
-        s.reply_delay = self.tarpit_delay(server, from_ip, t);
+        if s.server.state() != &crate::sim::smtp::server::State::Closed {
+            s.reply_delay = self.tarpit_delay(server, from_ip, t);
+        }
         let greeting = s.server.greet();
         self.send_reply(sid, s, greeting, t);
     }

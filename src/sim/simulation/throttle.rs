@@ -9,6 +9,7 @@ use super::Simulation;
 use super::session::REPLY_TIMEOUT_MS;
 use crate::scenario::Source;
 use crate::sim::message::{Holder, MsgId};
+use crate::sim::smtp::Reply;
 use crate::units::SimTime;
 
 impl Simulation {
@@ -21,6 +22,17 @@ impl Simulation {
             node.counters.tarpitted += 1;
         }
         delay
+    }
+
+    /// Server `n`'s answer instead of a greeting when `client` opened more
+    /// connections this minute than `connection_rate_limit` allows.
+    pub(super) fn connection_rate_refusal(&mut self, n: usize, client: Ipv4Addr, t: SimTime) -> Option<Reply> {
+        let node = &mut self.nodes[n];
+        let limit = node.kind.mail_server()?.connection_rate_limit?;
+        if node.conn_rates.allow(client, t, limit) {
+            return None;
+        }
+        Some(Reply::too_many_connections(&node.hostname, client))
     }
 
     /// `client` waited out server `n`'s tarpit and delivered: known from now on.

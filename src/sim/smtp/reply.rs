@@ -64,6 +64,8 @@ pub enum Refusal {
     FirstContact,
     /// Listed in a DNS blocklist (`reject_rbl_client`).
     Blocklisted,
+    /// Over the client connection rate limit (Postfix anvil).
+    TooManyConnections,
 }
 
 impl Refusal {
@@ -81,6 +83,7 @@ impl Refusal {
             Refusal::Unavailable => "unavailable",
             Refusal::FirstContact => "first_contact",
             Refusal::Blocklisted => "blocklisted",
+            Refusal::TooManyConnections => "too_many_connections",
         }
     }
 }
@@ -175,6 +178,12 @@ impl Reply {
     pub fn blocklisted(client: std::net::Ipv4Addr, zone: &str, reason: &str) -> Self {
         Reply::new(554, format!("5.7.1 Service unavailable; Client host [{client}] blocked using {zone}; {reason}"))
             .refusing(Refusal::Blocklisted)
+    }
+    /// Postfix smtpd.c when anvil reports the client over
+    /// `smtpd_client_connection_rate_limit`.
+    pub fn too_many_connections(host: &str, client: std::net::Ipv4Addr) -> Self {
+        Reply::new(421, format!("4.7.0 {host} Error: too many connections from {client}"))
+            .refusing(Refusal::TooManyConnections)
     }
     pub fn greylisted(rcpt: &str) -> Self {
         let domain = rcpt.rsplit_once('@').map_or("", |(_, d)| d);
