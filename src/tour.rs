@@ -50,6 +50,7 @@ static ERAS: &[Entry] = &[
 static EXAMPLES: &[Entry] = &[
     entry!("example:backscatter", "scenarios/examples/backscatter.ron"),
     entry!("example:backup-mx", "scenarios/examples/backup-mx.ron"),
+    entry!("example:callback", "scenarios/examples/callback.ron"),
     entry!("example:dnsbl", "scenarios/examples/dnsbl.ron"),
     entry!("example:greylisting-edge-cases", "scenarios/examples/greylisting-edge-cases.ron"),
     entry!("example:ignoring-hosts", "scenarios/examples/ignoring-hosts.ron"),

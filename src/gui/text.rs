@@ -44,6 +44,7 @@ pub fn defense_name(d: Defense, lang: Lang) -> &'static str {
         Defense::Dnsbl => tr(lang, "DNS blocklist (DNSBL)", "DNS ブラックリスト (DNSBL)"),
         Defense::Tarpit => tr(lang, "tarpit (slow replies to strangers)", "応答の遅延 (ターピット)"),
         Defense::ConnectionRateLimit => tr(lang, "connection rate limit per client", "接続元ごとの接続数制限"),
+        Defense::VerifySender => tr(lang, "sender callback verification", "送信者のコールバック検証"),
     }
 }
 

@@ -126,6 +126,7 @@ fn mail_server(hostname: String, domains: Vec<String>, mailboxes: Vec<String>) -
         dnsbl: None,
         tarpit: None,
         connection_rate_limit: None,
+        verify_sender: None,
     }
 }
 

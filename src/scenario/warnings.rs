@@ -68,6 +68,13 @@ pub fn warnings(s: &Scenario, src: &str, file: &str) -> Vec<Warning> {
             ("greylist", Restriction::CheckGreylist, m.greylist.is_some(), "Greylist()", Defense::Greylist),
             ("familiar", Restriction::CheckFamiliar, m.familiar.is_some(), "Familiar()", Defense::Familiar),
             (
+                "verify_sender",
+                Restriction::RejectUnverifiedSender,
+                m.verify_sender.is_some(),
+                "SenderVerify()",
+                Defense::VerifySender,
+            ),
+            (
                 "dnsbl",
                 Restriction::RejectRblClient,
                 m.dnsbl.as_ref().is_some_and(|d| d.at == DnsblStage::Rcpt),

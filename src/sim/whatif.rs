@@ -56,6 +56,7 @@ impl Simulation {
             Defense::BackupMx => n.relay_domains.iter().next().is_some(),
             Defense::Dnsbl => m.dnsbl.is_some(),
             Defense::Tarpit => m.tarpit.is_some(),
+            Defense::VerifySender => m.verify_sender.is_some(),
             Defense::ConnectionRateLimit => m.connection_rate_limit.is_some(),
             Defense::Op25b => false,
         })
@@ -148,6 +149,12 @@ impl Simulation {
                     };
                 if let Some(m) = mail_server_mut(&mut self.nodes[i].kind) {
                     m.connection_rate_limit = limit;
+                }
+            }
+            Defense::VerifySender => {
+                let cfg = file_server.as_ref().and_then(|m| m.verify_sender.clone()).unwrap_or_default();
+                if let Some(m) = mail_server_mut(&mut self.nodes[i].kind) {
+                    m.verify_sender = on.then_some(cfg);
                 }
             }
             Defense::Tarpit => {

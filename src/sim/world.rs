@@ -92,6 +92,12 @@ pub struct NodeCounters {
     /// As a client: sessions it gave up on because a reply took longer than its timeout.
     #[serde(skip_serializing_if = "is_zero")]
     pub timeouts: u64,
+    /// Callback verification: callouts it made to check senders, and
+    /// callouts it received from other servers checking its addresses.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub callbacks_made: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub callbacks_received: u64,
 }
 
 /// For `skip_serializing_if`: counters of defenses added after the report's
@@ -199,6 +205,8 @@ pub struct NodeRt {
     pub tarpit: TarpitDb,
     /// Each client's connections in the current minute (Postfix anvil).
     pub conn_rates: ConnectionRates,
+    /// Callback verification results: sender → (deliverable, until).
+    pub verify_cache: HashMap<Box<str>, (bool, SimTime)>,
     /// The nodes whose greylisting and お馴染さん tables this server uses:
     /// itself, or the first server naming the same shared `database`.
     pub greylist_home: usize,
@@ -367,6 +375,7 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
             familiar: FamiliarDb::default(),
             tarpit: TarpitDb::default(),
             conn_rates: ConnectionRates::default(),
+            verify_cache: HashMap::default(),
             greylist_home: ni,
             familiar_home: ni,
             relay_domains: NameSet::default(),

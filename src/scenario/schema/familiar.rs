@@ -100,3 +100,48 @@ impl Default for Tarpit {
         Tarpit { delay: Self::default_delay(), max_age: Self::default_max_age(), whitelist: vec![] }
     }
 }
+
+/// Callback verification of the envelope sender (seed 003 §2.6; Postfix
+/// `reject_unverified_sender`, Exim's sender callout): before accepting,
+/// the server connects to the sender domain's MX and asks `RCPT
+/// TO:<sender>` with the null sender, then says `QUIT`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SenderVerify {
+    /// The reply code when the sender's MX refuses the address for good
+    /// (Postfix `unverified_sender_reject_code`, 450 by default; 550 to
+    /// refuse for good). A temporary failure is always answered 450
+    /// (`unverified_sender_defer_code`).
+    #[serde(default = "SenderVerify::default_reject_code")]
+    pub reject_code: u16,
+    /// How long an address found deliverable is remembered (Postfix
+    /// `address_verify_positive_expire_time`, 31 days).
+    #[serde(default = "SenderVerify::default_positive")]
+    pub positive_ttl: Duration,
+    /// How long an address found undeliverable is remembered
+    /// (`address_verify_negative_expire_time`, 3 days).
+    #[serde(default = "SenderVerify::default_negative")]
+    pub negative_ttl: Duration,
+}
+
+impl SenderVerify {
+    fn default_reject_code() -> u16 {
+        450
+    }
+    fn default_positive() -> Duration {
+        Duration::from_secs(31 * 86_400)
+    }
+    fn default_negative() -> Duration {
+        Duration::from_secs(3 * 86_400)
+    }
+}
+
+impl Default for SenderVerify {
+    fn default() -> Self {
+        SenderVerify {
+            reject_code: Self::default_reject_code(),
+            positive_ttl: Self::default_positive(),
+            negative_ttl: Self::default_negative(),
+        }
+    }
+}

@@ -233,10 +233,12 @@ pub enum Defense {
     /// A per-client connection rate limit at a mail server (needs
     /// `connection_rate_limit` in the file).
     ConnectionRateLimit,
+    /// Callback verification of senders at a mail server.
+    VerifySender,
 }
 
 impl Defense {
-    pub const ALL: [Defense; 11] = [
+    pub const ALL: [Defense; 12] = [
         Defense::RelayRestriction,
         Defense::PopBeforeSmtp,
         Defense::Op25b,
@@ -248,6 +250,7 @@ impl Defense {
         Defense::Dnsbl,
         Defense::Tarpit,
         Defense::ConnectionRateLimit,
+        Defense::VerifySender,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -262,6 +265,7 @@ impl Defense {
             Defense::Dnsbl => "Dnsbl",
             Defense::Tarpit => "Tarpit",
             Defense::ConnectionRateLimit => "ConnectionRateLimit",
+            Defense::VerifySender => "VerifySender",
         }
     }
     /// Routers carry OP25B; every other defense sits on a mail server.

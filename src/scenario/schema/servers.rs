@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Backoff, DnsblCheck, Familiar, Tarpit, yes};
+use super::{Backoff, DnsblCheck, Familiar, SenderVerify, Tarpit, yes};
 use crate::units::{Cidr, Duration, Ip, Rate};
 
 /// Whom a mail server relays for (mail to domains that are not its own).
@@ -124,6 +124,10 @@ pub struct MailServer {
     /// 60 s); beyond it the connection is answered `421 4.7.0` and closed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection_rate_limit: Option<u32>,
+    /// Callback verification of the envelope sender (Postfix
+    /// `reject_unverified_sender`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_sender: Option<SenderVerify>,
 }
 
 /// How a server with `outbound_ips` picks the address of each attempt.
@@ -167,6 +171,9 @@ pub enum Restriction {
     /// `reject_rbl_client` (needs `dnsbl` at `Rcpt`): a client listed in one
     /// of the zones is refused with `554 5.7.1`.
     RejectRblClient,
+    /// `reject_unverified_sender` (needs `verify_sender`): a callback to the
+    /// sender domain's MX.
+    RejectUnverifiedSender,
 }
 
 impl Restriction {
@@ -178,11 +185,12 @@ impl Restriction {
     /// (the address alone) is asked first.
     /// Blocklists come right after `reject_unauth_destination`, as
     /// Postfix's documentation places `reject_rbl_client`.
-    pub const DEFAULT_ORDER: [Restriction; 7] = [
+    pub const DEFAULT_ORDER: [Restriction; 8] = [
         Restriction::PermitMynetworks,
         Restriction::PermitSaslAuthenticated,
         Restriction::RejectUnauthDestination,
         Restriction::RejectRblClient,
+        Restriction::RejectUnverifiedSender,
         Restriction::CheckSpf,
         Restriction::CheckFamiliar,
         Restriction::CheckGreylist,
@@ -196,6 +204,7 @@ impl Restriction {
             Restriction::CheckGreylist => "CheckGreylist",
             Restriction::CheckFamiliar => "CheckFamiliar",
             Restriction::RejectRblClient => "RejectRblClient",
+            Restriction::RejectUnverifiedSender => "RejectUnverifiedSender",
         }
     }
 }

@@ -24,6 +24,17 @@ pub(super) fn check_familiar(c: &mut Checker, path: &str, f: &Familiar) {
     check_database(c, &format!("{path}.database"), f.database.as_deref());
 }
 
+/// `verify_sender`: its reply code refuses, temporarily or for good.
+pub(super) fn check_verify_sender(c: &mut Checker, path: &str, v: &SenderVerify) {
+    if !(400..600).contains(&v.reject_code) {
+        c.invalid(
+            &format!("{path}.reject_code"),
+            "reject_code",
+            format!("{} is not a 4xx or 5xx reply code (try 550)", v.reject_code),
+        );
+    }
+}
+
 /// `tarpit`: a delay of 0 slows nobody.
 pub(super) fn check_tarpit(c: &mut Checker, path: &str, t: &Tarpit) {
     if t.delay.0 == 0 {

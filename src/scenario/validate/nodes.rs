@@ -211,6 +211,9 @@ pub(super) fn check_nodes(
                         "0 would refuse every connection (leave it out for no limit; try 10)",
                     );
                 }
+                if let Some(v) = &m.verify_sender {
+                    super::familiar::check_verify_sender(c, &format!("{p}.kind.verify_sender"), v);
+                }
                 if let Some(t) = &m.tarpit {
                     super::familiar::check_tarpit(c, &format!("{p}.kind.tarpit"), t);
                 }

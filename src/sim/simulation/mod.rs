@@ -17,6 +17,7 @@
 
 mod attempt;
 mod blocklist;
+mod callback;
 mod mx;
 mod pop3;
 mod server_env;

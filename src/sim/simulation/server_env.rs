@@ -121,6 +121,9 @@ impl ServerEnv for Env<'_> {
             (zone, reason)
         })
     }
+    fn verify_sender(&mut self, _ip: Ipv4Addr, sender: &str) -> Option<crate::sim::smtp::Reply> {
+        super::callback::verify(self, sender)
+    }
     fn relays_for(&self, domain: &str) -> bool {
         self.nodes[self.server].relay_domains.contains_lowercase(&crate::sim::world::lowercase(domain))
     }

@@ -66,6 +66,8 @@ pub enum Refusal {
     Blocklisted,
     /// Over the client connection rate limit (Postfix anvil).
     TooManyConnections,
+    /// The sender's MX did not confirm the envelope sender (a callback).
+    UnverifiedSender,
 }
 
 impl Refusal {
@@ -84,6 +86,7 @@ impl Refusal {
             Refusal::FirstContact => "first_contact",
             Refusal::Blocklisted => "blocklisted",
             Refusal::TooManyConnections => "too_many_connections",
+            Refusal::UnverifiedSender => "unverified_sender",
         }
     }
 }
@@ -184,6 +187,15 @@ impl Reply {
     pub fn too_many_connections(host: &str, client: std::net::Ipv4Addr) -> Self {
         Reply::new(421, format!("4.7.0 {host} Error: too many connections from {client}"))
             .refusing(Refusal::TooManyConnections)
+    }
+    /// Postfix `reject_unverified_sender` (smtpd_check.c): the sender's MX
+    /// refused the address (`undeliverable`) or could not be asked
+    /// (`unverified`), with what it said.
+    pub fn unverified_sender(code: u16, sender: &str, undeliverable: bool, detail: &str) -> Self {
+        let code = if undeliverable { code } else { 450 };
+        let what = if undeliverable { "undeliverable" } else { "unverified" };
+        Reply::new(code, format!("{}.1.7 <{sender}>: Sender address rejected: {what} address: {detail}", code / 100))
+            .refusing(Refusal::UnverifiedSender)
     }
     pub fn greylisted(rcpt: &str) -> Self {
         let domain = rcpt.rsplit_once('@').map_or("", |(_, d)| d);

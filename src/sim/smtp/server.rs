@@ -65,6 +65,11 @@ pub trait ServerEnv {
     fn blocklisted(&mut self, _ip: Ipv4Addr) -> Option<(String, String)> {
         None
     }
+    /// A callback to the sender domain's MX: the refusal it calls for
+    /// (None: verified, or no callbacks here).
+    fn verify_sender(&mut self, _ip: Ipv4Addr, _sender: &str) -> Option<Reply> {
+        None
+    }
     /// お馴染さん方式's verdict on the client address (None: not in use).
     fn familiar(&mut self, _ip: Ipv4Addr) -> Option<FamiliarVerdict> {
         None
@@ -797,6 +802,12 @@ impl ServerSession {
                 Restriction::RejectRblClient => {
                     if let Some((zone, reason)) = env.blocklisted(self.client_ip) {
                         return Reply::blocklisted(self.client_ip, &zone, &reason);
+                    }
+                }
+                // reject_unverified_sender: a callback to the sender's MX.
+                Restriction::RejectUnverifiedSender => {
+                    if let Some(r) = env.verify_sender(self.client_ip, &self.mail_from) {
+                        return r;
                     }
                 }
                 // お馴染さん方式 (seed 003): the address alone; DEFER_IF_PERMIT like postgrey.
