@@ -109,6 +109,7 @@ fn section_of(ty: &str) -> Option<(&'static str, bool)> {
         "Familiar" => ("Familiar", true),
         "Blocklist" => ("Blocklist", true),
         "Tarpit" => ("Tarpit", true),
+        "SenderVerify" => ("SenderVerify", true),
         "DnsblCheck" => ("DnsblCheck", true),
         "DnsblStage" => ("DnsblCheck", false),
         "SpfCheck" => ("SpfCheck", true),
