@@ -55,6 +55,7 @@ static EXAMPLES: &[Entry] = &[
     entry!("example:greylisting-edge-cases", "scenarios/examples/greylisting-edge-cases.ron"),
     entry!("example:ignoring-hosts", "scenarios/examples/ignoring-hosts.ron"),
     entry!("example:mx-outage", "scenarios/examples/mx-outage.ron"),
+    entry!("example:open-proxy", "scenarios/examples/open-proxy.ron"),
     entry!("example:regulars", "scenarios/examples/regulars.ron"),
     entry!("example:regulars-greylisting", "scenarios/examples/regulars-greylisting.ron"),
     entry!("example:relay-chain", "scenarios/examples/relay-chain.ron"),

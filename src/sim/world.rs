@@ -98,6 +98,9 @@ pub struct NodeCounters {
     pub callbacks_made: u64,
     #[serde(skip_serializing_if = "is_zero")]
     pub callbacks_received: u64,
+    /// An open proxy: SMTP connections it opened on behalf of a spammer.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub proxied: u64,
 }
 
 /// For `skip_serializing_if`: counters of defenses added after the report's

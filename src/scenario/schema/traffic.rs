@@ -113,6 +113,11 @@ pub enum Strategy {
     /// Look up the victim's MX hosts and speak to the least preferred one
     /// first: a backup MX often lacks the primary's filters.
     BackupMx,
+    /// Through open proxies (seed 003 §3.5): hosts at some ISP that forward
+    /// the spammer's TCP connections, so each SMTP session comes from a
+    /// proxy's address, straight to the victim's MX (node ids of
+    /// `ClientPc`s or `SpamBot`s; message `k` uses proxy `k mod n`).
+    OpenProxies(Vec<String>),
     /// Relays first; when every relay on the list refused, direct to the MX.
     OpenRelaysThenDirect(Vec<String>),
     /// Submit through the victims' ISP relay with stolen SMTP-AUTH

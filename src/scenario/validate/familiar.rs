@@ -138,3 +138,20 @@ pub(super) fn check_blocklists(c: &mut Checker, s: &Scenario) {
         }
     }
 }
+
+/// `OpenProxies`: at least one proxy, each a single host (a `ClientPc` or a
+/// `SpamBot`).
+pub(super) fn check_proxies(c: &mut Checker, s: &Scenario, nodes: &super::Nodes<'_>) {
+    for (i, src) in s.traffic.iter().enumerate() {
+        let Source::Spam(sp) = src else { continue };
+        let Strategy::OpenProxies(proxies) = &sp.strategy else { continue };
+        if proxies.is_empty() {
+            c.invalid(&format!("traffic[{i}].strategy"), "strategy", "OpenProxies needs at least one proxy");
+        }
+        for (j, id) in proxies.iter().enumerate() {
+            super::check_ref(c, nodes, &format!("traffic[{i}].strategy[0][{j}]"), id, "a ClientPc or SpamBot", |k| {
+                matches!(k, NodeKind::ClientPc(_) | NodeKind::SpamBot(_))
+            });
+        }
+    }
+}

@@ -92,6 +92,7 @@ pub fn validate_with(
     let zones = network::check_zones(&mut c, s, &hostnames);
     familiar::check_blocklists(&mut c, s);
     familiar::check_reply_timeouts(&mut c, s);
+    familiar::check_proxies(&mut c, s, &nodes);
     let has_mx = |domain: &str| zones.get(&domain.to_ascii_lowercase()).is_some_and(|&i| !s.dns[i].mx.is_empty());
     traffic::check_traffic(&mut c, s, &nodes, &has_mx);
     narration::check_narration(&mut c, s, &nodes, &sources, &has_mx);

@@ -220,6 +220,16 @@ impl Simulation {
                 }
             }
             Strategy::BackupMx => plan.targets = self.mx_targets_backup_first(domain, origin),
+            Strategy::OpenProxies(p) if !p.is_empty() => {
+                // The session starts at the proxy, from its address and over
+                // its network (its ISP's OP25B applies); the spammer's own
+                // address never appears. Its connection to the proxy is not a hop.
+                let proxy = self.index_of(&p[id.0 as usize % p.len()]);
+                plan.client_node = proxy;
+                plan.client_ip = self.nodes[proxy].public_ip(0, t);
+                self.nodes[proxy].counters.proxied += 1;
+                plan.targets = self.mx_targets(domain, None, proxy);
+            }
             _ => plan.targets = self.mx_targets(domain, None, origin),
         }
         plan
