@@ -162,6 +162,23 @@ shown "relaysim show $t/3-defense.ron --list" | emit tutorial/3-list.txt
 shown "relaysim run $t/4-narrated.ron --narrate" | sed '/end of the narration/q' | emit tutorial/4-narrate.txt
 shown "relaysim run $t/4-narrated.ron --narrate --lang ja" | sed '/end of the narration/q' | emit tutorial/4-narrate-ja.txt
 
+# --- The teacher's guide: お馴染さん方式 beside greylisting, same traffic -------
+r=scenarios/examples/regulars.ron
+g=scenarios/examples/regulars-greylisting.ron
+shown "relaysim run $r --narrate" | sed '/end of the narration/q' | emit lessons/regulars/narrate.txt
+shown "relaysim run $r --narrate --lang ja" | sed '/end of the narration/q' | emit lessons/regulars/narrate-ja.txt
+shown "relaysim run $r" | emit lessons/regulars/run.txt
+shown "relaysim run $g" | emit lessons/regulars/run-greylisting.txt
+relaysim run "$r" --format json > "$tmp/regulars.json"
+relaysim run "$g" --format json > "$tmp/regulars-greylisting.json"
+versus "$tmp/regulars-greylisting.json" "$tmp/regulars.json" greylisting "お馴染さん方式" \
+    | emit lessons/regulars/versus.md
+# The two files without their comments and the narration: one line differs (and the titles).
+for f in "$g" "$r"; do sed -n '/^Scenario(/,$p' "$f" | sed '/^    narration: \[/,/^    \],$/d' > "$tmp/$(basename "$f")"; done
+{ diff -u "$tmp/$(basename "$g")" "$tmp/$(basename "$r")" || true; } | tail -n +3 | emit lessons/regulars/diff.txt
+relaysim show "$r" --message 0 > "$tmp/first-contact.txt"
+path_diagram < "$tmp/first-contact.txt" | emit lessons/regulars/first-contact-path.txt
+
 # --- The history: one run of every era with its own seed -------------------
 if [[ $cheap == no ]]; then
 overview="$tmp/overview.md"

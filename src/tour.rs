@@ -50,11 +50,19 @@ static ERAS: &[Entry] = &[
 /// The small example scenarios, in file-name order.
 static EXAMPLES: &[Entry] = &[
     entry!("example:backscatter", "scenarios/examples/backscatter.ron"),
+    entry!("example:backup-mx", "scenarios/examples/backup-mx.ron"),
+    entry!("example:callback", "scenarios/examples/callback.ron"),
+    entry!("example:dnsbl", "scenarios/examples/dnsbl.ron"),
     entry!("example:greylisting-edge-cases", "scenarios/examples/greylisting-edge-cases.ron"),
+    entry!("example:ignoring-hosts", "scenarios/examples/ignoring-hosts.ron"),
     entry!("example:mx-outage", "scenarios/examples/mx-outage.ron"),
+    entry!("example:open-proxy", "scenarios/examples/open-proxy.ron"),
+    entry!("example:regulars-greylisting", "scenarios/examples/regulars-greylisting.ron"),
+    entry!("example:regulars", "scenarios/examples/regulars.ron"),
     entry!("example:relay-chain", "scenarios/examples/relay-chain.ron"),
     entry!("example:restriction-order", "scenarios/examples/restriction-order.ron"),
     entry!("example:smarthost", "scenarios/examples/smarthost.ron"),
+    entry!("example:tarpit", "scenarios/examples/tarpit.ron"),
 ];
 
 /// The history tour's lessons, era 1 first.

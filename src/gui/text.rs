@@ -39,6 +39,12 @@ pub fn defense_name(d: Defense, lang: Lang) -> &'static str {
         Defense::Spf => tr(lang, "SPF check", "SPF 検査"),
         Defense::Greylist => tr(lang, "greylisting", "グレイリスティング"),
         Defense::VerifyRecipients => tr(lang, "recipient verification", "受信者の確認"),
+        Defense::Familiar => tr(lang, "first-contact refusal (regulars)", "お馴染さん方式"),
+        Defense::BackupMx => tr(lang, "backup MX relaying", "バックアップ MX の中継"),
+        Defense::Dnsbl => tr(lang, "DNS blocklist (DNSBL)", "DNS ブラックリスト"),
+        Defense::Tarpit => tr(lang, "tarpit (slow replies to strangers)", "応答の遅延 (ターピット)"),
+        Defense::ConnectionRateLimit => tr(lang, "connection rate limit per client", "接続元ごとの接続数制限"),
+        Defense::VerifySender => tr(lang, "sender callback verification", "送信者のコールバック検証"),
     }
 }
 

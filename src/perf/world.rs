@@ -120,6 +120,13 @@ fn mail_server(hostname: String, domains: Vec<String>, mailboxes: Vec<String>) -
         relayhost: None,
         transport: vec![],
         recipient_restrictions: vec![],
+        familiar: None,
+        relay_domains: vec![],
+        next_mx_after_4xx: false,
+        dnsbl: None,
+        tarpit: None,
+        connection_rate_limit: None,
+        verify_sender: None,
     }
 }
 
@@ -195,6 +202,7 @@ pub fn internet(scale: f64) -> Scenario {
             mx: vec![(10, format!("mail.{domain}"))],
             a: vec![],
             txt: vec![format!("v=spf1 ip4:172.16.{i}.0/24 -all")],
+            blocklist: None,
         });
     }
 
@@ -223,7 +231,13 @@ pub fn internet(scale: f64) -> Scenario {
         nodes.push(node(format!("mx{d}"), Some(format!("hoster{g}")), Some(ip(&address)), NodeKind::Mx(mx)));
         links.push(link(&format!("mx{d}"), &format!("hr{g}"), 2));
         let txt = if d % 2 == 0 { vec![format!("v=spf1 ip4:{address} -all")] } else { vec![] };
-        dns.push(Zone { domain: domain.clone(), mx: vec![(10, format!("mx.{domain}"))], a: vec![], txt });
+        dns.push(Zone {
+            domain: domain.clone(),
+            mx: vec![(10, format!("mx.{domain}"))],
+            a: vec![],
+            txt,
+            blocklist: None,
+        });
     }
 
     let (n_isps, n_dom) = (size.isps, size.domains);
@@ -282,6 +296,7 @@ pub fn internet(scale: f64) -> Scenario {
             start: Duration(0),
             end: None,
             subject: None,
+            reply_timeout: None,
         }));
     }
 

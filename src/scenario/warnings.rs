@@ -66,6 +66,21 @@ pub fn warnings(s: &Scenario, src: &str, file: &str) -> Vec<Warning> {
         let policies = [
             ("spf", Restriction::CheckSpf, m.spf.is_some(), "SpfCheck()", Defense::Spf),
             ("greylist", Restriction::CheckGreylist, m.greylist.is_some(), "Greylist()", Defense::Greylist),
+            ("familiar", Restriction::CheckFamiliar, m.familiar.is_some(), "Familiar()", Defense::Familiar),
+            (
+                "verify_sender",
+                Restriction::RejectUnverifiedSender,
+                m.verify_sender.is_some(),
+                "SenderVerify()",
+                Defense::VerifySender,
+            ),
+            (
+                "dnsbl",
+                Restriction::RejectRblClient,
+                m.dnsbl.as_ref().is_some_and(|d| d.at == DnsblStage::Rcpt),
+                "DnsblCheck(zones: [\"dnsbl.example\"])",
+                Defense::Dnsbl,
+            ),
         ];
         for (setting, check, set, example, defense) in policies {
             match pos(check) {

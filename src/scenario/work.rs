@@ -105,7 +105,9 @@ pub fn attempts(r: &Retry, horizon: u64, cap: f64) -> f64 {
         Retry::Never => 1.0,
         // One reconnect a second (the simulator's RECONNECT_MS), so no more
         // than the horizon holds.
-        Retry::Immediate(n) | Retry::OtherHost(n) => 1.0 + (*n as f64).min((horizon / SECOND) as f64),
+        Retry::Immediate(n) | Retry::OtherHost(n) | Retry::IgnoreErrors(n) => {
+            1.0 + (*n as f64).min((horizon / SECOND) as f64)
+        }
         Retry::Rfc(b) => backoff_attempts(b, horizon, cap),
     }
 }

@@ -5,12 +5,18 @@
 use rustc_hash::FxHashMap as HashMap;
 use std::net::Ipv4Addr;
 
+use super::defense::dnsbl::{BlocklistZone, Listing};
+use crate::units::SimTime;
+
 #[derive(Debug, Default, Clone)]
 pub struct Dns {
     mx: HashMap<String, Vec<(u16, String)>>,
     a: HashMap<String, Vec<Ipv4Addr>>,
     txt: HashMap<String, Vec<String>>,
     ptr: HashMap<u32, Vec<String>>,
+    /// Zones that are DNS blocklists: their records change as listings
+    /// come and go, so they answer from their listings.
+    pub blocklists: Vec<BlocklistZone>,
     pub queries: u64,
 }
 
@@ -63,6 +69,15 @@ impl Dns {
     pub fn a(&mut self, name: &str) -> Vec<Ipv4Addr> {
         self.queries += 1;
         self.a.get(&name.to_ascii_lowercase()).cloned().unwrap_or_default()
+    }
+    /// Asks blocklist `zone` about `ip` at `now` (`d.c.b.a.<zone>` A; when
+    /// listed, TXT too, as Postfix asks for the reason): why it is listed.
+    /// A zone that is not a blocklist lists nothing.
+    pub fn blocklist(&mut self, zone: &str, ip: Ipv4Addr, now: SimTime) -> Option<Listing> {
+        self.queries += 1;
+        let listing = self.blocklists.iter().find(|z| z.zone.eq_ignore_ascii_case(zone))?.lookup(ip, now);
+        self.queries += u64::from(listing.is_some());
+        listing
     }
     pub fn txt(&mut self, name: &str) -> Vec<String> {
         self.queries += 1;

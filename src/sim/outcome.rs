@@ -51,10 +51,18 @@ impl Simulation {
         }
         self.trace.push(t, TraceEvent::HopEnded { msg: s.msg, from: s.client_node, to: server, accepted, result });
 
-        // RFC 5321 §5.1: when a connection fails, try the next MX host.
+        // RFC 5321 §5.1: when a connection fails, try the next MX host. A
+        // sender with `next_mx_after_4xx` also moves on after any 4xx reply.
         let unreachable = matches!(&outcome, Outcome::ConnectFailed { .. })
             || matches!(&outcome, Outcome::Transient(r) if r.code == 421);
-        if unreachable && s.target + 1 < s.targets.len() {
+        let moves_on = !unreachable
+            && matches!(&outcome, Outcome::Transient(_))
+            && self.messages[s.msg.0 as usize].holder == Holder::Node(s.client_node)
+            && self.nodes[s.client_node].kind.mail_server().is_some_and(|m| m.next_mx_after_4xx);
+        if (unreachable || moves_on) && s.target + 1 < s.targets.len() {
+            if moves_on {
+                self.nodes[s.client_node].counters.next_mx_after_4xx += 1;
+            }
             s.target += 1;
             s.pending = Pending::Connect;
             s.client = s.client.restarted();
@@ -84,6 +92,7 @@ impl Simulation {
                     queue_id: &s.queue_id,
                     bytes: s.client.bytes as u64,
                 };
+                self.note_trap_hit(s.msg, server, s.client_node, s.client_ip, t);
                 self.accept(s.msg, server, t, &how)
             }
             other => self.failed(s.msg, other, t, Some(server)),

@@ -67,7 +67,7 @@ impl Backoff {
 pub(crate) fn retry_after(r: &Retry, attempts: u32, waited: u64, now: SimTime) -> Option<u64> {
     match r {
         Retry::Never => None,
-        Retry::Immediate(n) | Retry::OtherHost(n) => (attempts <= *n).then_some(RECONNECT_MS),
+        Retry::Immediate(n) | Retry::OtherHost(n) | Retry::IgnoreErrors(n) => (attempts <= *n).then_some(RECONNECT_MS),
         Retry::Rfc(b) => {
             let d = b.delay_at(attempts, waited, now);
             (waited.saturating_add(d) <= b.lifetime.0).then_some(d)
@@ -123,7 +123,8 @@ pub(crate) fn sender_decision(
     waited: u64,
     now: SimTime,
 ) -> Option<u64> {
-    if matches!(outcome, Outcome::Permanent(_)) && !in_outbox {
+    // Software that ignores errors reconnects after a 5xx too (seed 003 §3.4).
+    if matches!(outcome, Outcome::Permanent(_)) && !in_outbox && !matches!(retry, Retry::IgnoreErrors(_)) {
         return None;
     }
     retry_after(retry, attempts, waited, now)
@@ -350,6 +351,14 @@ mod tests {
         assert_eq!(sender_decision(&permanent(), &outbox, true, 1, 0, 0), Some(10 * MINUTE));
         assert_eq!(sender_decision(&transient(), &outbox, false, 1, 0, 0), Some(10 * MINUTE));
         assert_eq!(sender_decision(&transient(), &Retry::Never, false, 1, 0, 0), None);
+    }
+
+    #[test]
+    fn software_that_ignores_errors_reconnects_after_a_5xx_too() {
+        let ignore = Retry::IgnoreErrors(2);
+        assert_eq!(sender_decision(&permanent(), &ignore, false, 1, 0, 0), Some(RECONNECT_MS));
+        assert_eq!(sender_decision(&permanent(), &ignore, false, 3, 0, 0), None, "up to its count");
+        assert_eq!(sender_decision(&permanent(), &Retry::Immediate(2), false, 1, 0, 0), None);
     }
 
     #[test]

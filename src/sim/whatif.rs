@@ -52,6 +52,12 @@ impl Simulation {
             Defense::Spf => m.spf.is_some(),
             Defense::Greylist => m.greylist.is_some(),
             Defense::VerifyRecipients => m.verify_recipients,
+            Defense::Familiar => m.familiar.is_some(),
+            Defense::BackupMx => n.relay_domains.iter().next().is_some(),
+            Defense::Dnsbl => m.dnsbl.is_some(),
+            Defense::Tarpit => m.tarpit.is_some(),
+            Defense::VerifySender => m.verify_sender.is_some(),
+            Defense::ConnectionRateLimit => m.connection_rate_limit.is_some(),
             Defense::Op25b => false,
         })
     }
@@ -119,6 +125,64 @@ impl Simulation {
             Defense::VerifyRecipients => {
                 if let Some(m) = mail_server_mut(&mut self.nodes[i].kind) {
                     m.verify_recipients = on;
+                }
+            }
+            Defense::BackupMx => {
+                self.nodes[i].relay_domains = if on {
+                    let domains = file_server.as_ref().map(|m| m.relay_domains.clone()).unwrap_or_default();
+                    if domains.is_empty() {
+                        return Err(WhatIfError::NoSettings { node: id.to_string(), defense: "relay_domains" });
+                    }
+                    domains.into_iter().collect()
+                } else {
+                    Default::default()
+                };
+            }
+            Defense::ConnectionRateLimit => {
+                let limit =
+                    if on {
+                        Some(file_server.as_ref().and_then(|m| m.connection_rate_limit).ok_or(
+                            WhatIfError::NoSettings { node: id.to_string(), defense: "connection_rate_limit" },
+                        )?)
+                    } else {
+                        None
+                    };
+                if let Some(m) = mail_server_mut(&mut self.nodes[i].kind) {
+                    m.connection_rate_limit = limit;
+                }
+            }
+            Defense::VerifySender => {
+                let cfg = file_server.as_ref().and_then(|m| m.verify_sender.clone()).unwrap_or_default();
+                if let Some(m) = mail_server_mut(&mut self.nodes[i].kind) {
+                    m.verify_sender = on.then_some(cfg);
+                }
+            }
+            Defense::Tarpit => {
+                let cfg = file_server.as_ref().and_then(|m| m.tarpit.clone()).unwrap_or_default();
+                if let Some(m) = mail_server_mut(&mut self.nodes[i].kind) {
+                    m.tarpit = on.then_some(cfg);
+                }
+            }
+            Defense::Dnsbl => {
+                let cfg = if on {
+                    Some(
+                        file_server
+                            .as_ref()
+                            .and_then(|m| m.dnsbl.clone())
+                            .ok_or(WhatIfError::NoSettings { node: id.to_string(), defense: "dnsbl" })?,
+                    )
+                } else {
+                    None
+                };
+                if let Some(m) = mail_server_mut(&mut self.nodes[i].kind) {
+                    m.dnsbl = cfg;
+                }
+            }
+            Defense::Familiar => {
+                // Its table is kept: switched back on, it remembers its regulars.
+                let cfg = file_server.as_ref().and_then(|m| m.familiar.clone()).unwrap_or_default();
+                if let Some(m) = mail_server_mut(&mut self.nodes[i].kind) {
+                    m.familiar = on.then_some(cfg);
                 }
             }
             Defense::Op25b => unreachable!("handled above: OP25B sits on routers"),

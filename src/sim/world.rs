@@ -8,9 +8,12 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 use super::defense::auth::RateLimiter;
+use super::defense::conn_rate::ConnectionRates;
+use super::defense::familiar::FamiliarDb;
 use super::defense::greylist::GreylistDb;
 use super::defense::op25b::{self, Block};
 use super::defense::pop_before_smtp::PopLogins;
+use super::defense::tarpit::TarpitDb;
 use super::name_set::NameSet;
 use super::rng;
 use super::smtp::server::{RelayGrant, ServerTexts};
@@ -57,6 +60,53 @@ pub struct NodeCounters {
     pub forwarded: u64,
     /// Bytes of message content it accepted.
     pub bytes_in: u64,
+    /// お馴染さん方式 (seed 003): recipients refused because the client
+    /// address was a stranger; strangers admitted as regulars after waiting;
+    /// recipients passed as regulars or whitelisted clients. Left out of
+    /// the report while zero, so reports of servers without it are unchanged.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub familiar_deferred: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub familiar_admitted: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub familiar_passed: u64,
+    /// As a sender: sessions that moved on to the next MX host after a
+    /// `4xx` reply (`next_mx_after_4xx`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub next_mx_after_4xx: u64,
+    /// DNS blocklist zones it asked about its clients.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub dnsbl_lookups: u64,
+    /// Messages from one of its addresses that a spam trap received (each
+    /// one lists that address).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub trap_hits: u64,
+    /// Sessions it slowed with its tarpit, the seconds of replies it held
+    /// back, and the slowed sessions whose client gave up waiting.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub tarpitted: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub tarpit_seconds: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub tarpit_abandoned: u64,
+    /// As a client: sessions it gave up on because a reply took longer than its timeout.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub timeouts: u64,
+    /// Callback verification: callouts it made to check senders, and
+    /// callouts it received from other servers checking its addresses.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub callbacks_made: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub callbacks_received: u64,
+    /// An open proxy: SMTP connections it opened on behalf of a spammer.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub proxied: u64,
+}
+
+/// For `skip_serializing_if`: counters of defenses added after the report's
+/// shape was fixed appear only where they counted something.
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Whom a server relays for, resolved to ranges.
@@ -152,6 +202,23 @@ pub struct NodeRt {
     pub outbound_rng: Option<rng::Stream>,
     pub pop: PopLogins,
     pub greylist: GreylistDb,
+    /// お馴染さん方式's table of strangers and regulars.
+    pub familiar: FamiliarDb,
+    /// The tarpit's table of addresses that waited it out.
+    pub tarpit: TarpitDb,
+    /// Each client's connections in the current minute (Postfix anvil).
+    pub conn_rates: ConnectionRates,
+    /// Callback verification results: sender → (deliverable, until).
+    pub verify_cache: HashMap<Box<str>, (bool, SimTime)>,
+    /// The nodes whose greylisting and お馴染さん tables this server uses:
+    /// itself, or the first server naming the same shared `database`.
+    pub greylist_home: usize,
+    pub familiar_home: usize,
+    /// Domains it relays for from anyone (`relay_domains`: a backup MX).
+    pub relay_domains: NameSet,
+    /// The order of equally preferred MX hosts is drawn from this stream,
+    /// the node's own (RFC 5321 §5.1), made when first needed.
+    pub mx_rng: Option<rng::Stream>,
     pub rate: RateLimiter,
     pub counters: NodeCounters,
 }
@@ -220,6 +287,22 @@ impl NodeRt {
     /// Is anything listening on `port`?
     pub fn listens(&self, port: u16) -> bool {
         self.ports.contains(&port)
+    }
+}
+
+/// Servers that name the same greylisting or お馴染さん `database` use the
+/// tables of the first of them (several MX hosts asking one postgrey).
+pub(crate) fn share_databases(s: &Scenario, out: &mut [NodeRt]) {
+    let mut grey: HashMap<&str, usize> = HashMap::default();
+    let mut familiar: HashMap<&str, usize> = HashMap::default();
+    for (i, n) in s.nodes.iter().enumerate() {
+        let Some(m) = n.kind.mail_server() else { continue };
+        if let Some(db) = m.greylist.as_ref().and_then(|g| g.database.as_deref()) {
+            out[i].greylist_home = *grey.entry(db).or_insert(i);
+        }
+        if let Some(db) = m.familiar.as_ref().and_then(|f| f.database.as_deref()) {
+            out[i].familiar_home = *familiar.entry(db).or_insert(i);
+        }
     }
 }
 
@@ -292,6 +375,14 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
             outbound_rng: None,
             pop: PopLogins::default(),
             greylist: GreylistDb::default(),
+            familiar: FamiliarDb::default(),
+            tarpit: TarpitDb::default(),
+            conn_rates: ConnectionRates::default(),
+            verify_cache: HashMap::default(),
+            greylist_home: ni,
+            familiar_home: ni,
+            relay_domains: NameSet::default(),
+            mx_rng: None,
             rate: RateLimiter::default(),
             counters: NodeCounters::default(),
         };
@@ -325,6 +416,7 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
                 let k = &n.kind;
                 rt.hostname = m.hostname.clone();
                 rt.local_domains = m.domains.iter().cloned().collect();
+                rt.relay_domains = m.relay_domains.iter().map(|d| d.to_ascii_lowercase()).collect();
                 rt.mailboxes = MailboxTable::new(&m.mailboxes);
                 rt.mailbox_node = m.mailbox.as_deref().and_then(|id| node_index.get(id).copied());
                 rt.ports = SmallVec::from_slice(&m.ports);
@@ -380,6 +472,7 @@ pub fn build_nodes(s: &Scenario, seed: u64) -> Vec<NodeRt> {
         }
         out.push(rt);
     }
+    share_databases(s, &mut out);
     // NAT: hosts behind a router are seen with the router's address.
     for (i, n) in s.nodes.iter().enumerate() {
         if let Some(r) = n.nat.as_deref().and_then(|id| node_index.get(id)) {

@@ -98,11 +98,23 @@ pub fn apply(s: &Scenario, overrides: &[Override], file: &str) -> Result<Scenari
         return Ok(s.clone());
     }
     let mut v = serde_json::to_value(s).map_err(|e| OverrideError::Encode(e.to_string()))?;
+    let mut added = Vec::new();
     for o in overrides {
-        set(&mut v, o)?;
+        added.extend(set(&mut v, o)?);
     }
     let changed: Scenario = serde_json::from_value(v).map_err(|e| {
-        OverrideError::Invalid(overrides_text(overrides), LoadError::Problems(vec![problem(file, e.to_string())]))
+        // A field that was added but is not one of the type's: the path's mistake.
+        let text = e.to_string();
+        if let Some(NoSuchField { path, segment, available }) =
+            added.iter().find(|f| text.contains(&format!("unknown field `{}`", f.segment)))
+        {
+            return OverrideError::NoSuchField {
+                path: path.clone(),
+                segment: segment.clone(),
+                available: available.clone(),
+            };
+        }
+        OverrideError::Invalid(overrides_text(overrides), LoadError::Problems(vec![problem(file, text)]))
     })?;
     // Validate as a file would be: through RON, so positions and rules are the same.
     let text = scenario::to_ron(&changed).map_err(|e| OverrideError::Encode(e.to_string()))?;
@@ -122,22 +134,77 @@ fn overrides_text(o: &[Override]) -> String {
     o.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")
 }
 
-fn set(root: &mut Value, o: &Override) -> Result<(), OverrideError> {
+/// A field an override added (one the file left out, such as an optional
+/// defense that is written only when set): serde decides whether the type
+/// has it.
+struct NoSuchField {
+    path: String,
+    segment: String,
+    available: String,
+}
+
+fn set(root: &mut Value, o: &Override) -> Result<Option<NoSuchField>, OverrideError> {
     let segments = split_path(&o.path);
     let mut cur = root;
+    let mut added = None;
     for (i, (name, index)) in segments.iter().enumerate() {
         let last = i + 1 == segments.len() && index.is_none();
-        cur = descend(cur, name, &o.path)?;
+        // The last field may be one the scenario leaves out when unset
+        // (`familiar`, `relayhost`): add it.
+        cur = match struct_keys(cur, name) {
+            Some(keys) if last => {
+                added =
+                    Some(NoSuchField { path: o.path.clone(), segment: name.to_string(), available: keys.join(", ") });
+                add_field(cur, name)
+            }
+            _ => descend(cur, name, &o.path)?,
+        };
         if let Some(k) = index {
             cur = pick(cur, k, &o.path)?;
         }
         if last {
             *cur = parse_value(&o.value);
-            return Ok(());
+            return Ok(added);
         }
     }
     *cur = parse_value(&o.value);
-    Ok(())
+    Ok(added)
+}
+
+/// The enum variant an object wraps (`{"Mx": {...}}`), as [`descend`] steps through it.
+fn variant_of(v: &Value) -> Option<String> {
+    let o = v.as_object().filter(|o| o.len() == 1)?;
+    let k = o.keys().next()?;
+    (k.starts_with(|c: char| c.is_ascii_uppercase()) && o[k].is_object()).then(|| k.clone())
+}
+
+/// Whether [`descend`] finds field `name` in `v`.
+fn has_field(v: &Value, name: &str) -> bool {
+    v.get(name).is_some() || variant_of(v).is_some_and(|k| has_field(&v[k], name))
+}
+
+/// The fields of the struct that [`descend`] would look `name` up in last
+/// (inside any variant), when `name` is not there; `None` when it is there
+/// or that value is not a struct.
+fn struct_keys(v: &Value, name: &str) -> Option<Vec<String>> {
+    if has_field(v, name) {
+        return None;
+    }
+    match variant_of(v) {
+        Some(k) => struct_keys(&v[k], name),
+        None => Some(v.as_object()?.keys().cloned().collect()),
+    }
+}
+
+/// Adds field `name` (null) to the struct [`struct_keys`] found.
+fn add_field<'a>(v: &'a mut Value, name: &str) -> &'a mut Value {
+    match variant_of(v) {
+        Some(k) => add_field(&mut v[k], name),
+        None => match v {
+            Value::Object(map) => map.entry(name.to_string()).or_insert(Value::Null),
+            other => other,
+        },
+    }
 }
 
 /// `nodes[mx-co].kind` -> [("nodes", Some("mx-co")), ("kind", None)]
@@ -209,5 +276,19 @@ mod tests {
         let d = sweep("g.delay=60s..6h:90m").unwrap();
         assert_eq!(d.iter().map(|o| o.value.as_str()).collect::<Vec<_>>(), ["1m", "1h31m", "3h1m", "4h31m"]);
         assert!(Override::parse("novalue").is_err());
+    }
+
+    #[test]
+    fn a_field_the_file_leaves_out_can_be_set_and_a_misspelt_one_is_still_refused() {
+        let src = r#"Scenario(name: "t", duration: "1h", isps: [Isp(id: "c", servers: ["203.0.113.0/28"])],
+            nodes: [Node(id: "mx", isp: "c", kind: Mx(hostname: "mx.c.example", domains: ["c.example"], mailboxes: ["a@c.example"]))],
+            dns: [Zone(domain: "c.example", mx: [(10, "mx.c.example")])])"#;
+        let s = scenario::parse(src, "t.ron").unwrap();
+        let on = apply(&s, &[Override::parse("nodes[mx].kind.familiar={}").unwrap()], "t.ron").unwrap();
+        assert!(on.nodes[0].kind.mail_server().unwrap().familiar.is_some());
+        let typo = apply(&s, &[Override::parse("nodes[mx].kind.familiarr={}").unwrap()], "t.ron").unwrap_err();
+        assert!(typo.to_string().contains("no `familiarr` here (available: "), "{typo}");
+        let scalar = apply(&s, &[Override::parse("duration.x=1").unwrap()], "t.ron").unwrap_err();
+        assert!(scalar.to_string().contains("no `x` here"), "{scalar}");
     }
 }

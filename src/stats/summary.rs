@@ -183,10 +183,12 @@ impl Report {
             .nodes
             .iter()
             .filter(|n| {
-                !matches!(
-                    n.kind,
-                    NodeKind::ClientPc(_) | NodeKind::SpamBot(_) | NodeKind::Population(_) | NodeKind::Dns
-                )
+                // Hosts are left out, unless one served as an open proxy.
+                n.counters.proxied > 0
+                    || !matches!(
+                        n.kind,
+                        NodeKind::ClientPc(_) | NodeKind::SpamBot(_) | NodeKind::Population(_) | NodeKind::Dns
+                    )
             })
             .map(|n| (n.id.clone(), n.counters.clone()))
             .collect();

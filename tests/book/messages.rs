@@ -192,7 +192,7 @@ struct Row {
 
 /// The validator's files, in the order its passes run (every file of
 /// src/scenario/validate/ must be listed: [`validator_source`] checks).
-const VALIDATOR_FILES: [&str; 10] = [
+const VALIDATOR_FILES: [&str; 11] = [
     "mod.rs",
     "addresses.rs",
     "nodes.rs",
@@ -203,6 +203,7 @@ const VALIDATOR_FILES: [&str; 10] = [
     "triggers.rs",
     "timeline.rs",
     "campaign.rs",
+    "familiar.rs",
 ];
 
 /// The validator's source, its files one after the other.

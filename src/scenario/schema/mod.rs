@@ -19,6 +19,8 @@ use serde::{Deserialize, Serialize};
 use crate::units::{Duration, Timestamp};
 
 mod campaign;
+mod dnsbl;
+mod familiar;
 mod narration;
 mod nodes;
 mod retry;
@@ -28,6 +30,8 @@ mod traffic;
 mod world;
 
 pub use campaign::*;
+pub use dnsbl::*;
+pub use familiar::*;
 pub use narration::*;
 pub use nodes::*;
 pub use retry::*;

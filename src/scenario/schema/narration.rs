@@ -224,16 +224,36 @@ pub enum Defense {
     Greylist,
     /// Recipient verification at `RCPT` (no backscatter).
     VerifyRecipients,
+    /// お馴染さん方式 at a mail server (seed 003).
+    Familiar,
+    /// A backup MX relaying for its `relay_domains` (off: it refuses them
+    /// as relaying, as if it were taken out of service).
+    BackupMx,
+    /// DNS blocklist checks at a mail server (needs `dnsbl` settings in the file).
+    Dnsbl,
+    /// A tarpit at a mail server: slow replies to unknown clients.
+    Tarpit,
+    /// A per-client connection rate limit at a mail server (needs
+    /// `connection_rate_limit` in the file).
+    ConnectionRateLimit,
+    /// Callback verification of senders at a mail server.
+    VerifySender,
 }
 
 impl Defense {
-    pub const ALL: [Defense; 6] = [
+    pub const ALL: [Defense; 12] = [
         Defense::RelayRestriction,
         Defense::PopBeforeSmtp,
         Defense::Op25b,
         Defense::Spf,
         Defense::Greylist,
         Defense::VerifyRecipients,
+        Defense::Familiar,
+        Defense::BackupMx,
+        Defense::Dnsbl,
+        Defense::Tarpit,
+        Defense::ConnectionRateLimit,
+        Defense::VerifySender,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -243,6 +263,12 @@ impl Defense {
             Defense::Spf => "Spf",
             Defense::Greylist => "Greylist",
             Defense::VerifyRecipients => "VerifyRecipients",
+            Defense::Familiar => "Familiar",
+            Defense::BackupMx => "BackupMx",
+            Defense::Dnsbl => "Dnsbl",
+            Defense::Tarpit => "Tarpit",
+            Defense::ConnectionRateLimit => "ConnectionRateLimit",
+            Defense::VerifySender => "VerifySender",
         }
     }
     /// Routers carry OP25B; every other defense sits on a mail server.

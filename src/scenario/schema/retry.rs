@@ -84,6 +84,9 @@ pub enum Retry {
     Immediate(u32),
     /// Retry at once from another infected host, up to this many times.
     OtherHost(u32),
+    /// Reconnect at once after any error, a permanent `5xx` too, ignoring
+    /// RFC 5321, up to this many extra attempts (seed 003 §2.1, §3.4).
+    IgnoreErrors(u32),
     /// Keep the mail and retry on a schedule, like an MTA or a mail client's outbox.
     Rfc(Backoff),
 }

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Backoff, yes};
+use super::{Backoff, DnsblCheck, Familiar, SenderVerify, Tarpit, yes};
 use crate::units::{Cidr, Duration, Ip, Rate};
 
 /// Whom a mail server relays for (mail to domains that are not its own).
@@ -97,6 +97,37 @@ pub struct MailServer {
     /// empty: the default order (see [`Restriction::DEFAULT_ORDER`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recipient_restrictions: Vec<Restriction>,
+    /// お馴染さん方式 in front of this server (seed 003): refuse the first
+    /// contact of an unknown client address, trust it once it comes back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub familiar: Option<Familiar>,
+    /// Domains it accepts mail for from anyone without being their final
+    /// destination (Postfix `relay_domains`): a backup MX, which queues the
+    /// mail and relays it to a more preferred MX of the domain.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relay_domains: Vec<String>,
+    /// As a sender: after a `4xx` reply, try the next MX host at once, as
+    /// sendmail-era MTAs did (RFC 5321 §5.1 allows it). Off: Postfix's
+    /// `smtp`, which moves on only when the connection fails or the server
+    /// greets with `421`, and otherwise retries later.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub next_mx_after_4xx: bool,
+    /// DNS blocklists it asks about each client (Postfix `reject_rbl_client`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dnsbl: Option<DnsblCheck>,
+    /// Slow every reply to client addresses it does not know yet (seed 003
+    /// §3.2: throttling instead of temporary errors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tarpit: Option<Tarpit>,
+    /// Most connections one client address may open per minute (Postfix
+    /// `smtpd_client_connection_rate_limit`, per `anvil_rate_time_unit`
+    /// 60 s); beyond it the connection is answered `421 4.7.0` and closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_rate_limit: Option<u32>,
+    /// Callback verification of the envelope sender (Postfix
+    /// `reject_unverified_sender`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_sender: Option<SenderVerify>,
 }
 
 /// How a server with `outbound_ips` picks the address of each attempt.
@@ -134,6 +165,15 @@ pub enum Restriction {
     /// `check_policy_service` with postgrey (needs `greylist`); it answers
     /// `DEFER_IF_PERMIT`, so it defers only mail that is then permitted.
     CheckGreylist,
+    /// The お馴染さん方式 check (needs `familiar`): like postgrey, it defers
+    /// only mail that is then permitted.
+    CheckFamiliar,
+    /// `reject_rbl_client` (needs `dnsbl` at `Rcpt`): a client listed in one
+    /// of the zones is refused with `554 5.7.1`.
+    RejectRblClient,
+    /// `reject_unverified_sender` (needs `verify_sender`): a callback to the
+    /// sender domain's MX.
+    RejectUnverifiedSender,
 }
 
 impl Restriction {
@@ -141,11 +181,18 @@ impl Restriction {
     /// Postfix's `smtpd_relay_restrictions` default (`permit_mynetworks,
     /// permit_sasl_authenticated, reject_unauth_destination`), then the
     /// policy services as postgrey's and policyd-spf's documentation place them.
-    pub const DEFAULT_ORDER: [Restriction; 5] = [
+    /// The お馴染さん check sits before postgrey: the cheaper question
+    /// (the address alone) is asked first.
+    /// Blocklists come right after `reject_unauth_destination`, as
+    /// Postfix's documentation places `reject_rbl_client`.
+    pub const DEFAULT_ORDER: [Restriction; 8] = [
         Restriction::PermitMynetworks,
         Restriction::PermitSaslAuthenticated,
         Restriction::RejectUnauthDestination,
+        Restriction::RejectRblClient,
+        Restriction::RejectUnverifiedSender,
         Restriction::CheckSpf,
+        Restriction::CheckFamiliar,
         Restriction::CheckGreylist,
     ];
     pub fn name(self) -> &'static str {
@@ -155,6 +202,9 @@ impl Restriction {
             Restriction::RejectUnauthDestination => "RejectUnauthDestination",
             Restriction::CheckSpf => "CheckSpf",
             Restriction::CheckGreylist => "CheckGreylist",
+            Restriction::CheckFamiliar => "CheckFamiliar",
+            Restriction::RejectRblClient => "RejectRblClient",
+            Restriction::RejectUnverifiedSender => "RejectUnverifiedSender",
         }
     }
 }
@@ -221,6 +271,10 @@ pub struct Greylist {
     /// Clients never greylisted (`whitelist_clients`).
     #[serde(default)]
     pub whitelist: Vec<Cidr>,
+    /// The name of a triplet database several servers share (several MX
+    /// hosts asking one postgrey); servers without it keep their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
 }
 
 impl Greylist {
@@ -247,6 +301,7 @@ impl Default for Greylist {
             auto_whitelist: Self::default_awl(),
             lookup_by_host: false,
             whitelist: vec![],
+            database: None,
         }
     }
 }

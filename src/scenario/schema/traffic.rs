@@ -86,6 +86,11 @@ pub struct SpamCampaign {
     pub end: Option<Duration>,
     #[serde(default)]
     pub subject: Option<String>,
+    /// How long the spam software waits for each reply before it gives up
+    /// on the session (default: RFC 5321 §4.5.3.2's five minutes; ratware
+    /// often waits only seconds, which is what a tarpit exploits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_timeout: Option<Duration>,
 }
 
 impl Retry {
@@ -112,6 +117,14 @@ pub enum Strategy {
     OpenRelays(Vec<String>),
     /// Look up the victim's MX and speak to it directly.
     DirectToMx,
+    /// Look up the victim's MX hosts and speak to the least preferred one
+    /// first: a backup MX often lacks the primary's filters.
+    BackupMx,
+    /// Through open proxies (seed 003 §3.5): hosts at some ISP that forward
+    /// the spammer's TCP connections, so each SMTP session comes from a
+    /// proxy's address, straight to the victim's MX (node ids of
+    /// `ClientPc`s or `SpamBot`s; message `k` uses proxy `k mod n`).
+    OpenProxies(Vec<String>),
     /// Relays first; when every relay on the list refused, direct to the MX.
     OpenRelaysThenDirect(Vec<String>),
     /// Submit through the victims' ISP relay with stolen SMTP-AUTH

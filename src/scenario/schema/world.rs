@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Localized, default_latency};
+use super::{Blocklist, Localized, default_latency};
 use crate::units::{Cidr, Duration, Ip};
 
 impl Isp {
@@ -56,4 +56,7 @@ pub struct Zone {
     /// TXT records, e.g. SPF policies.
     #[serde(default)]
     pub txt: Vec<String>,
+    /// This zone is a DNS blocklist: it answers for the addresses it lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocklist: Option<Blocklist>,
 }

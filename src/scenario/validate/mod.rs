@@ -11,6 +11,7 @@
 
 mod addresses;
 mod campaign;
+mod familiar;
 mod narration;
 mod network;
 mod nodes;
@@ -93,6 +94,9 @@ pub fn validate_with(
     network::check_nat(&mut c, s, &nodes);
     network::check_links(&mut c, s, &nodes);
     let zones = network::check_zones(&mut c, s, &hostnames);
+    familiar::check_blocklists(&mut c, s);
+    familiar::check_reply_timeouts(&mut c, s);
+    familiar::check_proxies(&mut c, s, &nodes);
     let has_mx = |domain: &str| zones.get(&domain.to_ascii_lowercase()).is_some_and(|&i| !s.dns[i].mx.is_empty());
     traffic::check_traffic(&mut c, s, &nodes, &has_mx);
     narration::check_narration(&mut c, s, &nodes, &sources, &has_mx);

@@ -197,6 +197,26 @@ pub(super) fn check_nodes(
                 {
                     c.invalid(&format!("{p}.kind.greylist.delay"), "delay", "0s would greylist nothing");
                 }
+                if let Some(f) = &m.familiar {
+                    super::familiar::check_familiar(c, &format!("{p}.kind.familiar"), f);
+                }
+                if let Some(g) = &m.greylist {
+                    super::familiar::check_database(c, &format!("{p}.kind.greylist.database"), g.database.as_deref());
+                }
+                super::familiar::check_relay_domains(c, &format!("{p}.kind.relay_domains"), m);
+                if m.connection_rate_limit == Some(0) {
+                    c.invalid(
+                        &format!("{p}.kind.connection_rate_limit"),
+                        "connection_rate_limit",
+                        "0 would refuse every connection (leave it out for no limit; try 10)",
+                    );
+                }
+                if let Some(v) = &m.verify_sender {
+                    super::familiar::check_verify_sender(c, &format!("{p}.kind.verify_sender"), v);
+                }
+                if let Some(t) = &m.tarpit {
+                    super::familiar::check_tarpit(c, &format!("{p}.kind.tarpit"), t);
+                }
                 if let Some(r) = &m.auth_rate_limit {
                     check_rate(c, &format!("{p}.kind.auth_rate_limit"), r.per_ms);
                 }

@@ -15,6 +15,12 @@ pub(super) fn on_before(s: &Scenario, before: usize, node: &Node, defense: Defen
         (k, Defense::Spf) => k.mail_server()?.spf.is_some(),
         (k, Defense::Greylist) => k.mail_server()?.greylist.is_some(),
         (k, Defense::VerifyRecipients) => k.mail_server()?.verify_recipients,
+        (k, Defense::Familiar) => k.mail_server()?.familiar.is_some(),
+        (k, Defense::BackupMx) => !k.mail_server()?.relay_domains.is_empty(),
+        (k, Defense::Dnsbl) => k.mail_server()?.dnsbl.is_some(),
+        (k, Defense::Tarpit) => k.mail_server()?.tarpit.is_some(),
+        (k, Defense::VerifySender) => k.mail_server()?.verify_sender.is_some(),
+        (k, Defense::ConnectionRateLimit) => k.mail_server()?.connection_rate_limit.is_some(),
         // Relay restriction depends on the kind, `relay` and the ISP: not checked.
         _ => return None,
     };

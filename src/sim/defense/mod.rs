@@ -3,7 +3,11 @@
 //! reply, a drop or a missing retry, never from a probability.
 
 pub mod auth;
+pub mod conn_rate;
+pub mod dnsbl;
+pub mod familiar;
 pub mod greylist;
 pub mod op25b;
 pub mod pop_before_smtp;
 pub mod spf_check;
+pub mod tarpit;

@@ -95,6 +95,8 @@ impl Simulation {
             client,
             pending: Pending::Connect,
             queue_id: String::new(),
+            reply_delay: 0,
+            reply_timeout: self.reply_timeout_of(id),
         };
         let sid = match self.free_sessions.pop() {
             Some(i) => {
@@ -117,7 +119,7 @@ impl Simulation {
         let targets = match (self.nodes[n].next_hop(domain), self.nodes[n].mailbox_node) {
             (Some(hop), _) => self.node_target(hop),
             (None, Some(mb)) if self.nodes[n].is_local_domain(domain) => self.node_target(mb),
-            _ => self.mx_targets(domain, Some(n)),
+            _ => self.mx_targets(domain, Some(n), n),
         };
         let node = &mut self.nodes[n];
         let attempts = self.messages[id.0 as usize].attempts as usize;
@@ -219,10 +221,21 @@ impl Simulation {
                     plan.port = *port;
                     plan.credentials = Some(credentials[pos % credentials.len()].clone());
                 } else {
-                    plan.targets = self.mx_targets(domain, None);
+                    plan.targets = self.mx_targets(domain, None, origin);
                 }
             }
-            _ => plan.targets = self.mx_targets(domain, None),
+            Strategy::BackupMx => plan.targets = self.mx_targets_backup_first(domain, origin),
+            Strategy::OpenProxies(p) if !p.is_empty() => {
+                // The session starts at the proxy, from its address and over
+                // its network (its ISP's OP25B applies); the spammer's own
+                // address never appears. Its connection to the proxy is not a hop.
+                let proxy = self.index_of(&p[id.0 as usize % p.len()]);
+                plan.client_node = proxy;
+                plan.client_ip = self.nodes[proxy].public_ip(0, t);
+                self.nodes[proxy].counters.proxied += 1;
+                plan.targets = self.mx_targets(domain, None, proxy);
+            }
+            _ => plan.targets = self.mx_targets(domain, None, origin),
         }
         plan
     }

@@ -56,7 +56,7 @@ impl Simulation {
                     .map(|c| Credentials { user: c.user.replace("{i}", &host.to_string()), password: c.password });
             }
             Channel::Direct | Channel::OwnServer | Channel::BackupMx | Channel::Proxy => {
-                plan.targets = self.mx_targets(domain, None);
+                plan.targets = self.mx_targets(domain, None, origin);
             }
         }
         plan

@@ -16,12 +16,15 @@
 //! its knowledge.
 
 mod attempt;
+mod blocklist;
+mod callback;
 mod channels;
 mod live;
 mod mx;
 mod pop3;
 mod server_env;
 mod session;
+mod throttle;
 mod traffic;
 
 use rustc_hash::FxHashMap as HashMap;
@@ -182,6 +185,7 @@ impl Simulation {
                 dns.add_txt(&z.domain, t);
             }
         }
+        dns.blocklists = blocklist::zones(&scenario);
 
         let mut queue = EventQueue::with_capacity(1024);
         let sources = traffic::start(&scenario, seed, &mut queue);

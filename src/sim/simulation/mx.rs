@@ -6,6 +6,7 @@ use smol_str::SmolStr;
 use std::net::Ipv4Addr;
 
 use super::Simulation;
+use crate::sim::rng;
 
 /// The servers a session tries in turn (MX preference), with their
 /// addresses: one or two nearly always, kept inline (no allocation per
@@ -30,16 +31,25 @@ impl Simulation {
     /// (RFC 5321 §5.1: the records at its own preference and higher are
     /// discarded; if none is left, the message is returned as undeliverable,
     /// see [`Self::mx_loops_back`]).
-    pub(super) fn mx_targets(&mut self, domain: &str, exclude: Option<usize>) -> Targets {
+    ///
+    /// Hosts of equal preference come in an order drawn for each attempt
+    /// from the `client` node's own stream (RFC 5321 §5.1: the client MUST
+    /// randomize them to spread the load); a domain without ties draws nothing.
+    pub(super) fn mx_targets(&mut self, domain: &str, exclude: Option<usize>, client: usize) -> Targets {
         if let Some((all, prefs, queries)) = self.mx_cache.get(domain) {
             self.dns.queries += queries;
             let own = exclude.and_then(|x| all.iter().position(|(n, _)| *n == x)).map(|i| prefs[i]);
-            return all
+            let kept: SmallVec<[((usize, Ipv4Addr), u16); 4]> = all
                 .iter()
                 .zip(prefs)
                 .filter(|((n, _), p)| Some(*n) != exclude && own.is_none_or(|own| **p < own))
-                .map(|(t, _)| *t)
+                .map(|(t, p)| (*t, *p))
                 .collect();
+            let mut out: Targets = kept.iter().map(|(t, _)| *t).collect();
+            if kept.windows(2).any(|w| w[0].1 == w[1].1) {
+                self.shuffle_ties(&mut out, &kept, client);
+            }
+            return out;
         }
         let before = self.dns.queries;
         let mut hosts = self.dns.mx_records(domain);
@@ -55,7 +65,33 @@ impl Simulation {
         let queries = self.dns.queries - before;
         self.dns.queries = before;
         self.mx_cache.insert(SmolStr::new(domain), (all, prefs, queries));
-        self.mx_targets(domain, exclude)
+        self.mx_targets(domain, exclude, client)
+    }
+
+    /// Shuffles each run of equally preferred hosts in `out` (Fisher–Yates).
+    fn shuffle_ties(&mut self, out: &mut Targets, kept: &[((usize, Ipv4Addr), u16)], client: usize) {
+        let node = &mut self.nodes[client];
+        if node.mx_rng.is_none() {
+            node.mx_rng = Some(rng::stream(self.seed, "mx-order", &node.id));
+        }
+        let Some(r) = node.mx_rng.as_mut() else { return };
+        let mut start = 0;
+        while start < kept.len() {
+            let end = start + kept[start..].iter().take_while(|(_, p)| *p == kept[start].1).count();
+            for i in (start + 1..end).rev() {
+                let j = start + rng::index(r, i - start + 1);
+                out.swap(i, j);
+            }
+            start = end;
+        }
+    }
+
+    /// The MX targets of `domain` with the least preferred first (spam
+    /// software that aims at backup MX hosts).
+    pub(super) fn mx_targets_backup_first(&mut self, domain: &str, client: usize) -> Targets {
+        let mut t = self.mx_targets(domain, None, client);
+        t.reverse();
+        t
     }
 
     /// Is node `n` among the MX hosts of `domain` (so that mail it relays

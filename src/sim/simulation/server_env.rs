@@ -7,6 +7,7 @@ use std::net::Ipv4Addr;
 
 use super::bump;
 use crate::scenario::{Restriction, SpfAction};
+use crate::sim::defense::familiar::FamiliarVerdict;
 use crate::sim::defense::greylist::GreylistVerdict;
 use crate::sim::defense::{auth, spf_check};
 use crate::sim::dns::Dns;
@@ -74,15 +75,57 @@ impl ServerEnv for Env<'_> {
         Some((result, action))
     }
     fn greylist(&mut self, ip: Ipv4Addr, sender: &str, rcpt: &str) -> Option<GreylistVerdict> {
+        // The table may be another server's (a shared `database`): borrowed
+        // out of its node for the lookup.
+        let home = self.nodes[self.server].greylist_home;
+        let mut db = std::mem::take(&mut self.nodes[home].greylist);
         let node = &mut self.nodes[self.server];
-        let cfg = node.kind.mail_server()?.greylist.as_ref()?;
-        let v = node.greylist.check(cfg, self.now, ip, sender, rcpt);
+        let v = node
+            .kind
+            .mail_server()
+            .and_then(|m| m.greylist.as_ref())
+            .map(|cfg| db.check(cfg, self.now, ip, sender, rcpt));
+        self.nodes[home].greylist = db;
+        let (v, node) = (v?, &mut self.nodes[self.server]);
         match v {
             GreylistVerdict::Defer => node.counters.greylisted += 1,
             GreylistVerdict::Pass { delayed_s } if delayed_s > 0 => node.counters.greylist_passed += 1,
             _ => {}
         }
         Some(v)
+    }
+    fn familiar(&mut self, ip: Ipv4Addr) -> Option<FamiliarVerdict> {
+        let home = self.nodes[self.server].familiar_home;
+        let mut db = std::mem::take(&mut self.nodes[home].familiar);
+        let node = &self.nodes[self.server];
+        let v = node.kind.mail_server().and_then(|m| m.familiar.as_ref()).map(|cfg| db.check(cfg, self.now, ip));
+        self.nodes[home].familiar = db;
+        let (v, node) = (v?, &mut self.nodes[self.server]);
+        match v {
+            FamiliarVerdict::Defer => node.counters.familiar_deferred += 1,
+            FamiliarVerdict::Admitted { .. } => node.counters.familiar_admitted += 1,
+            FamiliarVerdict::Regular | FamiliarVerdict::Whitelisted => node.counters.familiar_passed += 1,
+        }
+        Some(v)
+    }
+    fn blocklisted(&mut self, ip: Ipv4Addr) -> Option<(String, String)> {
+        let cfg = self.nodes[self.server].kind.mail_server()?.dnsbl.as_ref()?;
+        if cfg.at != crate::scenario::DnsblStage::Rcpt {
+            return None;
+        }
+        let zones = cfg.zones.clone();
+        let (found, asked) = super::blocklist::first_listing(self.dns, &zones, ip, self.now);
+        self.nodes[self.server].counters.dnsbl_lookups += asked;
+        found.map(|(zone, listing)| {
+            let reason = listing.reason(&zone);
+            (zone, reason)
+        })
+    }
+    fn verify_sender(&mut self, _ip: Ipv4Addr, sender: &str) -> Option<crate::sim::smtp::Reply> {
+        super::callback::verify(self, sender)
+    }
+    fn relays_for(&self, domain: &str) -> bool {
+        self.nodes[self.server].relay_domains.contains_lowercase(&crate::sim::world::lowercase(domain))
     }
     fn restrictions(&self) -> &[Restriction] {
         self.nodes[self.server].kind.mail_server().map_or(&Restriction::DEFAULT_ORDER, |m| m.restrictions())

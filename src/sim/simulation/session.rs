@@ -49,7 +49,16 @@ pub(crate) struct Session {
     pub(crate) client: ClientSession,
     pub(crate) pending: Pending,
     pub(crate) queue_id: String,
+    /// How long the server holds back each reply (a tarpit; 0 normally).
+    pub(crate) reply_delay: u64,
+    /// How long the client waits for a reply before it gives up (RFC 5321
+    /// §4.5.3.2: 5 minutes; spam software often only seconds).
+    pub(crate) reply_timeout: u64,
 }
+
+/// RFC 5321 §4.5.3.2's client timeouts, as Postfix sets them
+/// (`smtp_helo_timeout`, `smtp_mail_timeout`, `smtp_rcpt_timeout`: 300 s).
+pub const REPLY_TIMEOUT_MS: u64 = 300 * SECOND;
 
 impl Simulation {
     pub(super) fn line(&mut self, id: MsgId, t: SimTime, who: char, text: String) {
@@ -97,10 +106,12 @@ impl Simulation {
                         }
                         let mut env = Env { nodes: &mut self.nodes, server: server_node, dns: &mut self.dns, now: t };
                         let r = s.server.respond(&cmd, &mut env, &s.queue_id);
-                        s.pending = Pending::Reply(r);
-                        self.queue.schedule_in(s.rtt, Event::Step(sid));
+                        self.send_reply(sid, &mut s, r, t);
                     }
                     Action::QuitWith(outcome) => {
+                        if s.reply_delay > 0 && outcome == Outcome::Accepted {
+                            self.tarpit_passed(s.targets[s.target].0, s.client_ip, t);
+                        }
                         if reply.code != 421 {
                             self.line_with(s.msg, t, 'C', || "QUIT".into());
                             self.line_with(s.msg, t.saturating_add(s.rtt), 'S', || Reply::bye().to_string());
@@ -194,10 +205,50 @@ impl Simulation {
         s.server = ServerSession::new(Arc::clone(&node.texts), s.port, node.available(t), from_ip, grant);
         // A server with a submission port has TLS configured, so it offers STARTTLS.
         s.server.tls_available = node.ports.iter().any(|p| *p == 587 || *p == 465);
+        // Before any dialogue: the connection rate limit (anvil), then the
+        // blocklists asked at the connection.
+        if s.server.state() != &crate::sim::smtp::server::State::Closed
+            && let Some(refusal) =
+                self.connection_rate_refusal(server, from_ip, t).or_else(|| self.blocklist_greeting(server, from_ip, t))
+        {
+            s.server.refuse_greeting(refusal);
+        }
         self.nodes[server].counters.sessions_in += 1;
         self.line_with(s.msg, t, '*', || format!("connected to {ip}:{} from {from_ip}", s.port));
-        s.pending = Pending::Reply(s.server.greet());
-        self.queue.schedule_in(s.rtt, Event::Step(sid));
+        if s.server.state() != &crate::sim::smtp::server::State::Closed {
+            s.reply_delay = self.tarpit_delay(server, from_ip, t);
+        }
+        let greeting = s.server.greet();
+        self.send_reply(sid, s, greeting, t);
+    }
+
+    /// Carries a server's reply back to the client: one round trip, plus
+    /// what a tarpit holds it back. A client whose timeout runs out first
+    /// gives up on the session (Postfix: "conversation timed out"), as if
+    /// the server had not answered: it tries the next MX, or later.
+    fn send_reply(&mut self, sid: u32, s: &mut Session, reply: Reply, t: SimTime) {
+        let wait = s.rtt.saturating_add(s.reply_delay);
+        if s.reply_delay > 0 {
+            // The server holds the session open while it waits.
+            let held = s.reply_delay.min(s.reply_timeout);
+            self.nodes[s.targets[s.target].0].counters.tarpit_seconds += held / SECOND;
+        }
+        if s.reply_delay > 0 && wait > s.reply_timeout {
+            let (ip, timeout) = (s.targets[s.target].1, s.reply_timeout);
+            self.line_with(s.msg, t.saturating_add(timeout), '*', || {
+                format!("no reply from {ip} within {}: conversation timed out", crate::units::format_ms(timeout))
+            });
+            self.nodes[s.client_node].counters.timeouts += 1;
+            self.nodes[s.targets[s.target].0].counters.tarpit_abandoned += 1;
+            s.pending = Pending::Finish(Outcome::ConnectFailed {
+                reason: format!("conversation timed out after {}", crate::units::format_ms(timeout)),
+                blocked_by: None,
+            });
+            self.queue.schedule_in(timeout, Event::Step(sid));
+            return;
+        }
+        s.pending = Pending::Reply(reply);
+        self.queue.schedule_in(wait, Event::Step(sid));
     }
 }
 

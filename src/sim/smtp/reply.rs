@@ -60,6 +60,14 @@ pub enum Refusal {
     AuthRequired,
     AuthFailed,
     Unavailable,
+    /// お馴染さん方式: a client address not seen before (seed 003).
+    FirstContact,
+    /// Listed in a DNS blocklist (`reject_rbl_client`).
+    Blocklisted,
+    /// Over the client connection rate limit (Postfix anvil).
+    TooManyConnections,
+    /// The sender's MX did not confirm the envelope sender (a callback).
+    UnverifiedSender,
 }
 
 impl Refusal {
@@ -75,6 +83,10 @@ impl Refusal {
             Refusal::AuthRequired => "auth_required",
             Refusal::AuthFailed => "auth_failed",
             Refusal::Unavailable => "unavailable",
+            Refusal::FirstContact => "first_contact",
+            Refusal::Blocklisted => "blocklisted",
+            Refusal::TooManyConnections => "too_many_connections",
+            Refusal::UnverifiedSender => "unverified_sender",
         }
     }
 }
@@ -152,6 +164,39 @@ impl Reply {
         Reply::new(503, "5.5.1 Error: authentication not enabled")
     }
     /// postgrey's `DEFER_IF_PERMIT` as Postfix reports it.
+    /// お馴染さん方式 refusing a stranger (seed 003: a temporary error).
+    /// Written as Postfix words a policy service's `DEFER_IF_PERMIT`
+    /// (`450 4.7.1 <rcpt>: Recipient address rejected: …`); RFC 3463 X.7.1
+    /// "delivery not authorized", as postgrey uses it.
+    pub fn first_contact(rcpt: &str, client: std::net::Ipv4Addr) -> Self {
+        Reply::new(
+            450,
+            format!("4.7.1 <{rcpt}>: Recipient address rejected: First contact from [{client}], try again later"),
+        )
+        .refusing(Refusal::FirstContact)
+    }
+    /// Postfix's `reject_rbl_client` reply (`rbl_reply_maps` default:
+    /// `$rbl_code Service unavailable; $rbl_class [$rbl_what] blocked using
+    /// $rbl_domain${rbl_reason?; $rbl_reason}`, `rbl_code` 554).
+    pub fn blocklisted(client: std::net::Ipv4Addr, zone: &str, reason: &str) -> Self {
+        Reply::new(554, format!("5.7.1 Service unavailable; Client host [{client}] blocked using {zone}; {reason}"))
+            .refusing(Refusal::Blocklisted)
+    }
+    /// Postfix smtpd.c when anvil reports the client over
+    /// `smtpd_client_connection_rate_limit`.
+    pub fn too_many_connections(host: &str, client: std::net::Ipv4Addr) -> Self {
+        Reply::new(421, format!("4.7.0 {host} Error: too many connections from {client}"))
+            .refusing(Refusal::TooManyConnections)
+    }
+    /// Postfix `reject_unverified_sender` (smtpd_check.c): the sender's MX
+    /// refused the address (`undeliverable`) or could not be asked
+    /// (`unverified`), with what it said.
+    pub fn unverified_sender(code: u16, sender: &str, undeliverable: bool, detail: &str) -> Self {
+        let code = if undeliverable { code } else { 450 };
+        let what = if undeliverable { "undeliverable" } else { "unverified" };
+        Reply::new(code, format!("{}.1.7 <{sender}>: Sender address rejected: {what} address: {detail}", code / 100))
+            .refusing(Refusal::UnverifiedSender)
+    }
     pub fn greylisted(rcpt: &str) -> Self {
         let domain = rcpt.rsplit_once('@').map_or("", |(_, d)| d);
         Reply::new(

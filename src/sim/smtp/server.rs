@@ -34,6 +34,7 @@ use super::parse::{self, COMMAND_LINE_MAX, Ending, LineReader, Mechanism, ParseE
 use super::reply::ReplyText;
 use super::{Command, Reply};
 use crate::scenario::{Restriction, SpfAction};
+use crate::sim::defense::familiar::FamiliarVerdict;
 use crate::sim::defense::greylist::GreylistVerdict;
 use crate::sim::message::Address;
 use crate::sim::spf::SpfResult;
@@ -54,6 +55,25 @@ pub trait ServerEnv {
     fn spf(&mut self, ip: Ipv4Addr, helo: &str, mail_from: &str) -> Option<(SpfResult, SpfAction)>;
     /// postgrey's verdict (None: no greylisting).
     fn greylist(&mut self, ip: Ipv4Addr, sender: &str, rcpt: &str) -> Option<GreylistVerdict>;
+    /// Is `domain` one this server relays for from anyone (`relay_domains`:
+    /// a backup MX)?
+    fn relays_for(&self, _domain: &str) -> bool {
+        false
+    }
+    /// The first blocklist (asked at `RCPT TO`) that lists the client: its
+    /// zone and reason (None: not listed, or no blocklists at `RCPT`).
+    fn blocklisted(&mut self, _ip: Ipv4Addr) -> Option<(String, String)> {
+        None
+    }
+    /// A callback to the sender domain's MX: the refusal it calls for
+    /// (None: verified, or no callbacks here).
+    fn verify_sender(&mut self, _ip: Ipv4Addr, _sender: &str) -> Option<Reply> {
+        None
+    }
+    /// お馴染さん方式's verdict on the client address (None: not in use).
+    fn familiar(&mut self, _ip: Ipv4Addr) -> Option<FamiliarVerdict> {
+        None
+    }
     /// The `RCPT TO` checks in order (Postfix `smtpd_recipient_restrictions`).
     fn restrictions(&self) -> &[Restriction] {
         &Restriction::DEFAULT_ORDER
@@ -259,6 +279,9 @@ pub struct ServerSession {
     pub spf: Option<SpfResult>,
     /// Seconds the triplet was greylisted before passing, for `X-Greylist:`.
     pub greylist_delay: Option<u64>,
+    /// A refusal given instead of the greeting (a blocklisted client at
+    /// the connection, RFC 5321 §3.1); the session is closed.
+    refused_greeting: Option<Reply>,
     pub limits: Limits,
     state: State,
     /// Recipients accepted in this transaction.
@@ -327,6 +350,7 @@ impl ServerSession {
             mail_from: "".into(),
             spf: None,
             greylist_delay: None,
+            refused_greeting: None,
             limits: Limits::default(),
             // RFC 5321 §3.8: a server that cannot serve says 421 and closes.
             state: if available { State::Init } else { State::Closed },
@@ -339,8 +363,18 @@ impl ServerSession {
         }
     }
 
+    /// RFC 5321 §3.1: a server may answer a connection with `554` instead
+    /// of `220` ("no SMTP service here"); nothing more is read.
+    pub fn refuse_greeting(&mut self, reply: Reply) {
+        self.set_state(State::Closed);
+        self.refused_greeting = Some(reply);
+    }
+
     /// The reply to a new connection.
     pub fn greet(&self) -> Reply {
+        if let Some(r) = &self.refused_greeting {
+            return r.clone();
+        }
         if self.available { self.texts.greeting.clone() } else { Reply::service_unavailable(&self.texts.hostname) }
     }
 
@@ -778,7 +812,10 @@ impl ServerSession {
                 // permit_mynetworks (and POP-before-SMTP's access map).
                 Restriction::PermitMynetworks if self.relay_grant.is_some() => break,
                 Restriction::PermitSaslAuthenticated if self.auth_user.is_some() => break,
-                Restriction::RejectUnauthDestination if !local => return Reply::relay_denied(rcpt),
+                // Postfix: `relay_domains` pass reject_unauth_destination too.
+                Restriction::RejectUnauthDestination if !local && !env.relays_for(domain) => {
+                    return Reply::relay_denied(rcpt);
+                }
                 // check_policy_service: SPF, once per transaction.
                 Restriction::CheckSpf if self.spf.is_none() => {
                     if let Some((result, action)) = env.spf(self.client_ip, &self.helo, &self.mail_from) {
@@ -794,6 +831,25 @@ impl ServerSession {
                     Some(GreylistVerdict::Pass { delayed_s }) if delayed_s > 0 => self.greylist_delay = Some(delayed_s),
                     _ => {}
                 },
+                // reject_rbl_client: a listed client is refused for good.
+                Restriction::RejectRblClient => {
+                    if let Some((zone, reason)) = env.blocklisted(self.client_ip) {
+                        return Reply::blocklisted(self.client_ip, &zone, &reason);
+                    }
+                }
+                // reject_unverified_sender: a callback to the sender's MX.
+                Restriction::RejectUnverifiedSender => {
+                    if let Some(r) = env.verify_sender(self.client_ip, &self.mail_from) {
+                        return r;
+                    }
+                }
+                // お馴染さん方式 (seed 003): the address alone; DEFER_IF_PERMIT like postgrey.
+                // (The lookup records the contact, so it comes first.)
+                Restriction::CheckFamiliar
+                    if env.familiar(self.client_ip) == Some(FamiliarVerdict::Defer) && defer_if_permit.is_none() =>
+                {
+                    defer_if_permit = Some(Reply::first_contact(rcpt, self.client_ip));
+                }
                 _ => {}
             }
         }
