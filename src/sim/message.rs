@@ -5,7 +5,6 @@ use serde::Serialize;
 
 use std::sync::Arc;
 
-use super::hop_facts::HopFacts;
 use crate::units::SimTime;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -155,10 +154,9 @@ pub struct Message {
     /// which never read it (and hold millions of messages).
     #[serde(flatten)]
     pub content: Option<Box<Content>>,
-    /// Every delivery attempt; dropped when a statistical run finishes the
-    /// message, which keeps only [`HopFacts`] in `facts`.
+    /// Every delivery attempt (a folding run reduces them to
+    /// [`HopFacts`](super::hop_facts::HopFacts) when the message ends).
     pub hops: Vec<Hop>,
-    pub facts: Option<HopFacts>,
     pub fate: Fate,
     pub holder: Holder,
     /// Attempts made by the current holder.
@@ -213,7 +211,6 @@ impl Message {
             origin,
             origin_host,
             hops: Vec::new(),
-            facts: None,
             fate: Fate::Queued,
             holder: Holder::Sender,
             attempts: 0,

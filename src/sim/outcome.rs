@@ -1,15 +1,14 @@
 //! What happens after a session: the server takes custody (and delivers or
 //! queues), or the attempt failed and goes to the retry room (`retry.rs`),
 //! which decides whether to retry, move on, bounce or give up. The mechanics
-//! shared by both are here: a bounce (DSN) to the envelope sender, a
-//! message's end, and the compaction of finished messages.
+//! shared by both are here: a bounce (DSN) to the envelope sender and a
+//! message's end (which a folding run counts at once: `Simulation::settle`).
 //!
 //! RFC 5321 §4.2.5 and §6.1: once a server says `250` after the content it is
 //! responsible for the message; a 4xx leaves it with the client, a 5xx ends
 //! the attempt, and a server that accepted a message it cannot deliver must
 //! return a bounce to the envelope sender (never for a bounce, §4.5.5).
 
-use super::hop_facts::HopFacts;
 use super::message::{Fate, Holder, MailClass, Message, MsgId, NewMessage};
 use super::retry;
 use super::simulation::{Event, Pending, Session, Simulation, date};
@@ -169,8 +168,7 @@ impl Simulation {
                 m.headers_mut().insert(0, return_path);
             }
             m.fate = Fate::Delivered { at: t, node: n };
-            self.finished += 1;
-            self.compact(id);
+            self.settle(id);
             self.nodes[n].counters.delivered += 1;
             self.trace.push(t, TraceEvent::Delivered { msg: id, node: n });
         } else {
@@ -187,17 +185,15 @@ impl Simulation {
         if !retry::returns_dsn(&m.mail_from) {
             m.fate =
                 if permanent { Fate::Rejected { at: t, node: Some(n), reason } } else { Fate::Lost { at: t, reason } };
-            self.finished += 1;
-            self.compact(id);
+            self.settle(id);
             let ev = if permanent { TraceEvent::Rejected { msg: id } } else { TraceEvent::Lost { msg: id } };
             self.trace.push(t, ev);
             return;
         }
         m.fate = Fate::Rejected { at: t, node: Some(n), reason };
-        self.finished += 1;
         let class = if m.forged { MailClass::Backscatter } else { MailClass::Bounce };
         let (to, orig_subject) = (m.mail_from.clone(), m.subject().to_string());
-        let bid = MsgId(self.messages.len() as u32);
+        let bid = self.next_message_id();
         let host = &self.nodes[n].hostname;
         let (from, subject) = if self.keep_transcripts {
             (format!("MAILER-DAEMON@{host}"), format!("Undelivered Mail Returned to Sender ({orig_subject})"))
@@ -217,41 +213,18 @@ impl Simulation {
             origin: n,
             origin_host: 0,
         });
-        b.bounce_of = Some(id);
+        // A folding run reuses the original's slot: the link would dangle.
+        b.bounce_of = self.keeps_messages().then_some(id);
         b.holder = Holder::Node(n);
-        self.messages.push(b);
+        self.store_message(b);
         self.nodes[n].counters.bounces_sent += 1;
         self.trace.push(t, TraceEvent::Bounced { msg: id, bounce: bid, node: n });
         self.queue.schedule_in(0, Event::Attempt(bid));
-        self.compact(id);
-    }
-
-    /// Compact storage of a message that reached its final state in a run
-    /// without transcripts: only what reports read is kept (class, source,
-    /// origin, times, the fate without its reason text, and its hops reduced
-    /// to [`HopFacts`]). A large run holds millions of finished messages and
-    /// only a few thousand in flight. A message's story (`show`, the GUI)
-    /// runs with transcripts, and a traced run (animation, narration,
-    /// analyses of who relayed what) keeps the hops: both keep everything.
-    fn compact(&mut self, id: MsgId) {
-        if self.keep_transcripts || self.trace.is_enabled() {
-            return;
-        }
-        let facts = HopFacts::of(&self.nodes, &self.messages[id.0 as usize]);
-        let m = &mut self.messages[id.0 as usize];
-        m.facts = Some(facts);
-        for s in [&mut m.mail_from, &mut m.rcpt] {
-            *s = Arc::clone(&self.empty_address);
-        }
-        m.content = None;
-        m.hops = Vec::new();
-        if let Fate::Rejected { reason, .. } | Fate::Lost { reason, .. } = &mut m.fate {
-            *reason = Box::default();
-        }
+        self.settle(id);
     }
 
     /// A fate's reason text, made only where someone can read it: a plain
-    /// statistical run drops it when the message ends (see [`Self::compact`]).
+    /// statistical run folds the message when it ends and never reads it.
     pub(super) fn reason(&self, text: impl FnOnce() -> String) -> Box<str> {
         if self.keep_transcripts || self.trace.is_enabled() { text().into() } else { Box::default() }
     }
@@ -263,7 +236,6 @@ impl Simulation {
         };
         self.trace.push(t, ev);
         self.messages[id.0 as usize].fate = fate;
-        self.finished += 1;
-        self.compact(id);
+        self.settle(id);
     }
 }

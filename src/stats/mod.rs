@@ -10,5 +10,6 @@ pub mod metrics;
 pub mod overrides;
 pub mod shard;
 pub mod summary;
+pub mod tally;
 
 pub use summary::{MailCounts, Report};

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::{Event, Simulation};
 use crate::scenario::{NodeKind, Scenario, Source, Strategy};
 use crate::sim::engine::EventQueue;
-use crate::sim::message::{Address, Holder, MailClass, Message, MsgId, NewMessage};
+use crate::sim::message::{Address, Holder, MailClass, Message, NewMessage};
 use crate::sim::rng::{self, Stream};
 use crate::sim::trace::TraceEvent;
 use crate::units::SimTime;
@@ -72,8 +72,8 @@ impl Simulation {
     pub(super) fn inject(&mut self, src: usize, t: SimTime) {
         let traffic = Arc::clone(&self.traffic);
         let source = &traffic[src];
+        let id = self.next_message_id();
         let rt = &mut self.sources[src];
-        let id = MsgId(self.messages.len() as u32);
         // Every draw is made whatever the defenses do, in a fixed order, so the
         // same seed sends the same mails in every scenario (common random numbers).
         let msg = match source {
@@ -180,7 +180,7 @@ impl Simulation {
             self.queue.schedule_in(next - t, Event::Traffic(src as u32));
         }
         self.trace.push(t, TraceEvent::Injected { msg: id, node: msg.origin });
-        self.messages.push(msg);
+        self.store_message(msg);
         self.attempt(id, t);
     }
 }
