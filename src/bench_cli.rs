@@ -35,7 +35,7 @@ pub enum BenchCommand {
         #[arg(long, default_value = "3")]
         repeat: usize,
     },
-    /// A whole run with transcripts off: sessions/s, messages/s, memory.
+    /// A whole run with transcripts off (or on): sessions/s, messages/s, memory.
     Run {
         /// The scenario (a file, or a built-in name such as era:1).
         file: PathBuf,
@@ -49,6 +49,10 @@ pub enum BenchCommand {
         /// goes on at the same rates (e.g. `30d` of the one-day benchmark).
         #[arg(long)]
         duration: Option<Duration>,
+        /// Keep every hop's dialogue (and every message), as `show` and the
+        /// GUI do: what transcripts cost.
+        #[arg(long)]
+        transcripts: bool,
     },
     /// `compare` of one scenario with 1 job and with 2 jobs.
     Compare {
@@ -130,7 +134,7 @@ pub fn bench(what: BenchCommand) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        BenchCommand::Run { file, seed, until, duration } => {
+        BenchCommand::Run { file, seed, until, duration, transcripts } => {
             let t = std::time::Instant::now();
             let mut scenario = match relaysim::scenario::load(&file) {
                 Ok(s) => s,
@@ -144,9 +148,12 @@ pub fn bench(what: BenchCommand) -> ExitCode {
             }
             let load_s = t.elapsed().as_secs_f64();
             let rss_loaded = perf::rss_bytes();
-            let r = perf::run_speed(scenario, seed, until.map(|d| d.0), std::io::stderr().is_terminal());
+            let r = perf::run_speed(scenario, seed, until.map(|d| d.0), transcripts, std::io::stderr().is_terminal());
             println!("scenario        {}", r.scenario);
             println!("simulated       {}", relaysim::units::format_ms(r.simulated_ms));
+            if transcripts {
+                println!("transcripts     on (every message and dialogue kept)");
+            }
             println!("load + check    {load_s:.2} s (resident after loading: {})", mib(rss_loaded));
             println!("setup           {:.2} s", r.setup_s);
             match r.run_cpu_s {

@@ -5,7 +5,8 @@ use serde::Serialize;
 
 use std::sync::Arc;
 
-use crate::units::SimTime;
+use super::smtp::{Command, Reply};
+use crate::units::{SimTime, Timestamp, rfc5322_date};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct MsgId(pub u32);
@@ -76,7 +77,7 @@ pub enum Holder {
     Node(usize),
 }
 
-/// One line of an SMTP dialogue.
+/// One line of an SMTP dialogue, as a reader sees it (see [`Hop::transcript`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Line {
     pub t: SimTime,
@@ -99,7 +100,51 @@ pub struct Hop {
     /// a trace (empty in statistical runs, which never read it).
     pub result: String,
     pub accepted: bool,
-    pub transcript: Vec<Line>,
+    /// The dialogue as it was recorded (with transcripts only): replies and
+    /// commands as values, whose texts are shared, not formatted. Read it
+    /// with [`Hop::transcript`], which renders the lines.
+    #[serde(rename = "transcript", serialize_with = "serialize_transcript")]
+    pub said: Vec<(SimTime, Said)>,
+}
+
+/// One thing said on a connection, kept as the value that was sent: a large
+/// run with transcripts records millions, and most are never read, so the
+/// text is made only when someone reads it ([`Hop::transcript`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Said {
+    /// The server's reply (every line of a multi-line one).
+    Reply(Reply),
+    /// The client's command.
+    Command(Command),
+    /// Anything else, as text: what happened on the wire (`*`), POP3.
+    Text(char, Box<str>),
+}
+
+impl Hop {
+    /// The dialogue line by line, as `show` and the GUI print it: `C` for
+    /// the client, `S` for the server (one line per line of a multi-line
+    /// reply, RFC 5321 §4.2.1), `*` for what happened on the wire.
+    pub fn transcript(&self) -> Vec<Line> {
+        render(&self.said)
+    }
+}
+
+/// Lines from what was said (see [`Hop::transcript`]).
+fn render(said: &[(SimTime, Said)]) -> Vec<Line> {
+    let mut out = Vec::with_capacity(said.len() + 8);
+    for (t, said) in said {
+        let t = *t;
+        match said {
+            Said::Reply(r) => out.extend(r.lines().into_iter().map(|text| Line { t, who: 'S', text })),
+            Said::Command(c) => out.push(Line { t, who: 'C', text: c.to_string() }),
+            Said::Text(who, text) => out.push(Line { t, who: *who, text: text.to_string() }),
+        }
+    }
+    out
+}
+
+fn serialize_transcript<S: serde::Serializer>(said: &[(SimTime, Said)], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(render(said))
 }
 
 /// What a message is made from when it enters the world: see [`Message::new`].
@@ -177,8 +222,74 @@ pub struct Content {
     /// The `From:` header, which may differ from the envelope.
     pub header_from: String,
     pub subject: String,
-    /// Trace headers, newest first, as a reader sees them (RFC 5321 §4.4).
-    pub headers: Vec<String>,
+    /// Trace headers, newest first (RFC 5321 §4.4), as recorded: read them
+    /// with [`Message::headers`].
+    pub headers: Vec<Header>,
+}
+
+/// A trace header as recorded when a server took the message; its text
+/// (with its date) is made only when someone reads it ([`Message::headers`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Header {
+    Received(Box<Received>),
+    /// postgrey's note on a mail that passed after waiting.
+    Greylisted {
+        secs: u64,
+        by: Address,
+        date: Timestamp,
+    },
+    /// `Return-Path:`, added by the server that delivers (RFC 5321 §4.4).
+    ReturnPath(Address),
+    /// Any other header, as text.
+    Text(Box<str>),
+}
+
+/// The values of one `Received:` line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Received {
+    /// The client's EHLO name, its reverse DNS name and its address.
+    pub ehlo: Address,
+    pub rdns: Option<Address>,
+    pub ip: std::net::Ipv4Addr,
+    /// The server, how the client came in (`ESMTPA`, …) and its queue id.
+    pub by: Address,
+    pub with: &'static str,
+    pub id: Box<str>,
+    pub rcpt: Address,
+    /// When (seconds since the Unix epoch).
+    pub date: Timestamp,
+}
+
+impl std::fmt::Display for Header {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            // RFC 5321 §4.4 trace field, in Postfix's layout; `with` says how
+            // the client came in (RFC 3848: ESMTPA after AUTH, S with TLS).
+            Header::Received(r) => write!(
+                f,
+                "Received: from {} ({} [{}])\n\tby {} (Postfix) with {} id {}\n\tfor <{}>; {}",
+                r.ehlo,
+                r.rdns.as_deref().unwrap_or("unknown"),
+                r.ip,
+                r.by,
+                r.with,
+                r.id,
+                r.rcpt,
+                rfc5322_date(r.date, 0)
+            ),
+            Header::Greylisted { secs, by, date } => {
+                write!(f, "X-Greylist: delayed {secs} seconds by postgrey-1.37 at {by}; {}", rfc5322_date(*date, 0))
+            }
+            Header::ReturnPath(a) => write!(f, "Return-Path: <{a}>"),
+            Header::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+impl Serialize for Header {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 impl Message {
@@ -240,12 +351,12 @@ impl Message {
     pub fn subject(&self) -> &str {
         self.content.as_ref().map_or("", |c| &c.subject)
     }
-    /// Trace headers, newest first.
-    pub fn headers(&self) -> &[String] {
-        self.content.as_ref().map_or(&[], |c| &c.headers)
+    /// Trace headers, newest first, as a reader sees them.
+    pub fn headers(&self) -> Vec<String> {
+        self.content.as_ref().map_or(Vec::new(), |c| c.headers.iter().map(Header::to_string).collect())
     }
     /// The trace headers, to add one.
-    pub fn headers_mut(&mut self) -> &mut Vec<String> {
+    pub fn headers_mut(&mut self) -> &mut Vec<Header> {
         &mut self.content.get_or_insert_with(Default::default).headers
     }
 

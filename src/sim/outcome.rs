@@ -9,14 +9,14 @@
 //! the attempt, and a server that accepted a message it cannot deliver must
 //! return a bounce to the envelope sender (never for a bounce, §4.5.5).
 
-use super::message::{Fate, Holder, MailClass, Message, MsgId, NewMessage};
+use super::message::{Fate, Header, Holder, MailClass, Message, MsgId, NewMessage, Received};
 use super::retry;
-use super::simulation::{Event, Pending, Session, Simulation, date};
+use super::simulation::{Event, Pending, Session, Simulation};
 use super::smtp::{Outcome, Reply};
 use super::spf;
 use super::trace::TraceEvent;
 use crate::scenario::NodeKind;
-use crate::units::SimTime;
+use crate::units::{SECOND, SimTime, Timestamp};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -36,6 +36,8 @@ impl Simulation {
             h.ended = t;
             h.result = result.clone();
             h.accepted = accepted;
+            // Kept for the whole run: no room left over.
+            h.said.shrink_to_fit();
         }
         self.trace.push(t, TraceEvent::HopEnded { msg: s.msg, from: s.client_node, to: server, accepted, result });
 
@@ -98,42 +100,40 @@ impl Simulation {
     /// `X-Greylist:`) added by server `n` on accepting the message.
     fn add_trace_headers(&mut self, s: &Session, n: usize, t: SimTime) {
         let id = s.msg;
-        let rdns = self.server_at(s.client_ip).map_or("unknown".to_string(), |x| x.hostname.clone());
-        let stamp = date(self, t);
+        let rdns = self.server_at(s.client_ip).map(|x| Arc::clone(&x.texts.hostname));
+        let date = Timestamp(self.scenario.start.0 + (t / SECOND) as i64);
         let node = &self.nodes[n];
         let m = &self.messages[id.0 as usize];
-        // RFC 5321 §4.4 trace field, in Postfix's layout; `with` says how the
-        // client came in (RFC 3848: ESMTPA after AUTH, S with TLS).
-        let received = format!(
-            "Received: from {} ({} [{}])\n\tby {} (Postfix) with {} id {}\n\tfor <{}>; {}",
-            s.client.ehlo,
+        // RFC 5321 §4.4: recorded now, written out when someone reads it.
+        let received = Header::Received(Box::new(Received {
+            ehlo: Arc::clone(&s.client.ehlo),
             rdns,
-            s.client_ip,
-            node.hostname,
-            s.server.protocol(),
-            s.queue_id,
-            m.rcpt,
-            stamp
-        );
+            ip: s.client_ip,
+            by: Arc::clone(&node.texts.hostname),
+            with: s.server.protocol(),
+            id: s.queue_id.as_str().into(),
+            rcpt: Arc::clone(&m.rcpt),
+            date,
+        }));
         let mut added = vec![received];
         if let Some(result) = &s.server.spf {
             // RFC 7208 §9.1 and §9.2 (RFC 8601).
             let domain = m.mail_from.rsplit_once('@').map_or(&*s.server.helo, |(_, d)| d);
-            added.push(spf::received_spf_header(
-                result,
-                IpAddr::V4(s.client_ip),
-                &m.mail_from,
-                &s.server.helo,
-                &node.hostname,
+            added.push(Header::Text(
+                spf::received_spf_header(result, IpAddr::V4(s.client_ip), &m.mail_from, &s.server.helo, &node.hostname)
+                    .into(),
             ));
-            added.push(format!(
-                "Authentication-Results: {}; {}",
-                node.hostname,
-                spf::authentication_results_fragment(result, domain)
+            added.push(Header::Text(
+                format!(
+                    "Authentication-Results: {}; {}",
+                    node.hostname,
+                    spf::authentication_results_fragment(result, domain)
+                )
+                .into(),
             ));
         }
         if let Some(secs) = s.server.greylist_delay {
-            added.push(format!("X-Greylist: delayed {secs} seconds by postgrey-1.37 at {}; {stamp}", node.hostname));
+            added.push(Header::Greylisted { secs, by: Arc::clone(&node.texts.hostname), date });
         }
         let headers = self.messages[id.0 as usize].headers_mut();
         for (k, h) in added.into_iter().enumerate() {
@@ -151,7 +151,7 @@ impl Simulation {
             && m.forwarded < 5
         {
             if self.keep_transcripts {
-                m.headers_mut().insert(0, format!("Delivered-To: {from}"));
+                m.headers_mut().insert(0, Header::Text(format!("Delivered-To: {from}").into()));
             }
             m.rcpt = to.into();
             m.forwarded += 1;
@@ -164,7 +164,7 @@ impl Simulation {
         }
         if self.nodes[n].mailboxes.contains(&m.rcpt) {
             if self.keep_transcripts {
-                let return_path = format!("Return-Path: <{}>", m.mail_from);
+                let return_path = Header::ReturnPath(Arc::clone(&m.mail_from));
                 m.headers_mut().insert(0, return_path);
             }
             m.fate = Fate::Delivered { at: t, node: n };

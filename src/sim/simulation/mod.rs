@@ -37,7 +37,7 @@ use crate::sim::topology::Topology;
 use crate::sim::trace::Trace;
 use crate::sim::world::{self, NodeRt};
 use crate::stats::tally::Tally;
-use crate::units::{SimTime, rfc5322_date};
+use crate::units::SimTime;
 
 pub(crate) use mx::Targets;
 pub use session::CONNECT_TIMEOUT_MS;
@@ -406,8 +406,4 @@ impl Simulation {
 /// Counts one more `key` in a report map.
 pub(crate) fn bump(map: &mut std::collections::BTreeMap<&'static str, u64>, key: &'static str) {
     *map.entry(key).or_default() += 1;
-}
-
-pub(crate) fn date(s: &Simulation, t: SimTime) -> String {
-    rfc5322_date(s.scenario.start, t)
 }

@@ -39,7 +39,7 @@ impl Simulation {
             ended,
             result: result.into(),
             accepted: false,
-            transcript: Vec::new(),
+            said: Vec::new(),
         };
         let hops = &mut self.messages[id.0 as usize].hops;
         hops.reserve_exact(1); // most messages make one or two hops
@@ -47,6 +47,9 @@ impl Simulation {
         if one_way.is_none() {
             self.line_with(id, t, '*', || format!("connect to {to_ip}:110: No route to host"));
             return 0;
+        }
+        if !self.keep_transcripts {
+            return 4 * rtt;
         }
         let lines = [
             (0, '*', format!("connected to {to_ip}:110 from {ip}")),
@@ -58,10 +61,8 @@ impl Simulation {
             (3, 'C', "QUIT".to_string()),
             (4, 'S', "+OK Bye".to_string()),
         ];
-        if self.keep_transcripts {
-            for (k, who, text) in lines {
-                self.line(id, t + k * rtt, who, text);
-            }
+        for (k, who, text) in lines {
+            self.line_with(id, t + k * rtt, who, || text);
         }
         4 * rtt
     }
