@@ -35,17 +35,11 @@ const HISTOGRAM_DIGITS: u8 = 3;
 
 /// Delivery delays in milliseconds: exact up to a limit, then in an HDR
 /// histogram (whose memory grows with the range of delays, not their number).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Delays {
     exact: Vec<u64>,
     histogram: Option<Box<Histogram<u64>>>,
     max: u64,
-}
-
-impl Default for Delays {
-    fn default() -> Self {
-        Delays { exact: Vec::new(), histogram: None, max: 0 }
-    }
 }
 
 impl Delays {
@@ -161,8 +155,8 @@ impl Tally {
     }
 
     /// [`Self::fold`] as the message stood at `t`: a fate reached later was
-    /// still `queued` then.
-    fn fold_as_of(&mut self, m: &Message, t: SimTime, facts: impl FnOnce() -> HopFacts) {
+    /// still `queued` then (for counts at a clock, as the GUI shows them).
+    pub fn fold_as_of(&mut self, m: &Message, t: SimTime, facts: impl FnOnce() -> HopFacts) {
         let limit = self.exact_limit;
         let class = &mut self.classes[class_index(m.class)];
         class.counts.add_as_of(&m.fate, t);
