@@ -5,7 +5,8 @@ use serde::Serialize;
 
 use std::sync::Arc;
 
-use super::smtp::{Command, Reply};
+use super::smtp::reply::ReplyText;
+use super::smtp::{Body, Command, MailParams, Reply};
 use crate::units::{SimTime, Timestamp, rfc5322_date};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -107,17 +108,114 @@ pub struct Hop {
     pub said: Vec<(SimTime, Said)>,
 }
 
-/// One thing said on a connection, kept as the value that was sent: a large
-/// run with transcripts records millions, and most are never read, so the
-/// text is made only when someone reads it ([`Hop::transcript`]).
+/// One thing said on a connection, kept as the values that were sent (32
+/// bytes with its time, no text of its own): a large run with transcripts
+/// records millions, and most are never read, so the text is made only when
+/// someone reads it ([`Hop::transcript`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Said {
-    /// The server's reply (every line of a multi-line one).
-    Reply(Reply),
-    /// The client's command.
-    Command(Command),
+    /// A reply (every line of a multi-line one) with a fixed text …
+    ReplyFixed(u16, &'static str),
+    /// … or a text made once and shared (a server's banner and EHLO list).
+    ReplyShared(u16, Arc<str>),
+    /// The client's commands, by their arguments.
+    Ehlo(Address),
+    Helo(Address),
+    /// `MAIL FROM` with its `SIZE` (`u32::MAX`: none) and `BODY` (0 none, 1 7BIT, 2 8BITMIME).
+    MailFrom(Address, u32, u8),
+    RcptTo(Address),
+    /// A command without arguments.
+    Bare(Bare),
+    Content(u32),
     /// Anything else, as text: what happened on the wire (`*`), POP3.
+    Static(char, &'static str),
     Text(char, Box<str>),
+}
+
+/// The commands without arguments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bare {
+    StartTls,
+    Data,
+    Rset,
+    Noop,
+    Quit,
+}
+
+impl Said {
+    /// A server's reply.
+    pub fn reply(r: &Reply) -> Self {
+        match &r.text {
+            ReplyText::Fixed(t) => Said::ReplyFixed(r.code, t),
+            ReplyText::Shared(t) => Said::ReplyShared(r.code, Arc::clone(t)),
+        }
+    }
+
+    /// A client's command.
+    pub fn command(c: &Command) -> Self {
+        match c {
+            Command::Ehlo(h) => Said::Ehlo(Arc::clone(h)),
+            Command::Helo(h) => Said::Helo(Arc::clone(h)),
+            Command::MailFrom(a, p) if p.size.is_none_or(|n| n < u32::MAX as u64) => {
+                let body = match p.body {
+                    None => 0,
+                    Some(Body::SevenBit) => 1,
+                    Some(Body::EightBitMime) => 2,
+                };
+                Said::MailFrom(Arc::clone(a), p.size.map_or(u32::MAX, |n| n as u32), body)
+            }
+            Command::RcptTo(a) => Said::RcptTo(Arc::clone(a)),
+            Command::StartTls => Said::Bare(Bare::StartTls),
+            Command::Data => Said::Bare(Bare::Data),
+            Command::Rset => Said::Bare(Bare::Rset),
+            Command::Noop => Said::Bare(Bare::Noop),
+            Command::Quit => Said::Bare(Bare::Quit),
+            Command::Content { bytes } => Said::Content(*bytes),
+            // AUTH (rare) and anything unusual: as text at once.
+            other => Said::Text('C', other.to_string().into()),
+        }
+    }
+
+    /// Who said it and the command or reply it stands for (`None`: text).
+    fn render(&self, t: SimTime, out: &mut Vec<Line>) {
+        let reply = |code, text| Reply { code, text, refusal: None };
+        let command = match self {
+            Said::ReplyFixed(code, text) => {
+                return out.extend(reply(*code, ReplyText::Fixed(text)).lines().into_iter().map(|text| Line {
+                    t,
+                    who: 'S',
+                    text,
+                }));
+            }
+            Said::ReplyShared(code, text) => {
+                let lines = reply(*code, ReplyText::Shared(Arc::clone(text))).lines();
+                return out.extend(lines.into_iter().map(|text| Line { t, who: 'S', text }));
+            }
+            Said::Static(who, text) => return out.push(Line { t, who: *who, text: text.to_string() }),
+            Said::Text(who, text) => return out.push(Line { t, who: *who, text: text.to_string() }),
+            Said::Ehlo(h) => Command::Ehlo(Arc::clone(h)),
+            Said::Helo(h) => Command::Helo(Arc::clone(h)),
+            Said::MailFrom(a, size, body) => Command::MailFrom(
+                Arc::clone(a),
+                MailParams {
+                    size: (*size != u32::MAX).then_some(*size as u64),
+                    body: match body {
+                        1 => Some(Body::SevenBit),
+                        2 => Some(Body::EightBitMime),
+                        _ => None,
+                    },
+                },
+            ),
+            Said::RcptTo(a) => Command::RcptTo(Arc::clone(a)),
+            Said::Bare(Bare::StartTls) => Command::StartTls,
+            Said::Bare(Bare::Data) => Command::Data,
+            Said::Bare(Bare::Rset) => Command::Rset,
+            Said::Bare(Bare::Noop) => Command::Noop,
+            Said::Bare(Bare::Quit) => Command::Quit,
+            Said::Content(bytes) => Command::Content { bytes: *bytes },
+        };
+        out.push(Line { t, who: 'C', text: command.to_string() });
+    }
 }
 
 impl Hop {
@@ -133,12 +231,7 @@ impl Hop {
 fn render(said: &[(SimTime, Said)]) -> Vec<Line> {
     let mut out = Vec::with_capacity(said.len() + 8);
     for (t, said) in said {
-        let t = *t;
-        match said {
-            Said::Reply(r) => out.extend(r.lines().into_iter().map(|text| Line { t, who: 'S', text })),
-            Said::Command(c) => out.push(Line { t, who: 'C', text: c.to_string() }),
-            Said::Text(who, text) => out.push(Line { t, who: *who, text: text.to_string() }),
-        }
+        said.render(*t, &mut out);
     }
     out
 }
@@ -362,5 +455,42 @@ impl Message {
 
     pub fn rcpt_domain(&self) -> &str {
         self.rcpt.rsplit_once('@').map_or("", |(_, d)| d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(said: Said) -> Vec<(char, String)> {
+        render(&[(5, said)]).into_iter().map(|l| (l.who, l.text)).collect()
+    }
+
+    #[test]
+    fn what_was_said_renders_as_the_command_and_reply_themselves() {
+        let a: Address = "alice@isp-a.example".into();
+        let commands = [
+            Command::Ehlo("pc.example".into()),
+            Command::Helo("pc.example".into()),
+            Command::MailFrom(Arc::clone(&a), MailParams::default()),
+            Command::MailFrom(Arc::clone(&a), MailParams { size: Some(4200), body: Some(Body::EightBitMime) }),
+            Command::MailFrom(Arc::clone(&a), MailParams { size: Some(u64::MAX), body: Some(Body::SevenBit) }),
+            Command::RcptTo(a),
+            Command::Auth { user: "alice".into(), password: "pw".into() },
+            Command::StartTls,
+            Command::Data,
+            Command::Rset,
+            Command::Noop,
+            Command::Content { bytes: 2300 },
+            Command::Quit,
+        ];
+        for c in commands {
+            assert_eq!(lines(Said::command(&c)), [('C', c.to_string())], "{c:?}");
+        }
+        let ehlo = Reply::new(250, String::from("mx.example\nPIPELINING\nSTARTTLS"));
+        let expected: Vec<(char, String)> = ehlo.lines().into_iter().map(|l| ('S', l)).collect();
+        assert_eq!(lines(Said::reply(&ehlo)), expected);
+        assert_eq!(lines(Said::reply(&Reply::bye())), [('S', "221 2.0.0 Bye".to_string())]);
+        assert!(std::mem::size_of::<(SimTime, Said)>() <= 32, "a transcript entry stays small");
     }
 }

@@ -4,7 +4,7 @@
 use std::net::Ipv4Addr;
 
 use super::Simulation;
-use crate::sim::message::{Hop, MsgId};
+use crate::sim::message::{Hop, MsgId, Said};
 use crate::units::SimTime;
 
 impl Simulation {
@@ -51,18 +51,18 @@ impl Simulation {
         if !self.keep_transcripts {
             return 4 * rtt;
         }
-        let lines = [
-            (0, '*', format!("connected to {to_ip}:110 from {ip}")),
-            (1, 'S', "+OK POP3 server ready".to_string()),
-            (1, 'C', format!("USER {user}")),
-            (2, 'S', "+OK".to_string()),
-            (2, 'C', "PASS ********".to_string()),
-            (3, 'S', "+OK Logged in.".to_string()),
-            (3, 'C', "QUIT".to_string()),
-            (4, 'S', "+OK Bye".to_string()),
+        self.line_with(id, t, '*', || format!("connected to {to_ip}:110 from {ip}"));
+        self.said(id, t + rtt, || Said::Static('S', "+OK POP3 server ready"));
+        self.line_with(id, t + rtt, 'C', || format!("USER {user}"));
+        let rest = [
+            (2, 'S', "+OK"),
+            (2, 'C', "PASS ********"),
+            (3, 'S', "+OK Logged in."),
+            (3, 'C', "QUIT"),
+            (4, 'S', "+OK Bye"),
         ];
-        for (k, who, text) in lines {
-            self.line_with(id, t + k * rtt, who, || text);
+        for (k, who, text) in rest {
+            self.said(id, t + k * rtt, || Said::Static(who, text));
         }
         4 * rtt
     }

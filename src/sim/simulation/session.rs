@@ -75,7 +75,7 @@ impl Simulation {
         match pending {
             Pending::Connect => self.connect(sid, &mut s, t),
             Pending::Reply(reply) => {
-                self.said(s.msg, t, || Said::Reply(reply.clone()));
+                self.said(s.msg, t, || Said::reply(&reply));
                 if !reply.is_positive() {
                     let reason = server::refusal_reason(&reply);
                     let server = s.targets[s.target].0;
@@ -83,7 +83,7 @@ impl Simulation {
                 }
                 match s.client.on_reply(&reply) {
                     Action::Send(cmd) => {
-                        self.said(s.msg, t, || Said::Command(cmd.clone()));
+                        self.said(s.msg, t, || Said::command(&cmd));
                         let server_node = s.targets[s.target].0;
                         // Queue ids appear only in texts for readers (replies, `Received:`).
                         let readers = self.keep_transcripts || self.trace.is_enabled();
@@ -97,8 +97,8 @@ impl Simulation {
                     }
                     Action::QuitWith(outcome) => {
                         if reply.code != 421 {
-                            self.said(s.msg, t, || Said::Command(Command::Quit));
-                            self.said(s.msg, t.saturating_add(s.rtt), || Said::Reply(Reply::bye()));
+                            self.said(s.msg, t, || Said::command(&Command::Quit));
+                            self.said(s.msg, t.saturating_add(s.rtt), || Said::reply(&Reply::bye()));
                         }
                         self.finish(sid, s, outcome, t);
                         return;
