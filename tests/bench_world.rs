@@ -97,6 +97,23 @@ fn folded_messages_report_what_kept_messages_report() {
 }
 
 #[test]
+fn a_folding_run_holds_the_messages_in_flight_not_the_messages_sent() {
+    // Memory flat in simulated time: four times the hours send about four
+    // times the mail, but the store only ever grows to the most messages
+    // on their way at once (its slots are reused).
+    let run = |hours| relaysim::run(small_world(hours), RunOptions::new(2).transcripts(false), None);
+    let (short, long) = (run(1), run(4));
+    assert!(long.messages_created() > 3 * short.messages_created(), "the longer run sends more");
+    assert!(
+        long.messages.len() < short.messages.len() * 2,
+        "slots: {} after 1 h, {} after 4 h",
+        short.messages.len(),
+        long.messages.len()
+    );
+    assert!((long.messages.len() as u64) < long.messages_created() / 10);
+}
+
+#[test]
 fn delay_quantiles_from_the_histogram_stay_within_its_bound_on_every_era() {
     // With no exact delays at all, a folding run reads its quantiles from
     // the HDR histogram: never below the exact nearest-rank value and at

@@ -127,6 +127,12 @@ pub enum Said {
     /// A command without arguments.
     Bare(Bare),
     Content(u32),
+    /// The TCP connection opened (`*`), on every hop.
+    Connected {
+        to: std::net::Ipv4Addr,
+        port: u16,
+        from: std::net::Ipv4Addr,
+    },
     /// Anything else, as text: what happened on the wire (`*`), POP3.
     Static(char, &'static str),
     Text(char, Box<str>),
@@ -192,6 +198,9 @@ impl Said {
                 return out.extend(lines.into_iter().map(|text| Line { t, who: 'S', text }));
             }
             Said::Static(who, text) => return out.push(Line { t, who: *who, text: text.to_string() }),
+            Said::Connected { to, port, from } => {
+                return out.push(Line { t, who: '*', text: format!("connected to {to}:{port} from {from}") });
+            }
             Said::Text(who, text) => return out.push(Line { t, who: *who, text: text.to_string() }),
             Said::Ehlo(h) => Command::Ehlo(Arc::clone(h)),
             Said::Helo(h) => Command::Helo(Arc::clone(h)),
@@ -491,6 +500,8 @@ mod tests {
         let expected: Vec<(char, String)> = ehlo.lines().into_iter().map(|l| ('S', l)).collect();
         assert_eq!(lines(Said::reply(&ehlo)), expected);
         assert_eq!(lines(Said::reply(&Reply::bye())), [('S', "221 2.0.0 Bye".to_string())]);
+        let connected = Said::Connected { to: [192, 0, 2, 25].into(), port: 587, from: [10, 1, 0, 25].into() };
+        assert_eq!(lines(connected), [('*', "connected to 192.0.2.25:587 from 10.1.0.25".to_string())]);
         assert!(std::mem::size_of::<(SimTime, Said)>() <= 32, "a transcript entry stays small");
     }
 }

@@ -51,7 +51,7 @@ impl Simulation {
         if !self.keep_transcripts {
             return 4 * rtt;
         }
-        self.line_with(id, t, '*', || format!("connected to {to_ip}:110 from {ip}"));
+        self.said(id, t, || Said::Connected { to: to_ip, port: 110, from: ip });
         self.said(id, t + rtt, || Said::Static('S', "+OK POP3 server ready"));
         self.line_with(id, t + rtt, 'C', || format!("USER {user}"));
         let rest = [

@@ -190,7 +190,7 @@ impl Simulation {
         // A server with a submission port has TLS configured, so it offers STARTTLS.
         s.server.tls_available = node.ports.iter().any(|p| *p == 587 || *p == 465);
         self.nodes[server].counters.sessions_in += 1;
-        self.line_with(s.msg, t, '*', || format!("connected to {ip}:{} from {from_ip}", s.port));
+        self.said(s.msg, t, || Said::Connected { to: ip, port: s.port, from: from_ip });
         s.pending = Pending::Reply(s.server.greet());
         self.queue.schedule_in(s.rtt, Event::Step(sid));
     }
