@@ -35,7 +35,7 @@ pub enum BenchCommand {
         #[arg(long, default_value = "3")]
         repeat: usize,
     },
-    /// A whole run with transcripts off: sessions/s, messages/s, memory.
+    /// A whole run with transcripts off (or on): sessions/s, messages/s, memory.
     Run {
         /// The scenario (a file, or a built-in name such as era:1).
         file: PathBuf,
@@ -45,6 +45,14 @@ pub enum BenchCommand {
         /// Stop at this simulated time (default: the scenario's duration).
         #[arg(long)]
         until: Option<Duration>,
+        /// Run the world this long instead of its own duration: its traffic
+        /// goes on at the same rates (e.g. `30d` of the one-day benchmark).
+        #[arg(long)]
+        duration: Option<Duration>,
+        /// Keep every hop's dialogue (and every message), as `show` and the
+        /// GUI do: what transcripts cost.
+        #[arg(long)]
+        transcripts: bool,
     },
     /// `compare` of one scenario with 1 job and with 2 jobs.
     Compare {
@@ -126,20 +134,26 @@ pub fn bench(what: BenchCommand) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        BenchCommand::Run { file, seed, until } => {
+        BenchCommand::Run { file, seed, until, duration, transcripts } => {
             let t = std::time::Instant::now();
-            let scenario = match relaysim::scenario::load(&file) {
+            let mut scenario = match relaysim::scenario::load(&file) {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("{e}");
                     return ExitCode::from(crate::status::INVALID);
                 }
             };
+            if let Some(d) = duration {
+                scenario.duration = d;
+            }
             let load_s = t.elapsed().as_secs_f64();
             let rss_loaded = perf::rss_bytes();
-            let r = perf::run_speed(scenario, seed, until.map(|d| d.0), std::io::stderr().is_terminal());
+            let r = perf::run_speed(scenario, seed, until.map(|d| d.0), transcripts, std::io::stderr().is_terminal());
             println!("scenario        {}", r.scenario);
             println!("simulated       {}", relaysim::units::format_ms(r.simulated_ms));
+            if transcripts {
+                println!("transcripts     on (every message and dialogue kept)");
+            }
             println!("load + check    {load_s:.2} s (resident after loading: {})", mib(rss_loaded));
             println!("setup           {:.2} s", r.setup_s);
             match r.run_cpu_s {
@@ -154,7 +168,7 @@ pub fn bench(what: BenchCommand) -> ExitCode {
             println!("peak in flight  {} messages", r.peak_in_flight);
             println!("peak resident   {}", mib(r.peak_rss));
             if let Some(b) = r.bytes_per_message() {
-                println!("memory/message  {b:.0} bytes (growth during the run / messages kept)");
+                println!("memory/message  {b:.1} bytes (growth during the run / messages created)");
             }
             let sizes: Vec<String> = perf::record_sizes().iter().map(|(n, b)| format!("{n} {b} B")).collect();
             println!("record sizes    {}", sizes.join(", "));

@@ -634,7 +634,7 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 None => {
-                    eprintln!("no message #{message}: the run sent {} message(s)", sim.messages.len());
+                    eprintln!("no message #{message}: the run sent {} message(s)", sim.messages_created());
                     ExitCode::from(status::INVALID)
                 }
             }

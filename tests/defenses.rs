@@ -27,7 +27,7 @@ fn delivered(m: &Message) -> bool {
 
 /// The replies a server gave in a message's dialogues.
 fn server_lines(m: &Message) -> Vec<String> {
-    m.hops.iter().flat_map(|h| h.transcript.iter()).filter(|l| l.who == 'S').map(|l| l.text.clone()).collect()
+    m.hops.iter().flat_map(|h| h.transcript()).filter(|l| l.who == 'S').map(|l| l.text).collect()
 }
 
 // ----- POP-before-SMTP -------------------------------------------------------
@@ -182,7 +182,8 @@ fn the_submission_ports_require_tls_and_auth() {
     let (sim, _) = run(&auth_world(&pc(587, ok), once), 0);
     let m = &from_source(&sim, "m")[0];
     assert!(delivered(m));
-    let client: Vec<_> = m.hops[0].transcript.iter().filter(|l| l.who == 'C').map(|l| l.text.as_str()).collect();
+    let lines = m.hops[0].transcript();
+    let client: Vec<_> = lines.iter().filter(|l| l.who == 'C').map(|l| l.text.as_str()).collect();
     assert_eq!(
         &client[..4],
         ["EHLO pc-pc", "STARTTLS", "EHLO pc-pc", "AUTH PLAIN AGFsaWNlQGlzcC1hLmV4YW1wbGUAczNjcmV0"]
@@ -508,7 +509,7 @@ fn a_pop3_session_takes_round_trips_over_the_same_links_as_smtp() {
     // pc → edge-a → relay-a: 5 ms + 1 ms one way, 12 ms a round trip; the
     // greeting, USER, PASS and QUIT take one each (RFC 1939).
     assert_eq!(pop.ended - pop.started, 4 * 12, "POP3 crosses the links like SMTP");
-    let times: Vec<u64> = pop.transcript.iter().map(|l| l.t - pop.started).collect();
+    let times: Vec<u64> = pop.transcript().iter().map(|l| l.t - pop.started).collect();
     assert_eq!(times, [0, 12, 12, 24, 24, 36, 36, 48]);
     assert_eq!(smtp.started, pop.ended, "the client sends once it has received");
     assert!(delivered(m), "the login, recorded when PASS was answered, permits the relay");

@@ -14,7 +14,8 @@ fn a_relayed_mail_reaches_the_mailbox_with_one_received_header_per_hop() {
     let (sim, r) = run_file("scenarios/examples/relay-chain.ron", 0);
     assert!(matches!(fate(&sim, 0), Fate::Delivered { .. }));
     let m = &sim.messages[0];
-    let received: Vec<&String> = m.headers().iter().filter(|h| h.starts_with("Received:")).collect();
+    let headers = m.headers();
+    let received: Vec<&String> = headers.iter().filter(|h| h.starts_with("Received:")).collect();
     assert_eq!(received.len(), 3, "B, C and D each add one");
     // Newest first: D's line on top, B's at the bottom (RFC 5321 §4.4).
     assert!(received[0].contains("by mbox.company.example"));
@@ -40,7 +41,7 @@ fn mynetworks_refuses_to_relay_for_a_roaming_user_but_accepts_local_mail() {
     let relay = &sim.nodes[sim.index_of("relay-a")].counters;
     assert_eq!(relay.refused.get("relay_denied"), Some(&1));
     // The refusal is visible in the transcript.
-    let t = &sim.messages[1].hops[0].transcript;
+    let t = &sim.messages[1].hops[0].transcript();
     assert!(t.iter().any(|l| l.who == 'S' && l.text.contains("Relay access denied")));
 }
 
@@ -115,7 +116,7 @@ fn a_router_can_drop_connections_and_a_no_retry_bot_delivers_nothing() {
     assert_eq!(r.nodes["mx-co"].sessions_in, 1, "only Alice's mail, through her ISP's relay");
     assert_eq!(r.sources["alice"].delivered, 1, "the ISP's own relay stays reachable");
     let hop = &sim.messages.iter().find(|m| m.class == MailClass::Spam).unwrap().hops[0];
-    assert!(hop.transcript.iter().any(|l| l.text.contains("dropped by router edge-a")));
+    assert!(hop.transcript().iter().any(|l| l.text.contains("dropped by router edge-a")));
 }
 
 #[test]

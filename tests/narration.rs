@@ -313,9 +313,12 @@ fn event_triggers_without_a_trace_are_an_error_not_a_silent_never() {
         Step(id: "start", trigger: At("30s"), title: {"en": "T"}, text: {"en": "x"}),
         Step(id: "in", trigger: MessageDelivered(source: "m"), title: {"en": "T"}, text: {"en": "x"}),"#,
     ));
-    let mut sim = Simulation::new(timed, RunOptions::new(2).transcripts(false));
+    let mut sim = Simulation::new(timed.clone(), RunOptions::new(2).transcripts(false).keep_messages(true));
     let fired = Narrator::new(&sim).unwrap().run_to(&mut sim, HOUR).unwrap();
     assert_eq!(fired.len(), 2);
+    // A plain statistical run folds finished messages: a message trigger says so.
+    let folding = Simulation::new(timed, RunOptions::new(2).transcripts(false));
+    assert_eq!(Narrator::new(&folding).err(), Some(NarrationError::NoMessages { step: "in".into() }));
 }
 
 // ----- steps that could never fire ----------------------------------------------

@@ -304,7 +304,7 @@ pub fn check_options(opts: &GuiOptions, state: &SimState) -> Result<(), String> 
         let until = opts.after.unwrap_or(state.end()).min(state.end());
         let seed = state.scenario.seed;
         let opts = crate::sim::RunOptions::new(seed).transcripts(false);
-        let sent = crate::run(state.scenario.clone(), opts, Some(until)).messages.len();
+        let sent = crate::run(state.scenario.clone(), opts, Some(until)).messages_created() as usize;
         if m as usize >= sent {
             return Err(format!(
                 "{file}: no message #{m}: the run sends {sent} message(s) by {} (numbers start at 0; `relaysim show {file} --list` lists them)",

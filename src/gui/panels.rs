@@ -816,7 +816,7 @@ fn message_inspector(ui: &mut egui::Ui, state: &SimState, id: MsgId, sel: &mut S
                         .color(reply_colour(&h.result)),
                 );
                 ui.label(format!("{} → {}   {} – {}", h.from_ip, h.to_ip, elapsed(h.started), elapsed(h.ended)));
-                for l in &h.transcript {
+                for l in &h.transcript() {
                     let c = match l.who {
                         'C' => egui::Color32::from_rgb(130, 190, 255),
                         'S' => reply_colour(&l.text),

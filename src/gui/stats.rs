@@ -177,7 +177,7 @@ mod tests {
     fn counts_at_the_end_are_the_reports_and_samples_add_up() {
         let s = crate::scenario::load(std::path::Path::new("scenarios/examples/backscatter.ron")).unwrap();
         let end = s.duration.0;
-        let sim = crate::run(s, RunOptions::new(1).transcripts(false), None);
+        let sim = crate::run(s, RunOptions::new(1).transcripts(false).keep_messages(true), None);
         let mut series = Series::default();
         series.compute(&sim, end);
         let report = Report::of(&sim);

@@ -54,7 +54,7 @@ pub fn engine_hold(pending: usize, ops: u64) -> EngineSpeed {
     EngineSpeed { pending, ops, seconds, events_per_s: ops as f64 / seconds }
 }
 
-/// One whole run, transcripts off.
+/// One whole run, transcripts off (unless asked for).
 #[derive(Debug, Clone, Serialize)]
 pub struct RunSpeed {
     pub scenario: String,
@@ -92,23 +92,24 @@ impl RunSpeed {
     pub fn messages_per_s(&self) -> f64 {
         self.messages as f64 / self.seconds()
     }
-    /// Memory the run added, per message it kept (every message is kept
-    /// until the end, so this bounds the cost of one in flight).
+    /// Memory the run added, per message it created: a statistical run folds
+    /// finished messages and reuses their storage, so this falls as runs
+    /// grow longer (it was about 185 bytes when every message was kept).
     pub fn bytes_per_message(&self) -> Option<f64> {
         let grown = self.peak_rss?.saturating_sub(self.rss_before?);
         (self.messages > 0).then(|| grown as f64 / self.messages as f64)
     }
 }
 
-/// Runs `scenario` to `until` with transcripts off, timing setup and the
-/// event loop apart. With `progress`, a bar on stderr shows simulated time
-/// and an estimate of the time left.
-pub fn run_speed(scenario: Scenario, seed: u64, until: Option<SimTime>, progress: bool) -> RunSpeed {
+/// Runs `scenario` to `until` with transcripts off (or on, as `show` and the
+/// GUI run), timing setup and the event loop apart. With `progress`, a bar
+/// on stderr shows simulated time and an estimate of the time left.
+pub fn run_speed(scenario: Scenario, seed: u64, until: Option<SimTime>, transcripts: bool, progress: bool) -> RunSpeed {
     let name = scenario.name.clone();
     let end = until.unwrap_or(scenario.duration.0);
     let rss_before = super::rss_bytes();
     let t0 = Instant::now();
-    let mut sim = Simulation::new(scenario, RunOptions::new(seed).transcripts(false));
+    let mut sim = Simulation::new(scenario, RunOptions::new(seed).transcripts(transcripts));
     let setup_s = t0.elapsed().as_secs_f64();
 
     let t1 = Instant::now();
@@ -126,7 +127,7 @@ pub fn run_speed(scenario: Scenario, seed: u64, until: Option<SimTime>, progress
         run_cpu_s,
         events: sim.events(),
         sessions,
-        messages: sim.messages.len() as u64,
+        messages: sim.messages_created(),
         peak_in_flight,
         rss_before,
         peak_rss: super::peak_rss_bytes(),
@@ -173,6 +174,8 @@ pub fn record_sizes() -> Vec<(&'static str, usize)> {
         ("Hop", size_of::<Hop>()),
         ("Session (in flight only)", size_of::<crate::sim::simulation::Session>()),
         ("pending event", size_of::<crate::sim::simulation::Event>() + 16),
+        ("transcript entry", size_of::<(SimTime, crate::sim::message::Said)>()),
+        ("trace header", size_of::<crate::sim::message::Header>()),
     ]
 }
 

@@ -1,10 +1,11 @@
 //! What the reports need to know about a message's hops, in a few bytes.
 //!
 //! A statistical run of a large world finishes millions of messages; it
-//! works these facts out when a message reaches its final state and drops
-//! the hops themselves (see `Simulation::compact`). Runs that keep
-//! transcripts keep the hops, and the facts are worked out from them on
-//! demand, by the same code, so both give the same report.
+//! works these facts out when a message reaches its final state, folds them
+//! into its counts and reuses the message's storage (see
+//! `Simulation::settle`). Runs that keep their messages keep the hops, and
+//! the facts are worked out from them when a report is made, by the same
+//! code, so both give the same report.
 
 use serde::Serialize;
 

@@ -60,7 +60,7 @@ pub fn describe(sim: &Simulation, id: MsgId) -> Option<String> {
             format_ms(h.ended),
             h.result
         );
-        for l in &h.transcript {
+        for l in &h.transcript() {
             let _ = writeln!(o, "  {:>10}  {}: {}", format_ms(l.t), l.who, l.text.replace("\r\n", " "));
         }
     }

@@ -11,7 +11,10 @@
 //! Event triggers need the simulation built with
 //! `RunOptions::new(seed).trace(true)`: without a trace such a step could never fire, so [`Narrator::new`]
 //! and every call that moves the lesson on return
-//! [`NarrationError::NoTrace`] instead of waiting silently forever.
+//! [`NarrationError::NoTrace`] instead of waiting silently forever. Message
+//! triggers need the finished messages, which a traced run keeps (and
+//! `RunOptions::keep_messages(true)` does without a trace); a plain
+//! statistical run folds them, and gets [`NarrationError::NoMessages`].
 //!
 //! Two ways to drive it:
 //! - headless, to the end: `narrator.run_to(&mut sim, end)` returns every
@@ -43,6 +46,13 @@ pub enum NarrationError {
          (build it with `RunOptions::new(seed).trace(true)`): the step could never fire"
     )]
     NoTrace { step: String },
+    /// A step waits for a message's fate, but the simulation folds finished
+    /// messages into counts (a plain statistical run) and keeps none to look at.
+    #[error(
+        "narration step `{step}` waits for a message's fate, but the simulation keeps no finished \
+         message (build it with `RunOptions::new(seed).keep_messages(true)` or `.trace(true)`)"
+    )]
+    NoMessages { step: String },
 }
 
 /// A step that fired: the record the CLI prints and the GUI shows.
@@ -112,10 +122,18 @@ impl Narrator {
 
     /// Without a trace, no step still to come may wait for an event.
     fn check_trace(&self, sim: &Simulation) -> Result<(), NarrationError> {
+        let ahead = || self.steps.iter().skip(self.next);
+        if !sim.keeps_messages()
+            && let Some(s) = ahead().find(|s| {
+                matches!(s.trigger, Trigger::MessageDelivered(_) | Trigger::MessageFailed(_) | Trigger::MessageFinal(_))
+            })
+        {
+            return Err(NarrationError::NoMessages { step: s.id.clone() });
+        }
         if sim.trace.is_enabled() {
             return Ok(());
         }
-        match self.steps.iter().skip(self.next).find(|s| s.trigger.filter().is_some()) {
+        match ahead().find(|s| s.trigger.filter().is_some()) {
             Some(s) => Err(NarrationError::NoTrace { step: s.id.clone() }),
             None => Ok(()),
         }

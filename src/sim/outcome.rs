@@ -1,29 +1,28 @@
 //! What happens after a session: the server takes custody (and delivers or
 //! queues), or the attempt failed and goes to the retry room (`retry.rs`),
 //! which decides whether to retry, move on, bounce or give up. The mechanics
-//! shared by both are here: a bounce (DSN) to the envelope sender, a
-//! message's end, and the compaction of finished messages.
+//! shared by both are here: a bounce (DSN) to the envelope sender and a
+//! message's end (which a folding run counts at once: `Simulation::settle`).
 //!
 //! RFC 5321 §4.2.5 and §6.1: once a server says `250` after the content it is
 //! responsible for the message; a 4xx leaves it with the client, a 5xx ends
 //! the attempt, and a server that accepted a message it cannot deliver must
 //! return a bounce to the envelope sender (never for a bounce, §4.5.5).
 
-use super::hop_facts::HopFacts;
-use super::message::{Fate, Holder, MailClass, Message, MsgId, NewMessage};
+use super::message::{Fate, Header, Holder, MailClass, Message, MsgId, NewMessage, Received};
 use super::retry;
-use super::simulation::{Event, Pending, Session, Simulation, date};
+use super::simulation::{Event, Pending, Session, Simulation};
 use super::smtp::{Outcome, Reply};
 use super::spf;
 use super::trace::TraceEvent;
 use crate::scenario::NodeKind;
-use crate::units::SimTime;
+use crate::units::{SECOND, SimTime, Timestamp};
 use std::net::IpAddr;
 use std::sync::Arc;
 
 /// How a message came in, for its `Received:` line: what the server
 /// accepting it knows of the session (simulated or live).
-pub(crate) struct Received<'a> {
+pub(crate) struct Arrival<'a> {
     /// The name the client gave in `EHLO`/`HELO`.
     pub(crate) ehlo: &'a str,
     pub(crate) client_ip: std::net::Ipv4Addr,
@@ -48,6 +47,8 @@ impl Simulation {
             h.ended = t;
             h.result = result.clone();
             h.accepted = accepted;
+            // Kept for the whole run: no room left over.
+            h.said.shrink_to_fit();
         }
         self.trace.push(t, TraceEvent::HopEnded { msg: s.msg, from: s.client_node, to: server, accepted, result });
 
@@ -85,7 +86,7 @@ impl Simulation {
         }
         match outcome {
             Outcome::Accepted => {
-                let how = Received {
+                let how = Arrival {
                     ehlo: &s.client.ehlo,
                     client_ip: s.client_ip,
                     server: &s.server,
@@ -101,7 +102,7 @@ impl Simulation {
 
     /// The server said `250 queued as`: it adds its `Received:` line and
     /// delivers to a mailbox, or queues the message for its next hop.
-    pub(crate) fn accept(&mut self, id: MsgId, n: usize, t: SimTime, how: &Received<'_>) {
+    pub(crate) fn accept(&mut self, id: MsgId, n: usize, t: SimTime, how: &Arrival<'_>) {
         // Trace headers are read only in a message's story, which keeps
         // transcripts: statistical runs skip writing them.
         if self.keep_transcripts {
@@ -129,43 +130,41 @@ impl Simulation {
 
     /// `Received:` (and `Received-SPF:`, `Authentication-Results:`,
     /// `X-Greylist:`) added by server `n` on accepting the message.
-    fn add_trace_headers(&mut self, id: MsgId, s: &Received<'_>, n: usize, t: SimTime) {
-        let rdns = self.server_at(s.client_ip).map_or("unknown".to_string(), |x| x.hostname.clone());
-        let stamp = date(self, t);
+    fn add_trace_headers(&mut self, id: MsgId, s: &Arrival<'_>, n: usize, t: SimTime) {
+        let rdns = self.server_at(s.client_ip).map(|x| Arc::clone(&x.texts.hostname));
+        let date = Timestamp(self.scenario.start.0 + (t / SECOND) as i64);
         let node = &self.nodes[n];
         let m = &self.messages[id.0 as usize];
-        // RFC 5321 §4.4 trace field, in Postfix's layout; `with` says how the
-        // client came in (RFC 3848: ESMTPA after AUTH, S with TLS).
-        let received = format!(
-            "Received: from {} ({} [{}])\n\tby {} (Postfix) with {} id {}\n\tfor <{}>; {}",
-            s.ehlo,
+        // RFC 5321 §4.4: recorded now, written out when someone reads it.
+        let received = Header::Received(Box::new(Received {
+            ehlo: s.ehlo.into(),
             rdns,
-            s.client_ip,
-            node.hostname,
-            s.server.protocol(),
-            s.queue_id,
-            m.rcpt,
-            stamp
-        );
+            ip: s.client_ip,
+            by: Arc::clone(&node.texts.hostname),
+            with: s.server.protocol(),
+            id: s.queue_id.into(),
+            rcpt: Arc::clone(&m.rcpt),
+            date,
+        }));
         let mut added = vec![received];
         if let Some(result) = &s.server.spf {
             // RFC 7208 §9.1 and §9.2 (RFC 8601).
             let domain = m.mail_from.rsplit_once('@').map_or(&*s.server.helo, |(_, d)| d);
-            added.push(spf::received_spf_header(
-                result,
-                IpAddr::V4(s.client_ip),
-                &m.mail_from,
-                &s.server.helo,
-                &node.hostname,
+            added.push(Header::Text(
+                spf::received_spf_header(result, IpAddr::V4(s.client_ip), &m.mail_from, &s.server.helo, &node.hostname)
+                    .into(),
             ));
-            added.push(format!(
-                "Authentication-Results: {}; {}",
-                node.hostname,
-                spf::authentication_results_fragment(result, domain)
+            added.push(Header::Text(
+                format!(
+                    "Authentication-Results: {}; {}",
+                    node.hostname,
+                    spf::authentication_results_fragment(result, domain)
+                )
+                .into(),
             ));
         }
         if let Some(secs) = s.server.greylist_delay {
-            added.push(format!("X-Greylist: delayed {secs} seconds by postgrey-1.37 at {}; {stamp}", node.hostname));
+            added.push(Header::Greylisted { secs, by: Arc::clone(&node.texts.hostname), date });
         }
         let headers = self.messages[id.0 as usize].headers_mut();
         for (k, h) in added.into_iter().enumerate() {
@@ -183,7 +182,7 @@ impl Simulation {
             && m.forwarded < 5
         {
             if self.keep_transcripts {
-                m.headers_mut().insert(0, format!("Delivered-To: {from}"));
+                m.headers_mut().insert(0, Header::Text(format!("Delivered-To: {from}").into()));
             }
             m.rcpt = to.into();
             m.forwarded += 1;
@@ -196,12 +195,11 @@ impl Simulation {
         }
         if self.nodes[n].mailboxes.contains(&m.rcpt) {
             if self.keep_transcripts {
-                let return_path = format!("Return-Path: <{}>", m.mail_from);
+                let return_path = Header::ReturnPath(Arc::clone(&m.mail_from));
                 m.headers_mut().insert(0, return_path);
             }
             m.fate = Fate::Delivered { at: t, node: n };
-            self.finished += 1;
-            self.settled(id);
+            self.settle(id);
             self.nodes[n].counters.delivered += 1;
             self.trace.push(t, TraceEvent::Delivered { msg: id, node: n });
         } else {
@@ -218,17 +216,15 @@ impl Simulation {
         if !retry::returns_dsn(&m.mail_from) {
             m.fate =
                 if permanent { Fate::Rejected { at: t, node: Some(n), reason } } else { Fate::Lost { at: t, reason } };
-            self.finished += 1;
-            self.settled(id);
+            self.settle(id);
             let ev = if permanent { TraceEvent::Rejected { msg: id } } else { TraceEvent::Lost { msg: id } };
             self.trace.push(t, ev);
             return;
         }
         m.fate = Fate::Rejected { at: t, node: Some(n), reason };
-        self.finished += 1;
         let class = if m.forged { MailClass::Backscatter } else { MailClass::Bounce };
         let (to, orig_subject) = (m.mail_from.clone(), m.subject().to_string());
-        let bid = MsgId(self.messages.len() as u32);
+        let bid = self.next_message_id();
         let host = &self.nodes[n].hostname;
         let (from, subject) = if self.keep_transcripts {
             (format!("MAILER-DAEMON@{host}"), format!("Undelivered Mail Returned to Sender ({orig_subject})"))
@@ -248,41 +244,18 @@ impl Simulation {
             origin: n,
             origin_host: 0,
         });
-        b.bounce_of = Some(id);
+        // A folding run reuses the original's slot: the link would dangle.
+        b.bounce_of = self.keeps_messages().then_some(id);
         b.holder = Holder::Node(n);
-        self.messages.push(b);
+        self.store_message(b);
         self.nodes[n].counters.bounces_sent += 1;
         self.trace.push(t, TraceEvent::Bounced { msg: id, bounce: bid, node: n });
         self.queue.schedule_in(0, Event::Attempt(bid));
-        self.settled(id);
-    }
-
-    /// Compact storage of a message that reached its final state in a run
-    /// without transcripts: only what reports read is kept (class, source,
-    /// origin, times, the fate without its reason text, and its hops reduced
-    /// to [`HopFacts`]). A large run holds millions of finished messages and
-    /// only a few thousand in flight. A message's story (`show`, the GUI)
-    /// runs with transcripts, and a traced run (animation, narration,
-    /// analyses of who relayed what) keeps the hops: both keep everything.
-    pub(super) fn compact(&mut self, id: MsgId) {
-        if self.keep_transcripts || self.trace.is_enabled() {
-            return;
-        }
-        let facts = HopFacts::of(&self.nodes, &self.messages[id.0 as usize]);
-        let m = &mut self.messages[id.0 as usize];
-        m.facts = Some(facts);
-        for s in [&mut m.mail_from, &mut m.rcpt] {
-            *s = Arc::clone(&self.empty_address);
-        }
-        m.content = None;
-        m.hops = Vec::new();
-        if let Fate::Rejected { reason, .. } | Fate::Lost { reason, .. } = &mut m.fate {
-            *reason = Box::default();
-        }
+        self.settle(id);
     }
 
     /// A fate's reason text, made only where someone can read it: a plain
-    /// statistical run drops it when the message ends (see [`Self::compact`]).
+    /// statistical run folds the message when it ends and never reads it.
     pub(super) fn reason(&self, text: impl FnOnce() -> String) -> Box<str> {
         if self.keep_transcripts || self.trace.is_enabled() { text().into() } else { Box::default() }
     }
@@ -294,7 +267,6 @@ impl Simulation {
         };
         self.trace.push(t, ev);
         self.messages[id.0 as usize].fate = fate;
-        self.finished += 1;
-        self.settled(id);
+        self.settle(id);
     }
 }

@@ -9,7 +9,7 @@
 //! of those periods exactly.
 
 use super::channel::Channel;
-use super::message::{Fate, MailClass, Message, MsgId};
+use super::message::{Fate, MailClass, Message};
 use super::simulation::Simulation;
 use crate::units::{DAY, HOUR, SimTime, Timestamp};
 
@@ -104,15 +104,6 @@ pub fn class_index(c: MailClass) -> usize {
 }
 
 impl Simulation {
-    /// Message `id` reached its final state: the one place where a finished
-    /// message is counted, before its storage is compacted.
-    pub(crate) fn settled(&mut self, id: MsgId) {
-        let m = &self.messages[id.0 as usize];
-        let channel = self.channel_of(m);
-        self.series.count(m, channel);
-        self.compact(id);
-    }
-
     /// The run's counts over time so far: the finished messages' buckets
     /// plus the messages still on their way (counted as sent).
     pub fn series_counts(&self) -> SeriesCounts {

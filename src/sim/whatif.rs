@@ -203,7 +203,7 @@ impl Simulation {
             }
             _ => return Err(WhatIfError::NotASender(mail.from.clone())),
         };
-        let id = MsgId(self.messages.len() as u32);
+        let id = self.next_message_id();
         let subject = mail.subject.clone().unwrap_or_else(|| format!("Message {} from {from}", id.0));
         let mut m = Message::new(NewMessage {
             id,
@@ -246,7 +246,7 @@ impl Simulation {
             .clone()
             .or_else(|| campaign.forged_from.first().map(|f| f.replace("{rand}", "000000")))
             .unwrap_or_default();
-        let id = MsgId(self.messages.len() as u32);
+        let id = self.next_message_id();
         let subject = campaign.subject.clone().unwrap_or_else(|| "Cheap meds, best prices!!!".into());
         // Forged unless the sending party owns the address (a spammer's own domain).
         let owned = self.nodes[origin].owns_address(&forged);
@@ -276,7 +276,7 @@ impl Simulation {
     fn launch(&mut self, m: Message, at: SimTime) -> MsgId {
         let id = m.id;
         self.trace.push(at, TraceEvent::Injected { msg: id, node: m.origin });
-        self.messages.push(m);
+        self.store_message(m);
         // `at >= now` was checked, so scheduling cannot fail.
         let _ = self.queue.schedule(at, Event::Attempt(id));
         id

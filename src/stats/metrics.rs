@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::scenario::NodeKind;
-use crate::sim::{MailClass, Simulation};
+use crate::sim::Simulation;
 use crate::stats::summary::Report;
 
 /// A metric's name, its unit, and what it says, in table order.
@@ -21,12 +21,12 @@ pub const KEY_METRICS: [(&str, &str, &str); 9] = [
 
 /// Every metric of one run, by name (key metrics plus per-server load).
 pub fn of(sim: &Simulation) -> BTreeMap<String, f64> {
-    let r = Report::of(sim);
+    let tally = sim.tally();
+    let r = Report::from_tally(sim, &tally);
     let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     let legit = &r.mail["legit"];
     let spam = &r.mail["spam"];
-    let attempts: u64 =
-        sim.messages.iter().filter(|m| m.class == MailClass::Spam).map(|m| sim.hop_facts(m).smtp_attempts as u64).sum();
+    let attempts = tally.spam_attempts;
     let mut out = BTreeMap::from([
         ("spam_inbox_rate".to_string(), ratio(spam.counts.delivered, spam.counts.sent)),
         ("legit_delivery_rate".to_string(), ratio(legit.counts.delivered, legit.counts.sent)),

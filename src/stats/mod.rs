@@ -11,5 +11,6 @@ pub mod overrides;
 pub mod series;
 pub mod shard;
 pub mod summary;
+pub mod tally;
 
 pub use summary::{MailCounts, Report};

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::scenario::NodeKind;
 use crate::sim::world::NodeCounters;
 use crate::sim::{Fate, MailClass, Simulation};
+use crate::stats::tally::{Delays, Tally};
 use crate::units::SimTime;
 
 /// Where the messages of one class (or source) ended. For every row,
@@ -23,10 +24,6 @@ pub struct MailCounts {
 }
 
 impl MailCounts {
-    fn add(&mut self, fate: &Fate) {
-        self.add_as_of(fate, SimTime::MAX);
-    }
-
     /// Counts one message sent by `t` as it stood at `t`: a fate reached
     /// later was still `queued` then. The GUI's statistics at its clock use
     /// this, so they say what `run --until` says at the same time.
@@ -36,6 +33,15 @@ impl MailCounts {
             Some(at) if at <= t => self.settle(fate),
             _ => self.queued += 1,
         }
+    }
+
+    /// Adds every column of `other`.
+    pub fn merge(&mut self, other: &MailCounts) {
+        self.sent += other.sent;
+        self.delivered += other.delivered;
+        self.rejected += other.rejected;
+        self.lost += other.lost;
+        self.queued += other.queued;
     }
 
     /// Adds one to the column of a final fate (nothing for `Queued`).
@@ -125,60 +131,35 @@ pub struct Report {
 
 impl Report {
     pub fn of(sim: &Simulation) -> Self {
-        let mut via: BTreeMap<MailClass, u64> = BTreeMap::new();
-        let mut via_isp: BTreeMap<MailClass, u64> = BTreeMap::new();
-        let mut source_delays: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-        let mut spam_origins: BTreeMap<String, SpamOrigin> = BTreeMap::new();
-        let mut classes: BTreeMap<MailClass, (MailCounts, Vec<u64>)> =
-            MailClass::ALL.iter().map(|c| (*c, Default::default())).collect();
-        let mut sources: BTreeMap<String, MailCounts> =
-            sim.scenario.traffic.iter().map(|s| (s.id().to_string(), MailCounts::default())).collect();
-        for m in &sim.messages {
-            let (counts, delays) = classes.entry(m.class).or_default();
-            counts.add(&m.fate);
-            let delivered = matches!(m.fate, Fate::Delivered { .. });
-            let facts = if delivered { sim.hop_facts(m) } else { Default::default() };
-            if let Fate::Delivered { at, .. } = m.fate {
-                delays.push(at - m.created);
-                if facts.via_open_relay {
-                    *via.entry(m.class).or_default() += 1;
-                }
-                if facts.via_isp_relay {
-                    *via_isp.entry(m.class).or_default() += 1;
-                }
-                if let Some(s) = m.source {
-                    source_delays.entry(sim.scenario.traffic[s].id().to_string()).or_default().push(at - m.created);
-                }
-            }
-            if m.class == MailClass::Spam {
-                let o = spam_origins.entry(sim.nodes[m.origin].id.clone()).or_default();
-                o.sent += 1;
-                if delivered {
-                    o.delivered += 1;
-                    // The first server that took it was the recipient's own.
-                    if facts.direct_from_origin {
-                        o.delivered_direct += 1;
-                    }
-                }
-            }
-            if let Some(s) = m.source {
-                sources.entry(sim.scenario.traffic[s].id().to_string()).or_default().add(&m.fate);
-            }
-        }
-        let mail = classes
-            .into_iter()
-            .map(|(c, (counts, d))| {
+        Self::from_tally(sim, &sim.tally())
+    }
+
+    /// The report of `sim` from its [`Tally`] (see [`Simulation::tally`]).
+    pub fn from_tally(sim: &Simulation, tally: &Tally) -> Self {
+        let mail = MailClass::ALL
+            .iter()
+            .map(|&c| {
+                let t = tally.class(c);
                 (
                     c.name().to_string(),
                     ClassReport {
-                        counts,
-                        via_open_relay: via.get(&c).copied().unwrap_or(0),
-                        via_isp_relay: via_isp.get(&c).copied().unwrap_or(0),
-                        delay_s: Delay::of(d),
+                        counts: t.counts.clone(),
+                        via_open_relay: t.via_open_relay,
+                        via_isp_relay: t.via_isp_relay,
+                        delay_s: t.delays.summary(),
                     },
                 )
             })
             .collect();
+        // Sources by id (ids are unique in a valid scenario; were two alike,
+        // their counts would add up, as they always have).
+        let mut sources: BTreeMap<String, MailCounts> = BTreeMap::new();
+        let mut source_delays: BTreeMap<String, Delays> = BTreeMap::new();
+        for (src, (counts, delays)) in sim.scenario.traffic.iter().zip(&tally.sources) {
+            sources.entry(src.id().to_string()).or_default().merge(counts);
+            source_delays.entry(src.id().to_string()).or_default().merge(delays, tally.exact_limit);
+        }
+        let spam_origins = tally.spam_origins.iter().map(|(&n, o)| (sim.nodes[n].id.clone(), o.clone())).collect();
         let nodes = sim
             .nodes
             .iter()
@@ -199,10 +180,7 @@ impl Report {
             events: sim.events(),
             dns_queries: sim.dns.queries,
             mail,
-            source_delay_s: sources
-                .keys()
-                .map(|k| (k.clone(), Delay::of(source_delays.remove(k).unwrap_or_default())))
-                .collect(),
+            source_delay_s: source_delays.iter().map(|(k, d)| (k.clone(), d.summary())).collect(),
             sources,
             spam_origins,
             nodes,

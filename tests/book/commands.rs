@@ -113,8 +113,21 @@ impl Checker {
             let gui_off = sub == "gui" && !cfg!(feature = "gui");
             return if pending || gui_off { Ok(()) } else { Err(format!("`relaysim {sub}` is not a subcommand")) };
         }
-        let h = self.helps.entry(sub.clone()).or_insert_with(|| help(&[sub])).clone();
-        for a in &args[1..] {
+        let mut h = self.helps.entry(sub.clone()).or_insert_with(|| help(&[sub])).clone();
+        let mut rest = &args[1..];
+        // A subcommand of its own (`bench run`): its flags are in its own help.
+        if let Some(next) = rest.first()
+            && next.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+            && !next.starts_with('-')
+            && h.split("Commands:")
+                .nth(1)
+                .is_some_and(|list| list.lines().any(|l| l.split_whitespace().next() == Some(next)))
+        {
+            let key = format!("{sub} {next}");
+            h = self.helps.entry(key).or_insert_with(|| help(&[sub, next])).clone();
+            rest = &rest[1..];
+        }
+        for a in rest {
             if let Some(flag) = a.strip_prefix("--") {
                 let flag = flag.split('=').next().unwrap();
                 if !h.contains(&format!("--{flag}")) {

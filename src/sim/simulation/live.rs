@@ -18,8 +18,8 @@ use super::server_env::Env;
 use super::{Simulation, bump};
 use crate::scenario::NodeKind;
 use crate::sim::defense::auth;
-use crate::sim::message::{Fate, Hop, Line, MailClass, Message, MsgId, NewMessage};
-use crate::sim::outcome::Received;
+use crate::sim::message::{Fate, Hop, Line, MailClass, Message, MsgId, NewMessage, Said};
+use crate::sim::outcome::Arrival;
 use crate::sim::router::{self, Forwarding};
 use crate::sim::smtp::Reply;
 use crate::sim::smtp::server::{self, Output, RelayGrant, ServerSession};
@@ -171,7 +171,7 @@ impl Simulation {
     pub fn live_smtp_receive(&mut self, live: &mut LiveSmtp, bytes: &[u8]) -> (Output, Vec<LiveMessage>) {
         let t = self.now();
         live.client_lines(t, bytes);
-        let next = MsgId(self.messages.len() as u32);
+        let next = self.next_message_id();
         let queue_id = super::session::queue_id(next, live.server, t);
         let out = {
             let mut env = Env { nodes: &mut self.nodes, server: live.server, dns: &mut self.dns, now: t };
@@ -217,7 +217,7 @@ impl Simulation {
         queue_id: &str,
         t: SimTime,
     ) -> MsgId {
-        let id = MsgId(self.messages.len() as u32);
+        let id = self.next_message_id();
         let (header_from, subject) = header_fields(content);
         let mut m = Message::new(NewMessage {
             id,
@@ -243,16 +243,16 @@ impl Simulation {
             ended: t,
             result: Reply::queued(queue_id).to_string(),
             accepted: true,
-            transcript: live.transcript.clone(),
+            said: live.transcript.iter().map(|l| (l.t, Said::Text(l.who, l.text.as_str().into()))).collect(),
         });
-        self.messages.push(m);
+        self.store_message(m);
         self.nodes[live.client.node].counters.sessions_out += 1;
         self.trace.push(t, TraceEvent::Injected { msg: id, node: live.client.node });
         self.trace.push(t, TraceEvent::HopStarted { msg: id, from: live.client.node, to: live.server });
         let result = Reply::queued(queue_id).to_string();
         self.trace
             .push(t, TraceEvent::HopEnded { msg: id, from: live.client.node, to: live.server, accepted: true, result });
-        let how = Received {
+        let how = Arrival {
             ehlo: &live.session.helo,
             client_ip: live.client_ip,
             server: &live.session,
@@ -315,7 +315,7 @@ impl Simulation {
         match body {
             Some(b) => out.extend_from_slice(b),
             None => {
-                let date = super::date(self, m.created);
+                let date = crate::units::rfc5322_date(self.scenario.start, m.created);
                 let made = format!(
                     "From: {}\r\nTo: <{}>\r\nSubject: {}\r\nDate: {date}\r\nMessage-ID: <{}@relaysim>\r\n\r\n\
                      (a simulated message: the simulation keeps no body)\r\n",

@@ -41,7 +41,8 @@ use crate::sim::message::{Address, Fate, Holder, Message, MsgId};
 use crate::sim::topology::Topology;
 use crate::sim::trace::Trace;
 use crate::sim::world::{self, NodeRt};
-use crate::units::{SimTime, rfc5322_date};
+use crate::stats::tally::Tally;
+use crate::units::SimTime;
 
 pub use live::{LiveClient, LiveMessage, LiveSmtp, PopLoginError};
 pub(crate) use mx::Targets;
@@ -74,14 +75,22 @@ pub struct RunOptions {
     pub seed: u64,
     /// Keep every hop's dialogue (scenario setting unless overridden).
     pub transcripts: Option<bool>,
-    /// Record the trace of events for animation.
+    /// Record the trace of events (the GUI's animation and the narration's
+    /// event triggers need it).
     pub trace: bool,
+    /// Keep every message after it ends (`messages[n]` is message `n`), or
+    /// fold it into the counts and reuse its storage. By default a run keeps
+    /// them when it keeps transcripts or a trace (someone will read them).
+    pub keep_messages: Option<bool>,
+    /// A folding run's exact delays per series before its histogram takes
+    /// over (default [`crate::stats::tally::EXACT_DELAYS`]; 0: histogram only).
+    pub exact_delays: Option<usize>,
 }
 
 impl RunOptions {
     /// A run with `seed`: transcripts as the scenario says, no trace.
     pub fn new(seed: u64) -> Self {
-        RunOptions { seed, transcripts: None, trace: false }
+        RunOptions { seed, transcripts: None, trace: false, keep_messages: None, exact_delays: None }
     }
     /// Keep (`true`) or drop every hop's dialogue, whatever the scenario says.
     pub fn transcripts(mut self, keep: bool) -> Self {
@@ -92,6 +101,18 @@ impl RunOptions {
     /// event triggers need it).
     pub fn trace(mut self, on: bool) -> Self {
         self.trace = on;
+        self
+    }
+    /// Keep every finished message (`true`), or fold it into the counts and
+    /// reuse its storage (`false`), whatever transcripts and trace say.
+    pub fn keep_messages(mut self, keep: bool) -> Self {
+        self.keep_messages = Some(keep);
+        self
+    }
+    /// How many delays per series a folding run keeps exactly before it
+    /// moves them to its histogram (0: the histogram from the first).
+    pub fn exact_delays(mut self, n: usize) -> Self {
+        self.exact_delays = Some(n);
         self
     }
 }
@@ -123,9 +144,21 @@ pub struct Simulation {
     /// Resolved MX targets by domain, with their preferences, and the DNS
     /// queries a lookup costs.
     mx_cache: HashMap<SmolStr, (Targets, SmallVec<[u16; 2]>, u64)>,
+    /// The messages. A run that keeps them (see [`RunOptions::keep_messages`])
+    /// holds every message ever sent, message `n` at index `n`. A folding
+    /// run holds the messages in flight and the slots of finished ones,
+    /// which its next messages reuse: a [`MsgId`] is then a slot, and a
+    /// finished message lives on only in `folded`.
     pub messages: Vec<Message>,
+    /// Slots of folded messages, free for the next ones (folding runs).
+    free_messages: Vec<u32>,
+    /// Messages created (injected, bounces, what-ifs).
+    created: u64,
     /// Messages in a final state (delivered, rejected, lost).
     pub(crate) finished: u64,
+    /// A folding run's counts of its finished messages (`None` when the run
+    /// keeps its messages).
+    folded: Option<Tally>,
     sources: Vec<SourceRt>,
     /// The scenario's traffic sources, shared so that handling a mail never
     /// copies a source (and its recipient lists).
@@ -138,8 +171,7 @@ pub struct Simulation {
     pub series: crate::sim::series::SeriesCounts,
     /// The timeline entries applied so far, in order.
     pub timeline_applied: Vec<crate::sim::timeline::Applied>,
-    /// The null reverse-path `<>` and what a compacted message keeps of its
-    /// envelope: one shared empty text, so that neither allocates.
+    /// The null reverse-path `<>` of every bounce: one shared empty text.
     pub(crate) empty_address: Address,
 }
 
@@ -198,9 +230,15 @@ impl Simulation {
         // bounces and chance) costs nothing; the cap keeps one allocation
         // within what an ordinary machine grants, and a machine that refuses
         // it anyway just grows the store as it goes.
+        let keep_messages = opts.keep_messages.unwrap_or(keep_transcripts || opts.trace);
         let expected_messages = (scenario.expected_messages(scenario.duration.0) * 1.1) as usize;
         let mut messages = Vec::new();
-        let _ = messages.try_reserve_exact(expected_messages.min(MAX_RESERVED_MESSAGES));
+        if keep_messages {
+            let _ = messages.try_reserve_exact(expected_messages.min(MAX_RESERVED_MESSAGES));
+        }
+        let folded = (!keep_messages).then(|| {
+            Tally::new(scenario.traffic.len(), opts.exact_delays.unwrap_or(crate::stats::tally::EXACT_DELAYS))
+        });
         let traffic: Arc<[Source]> = scenario.traffic.clone().into();
         let (scenario_start, scenario_duration) = (scenario.start, scenario.duration.0);
         Simulation {
@@ -217,7 +255,10 @@ impl Simulation {
             via_scratch: Vec::new(),
             mx_cache: HashMap::default(),
             messages,
+            free_messages: Vec::new(),
+            created: 0,
             finished: 0,
+            folded,
             sources,
             traffic,
             keep_transcripts,
@@ -240,7 +281,80 @@ impl Simulation {
 
     /// Messages created and not yet in a final state.
     pub fn in_flight(&self) -> u64 {
-        self.messages.len() as u64 - self.finished
+        self.created - self.finished
+    }
+
+    /// Messages created so far (injected mail, bounces, what-ifs).
+    pub fn messages_created(&self) -> u64 {
+        self.created
+    }
+
+    /// Whether every message is kept after it ends (`messages[n]` is message
+    /// `n`); otherwise finished messages are folded into counts.
+    pub fn keeps_messages(&self) -> bool {
+        self.folded.is_none()
+    }
+
+    /// The counts of every message so far: the running tally of a folding
+    /// run plus its messages still queued, or a tally of every message kept.
+    pub fn tally(&self) -> Tally {
+        match &self.folded {
+            Some(t) => {
+                let mut t = t.clone();
+                for m in self.messages.iter().filter(|m| !m.fate.is_final()) {
+                    t.fold(m, || self.hop_facts(m));
+                }
+                t
+            }
+            None => {
+                let mut t = Tally::new(self.scenario.traffic.len(), usize::MAX);
+                for m in &self.messages {
+                    t.fold(m, || self.hop_facts(m));
+                }
+                t
+            }
+        }
+    }
+
+    /// The number the next message gets: a free slot in a folding run, else
+    /// the next index. [`Self::store_message`] puts it there.
+    pub(crate) fn next_message_id(&self) -> MsgId {
+        MsgId(self.free_messages.last().copied().unwrap_or(self.messages.len() as u32))
+    }
+
+    /// Stores a new message at its id (see [`Self::next_message_id`]); a
+    /// reused slot lends its hop list's memory.
+    pub(crate) fn store_message(&mut self, mut m: Message) {
+        self.created += 1;
+        let slot = m.id.0 as usize;
+        if slot == self.messages.len() {
+            self.messages.push(m);
+            return;
+        }
+        debug_assert_eq!(self.free_messages.last(), Some(&m.id.0), "a message goes to the next free slot");
+        self.free_messages.pop();
+        let old = &mut self.messages[slot];
+        let mut hops = std::mem::take(&mut old.hops);
+        hops.clear();
+        m.hops = hops;
+        *old = m;
+    }
+
+    /// A message reached its final state: a folding run counts it now and
+    /// frees its slot (nothing else refers to it any more: its session has
+    /// ended and no attempt of it is pending). A run that keeps its messages
+    /// counts them when a report is asked for.
+    pub(crate) fn settle(&mut self, id: MsgId) {
+        self.finished += 1;
+        // The series by period and channel (`sim/series.rs`) count here too.
+        let m = &self.messages[id.0 as usize];
+        let channel = self.channel_of(m);
+        self.series.count(m, channel);
+        if let Some(t) = &mut self.folded {
+            let (nodes, m) = (&self.nodes, &self.messages[id.0 as usize]);
+            t.fold(m, || HopFacts::of(nodes, m));
+            self.free_messages.push(id.0);
+        }
     }
 
     /// Runs every event up to and including time `end`, then sets the clock there.
@@ -301,10 +415,9 @@ impl Simulation {
         self.topo.route(a, b)
     }
 
-    /// What the reports need of a message's hops: kept when a statistical
-    /// run dropped the hops, else worked out from them.
+    /// What the reports need of a message's hops.
     pub fn hop_facts(&self, m: &Message) -> HopFacts {
-        m.facts.unwrap_or_else(|| HopFacts::of(&self.nodes, m))
+        HopFacts::of(&self.nodes, m)
     }
 
     /// The index of a node id (validated scenarios only name existing nodes).
@@ -321,8 +434,4 @@ impl Simulation {
 /// Counts one more `key` in a report map.
 pub(crate) fn bump(map: &mut std::collections::BTreeMap<&'static str, u64>, key: &'static str) {
     *map.entry(key).or_default() += 1;
-}
-
-pub(crate) fn date(s: &Simulation, t: SimTime) -> String {
-    rfc5322_date(s.scenario.start, t)
 }

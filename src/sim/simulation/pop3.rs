@@ -4,7 +4,7 @@
 use std::net::Ipv4Addr;
 
 use super::Simulation;
-use crate::sim::message::{Hop, MsgId};
+use crate::sim::message::{Hop, MsgId, Said};
 use crate::units::SimTime;
 
 impl Simulation {
@@ -39,7 +39,7 @@ impl Simulation {
             ended,
             result: result.into(),
             accepted: false,
-            transcript: Vec::new(),
+            said: Vec::new(),
         };
         let hops = &mut self.messages[id.0 as usize].hops;
         hops.reserve_exact(1); // most messages make one or two hops
@@ -48,20 +48,21 @@ impl Simulation {
             self.line_with(id, t, '*', || format!("connect to {to_ip}:110: No route to host"));
             return 0;
         }
-        let lines = [
-            (0, '*', format!("connected to {to_ip}:110 from {ip}")),
-            (1, 'S', "+OK POP3 server ready".to_string()),
-            (1, 'C', format!("USER {user}")),
-            (2, 'S', "+OK".to_string()),
-            (2, 'C', "PASS ********".to_string()),
-            (3, 'S', "+OK Logged in.".to_string()),
-            (3, 'C', "QUIT".to_string()),
-            (4, 'S', "+OK Bye".to_string()),
+        if !self.keep_transcripts {
+            return 4 * rtt;
+        }
+        self.said(id, t, || Said::Connected { to: to_ip, port: 110, from: ip });
+        self.said(id, t + rtt, || Said::Static('S', "+OK POP3 server ready"));
+        self.line_with(id, t + rtt, 'C', || format!("USER {user}"));
+        let rest = [
+            (2, 'S', "+OK"),
+            (2, 'C', "PASS ********"),
+            (3, 'S', "+OK Logged in."),
+            (3, 'C', "QUIT"),
+            (4, 'S', "+OK Bye"),
         ];
-        if self.keep_transcripts {
-            for (k, who, text) in lines {
-                self.line(id, t + k * rtt, who, text);
-            }
+        for (k, who, text) in rest {
+            self.said(id, t + k * rtt, || Said::Static(who, text));
         }
         4 * rtt
     }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use super::server_env::Env;
 use super::{Event, Simulation, Targets, bump};
 use crate::scenario::NodeKind;
-use crate::sim::message::{Hop, Line, MsgId};
+use crate::sim::message::{Hop, MsgId, Said};
 use crate::sim::router::{self, Forwarding};
 use crate::sim::smtp::server::{self, RelayGrant, ServerSession};
 use crate::sim::smtp::{Action, ClientSession, Command, Outcome, Reply};
@@ -61,20 +61,19 @@ pub(crate) struct Session {
 pub const REPLY_TIMEOUT_MS: u64 = 300 * SECOND;
 
 impl Simulation {
-    pub(super) fn line(&mut self, id: MsgId, t: SimTime, who: char, text: String) {
+    /// Records what was said on the message's current hop (transcripts only).
+    pub(super) fn said(&mut self, id: MsgId, t: SimTime, said: impl FnOnce() -> Said) {
         if self.keep_transcripts
             && let Some(h) = self.messages[id.0 as usize].hops.last_mut()
         {
-            h.transcript.push(Line { t, who, text });
+            h.said.push((t, said()));
         }
     }
 
-    /// [`Self::line`] that builds its text only when transcripts are kept:
-    /// statistical runs format nothing on the hot path.
+    /// A line of text on the message's current hop, made only when
+    /// transcripts are kept: statistical runs format nothing on the hot path.
     pub(super) fn line_with(&mut self, id: MsgId, t: SimTime, who: char, text: impl FnOnce() -> String) {
-        if self.keep_transcripts {
-            self.line(id, t, who, text());
-        }
+        self.said(id, t, || Said::Text(who, text().into()));
     }
 
     pub(super) fn session_step(&mut self, sid: u32, t: SimTime) {
@@ -85,11 +84,7 @@ impl Simulation {
         match pending {
             Pending::Connect => self.connect(sid, &mut s, t),
             Pending::Reply(reply) => {
-                if self.keep_transcripts {
-                    for l in reply.lines() {
-                        self.line(s.msg, t, 'S', l);
-                    }
-                }
+                self.said(s.msg, t, || Said::reply(&reply));
                 if !reply.is_positive() {
                     let reason = server::refusal_reason(&reply);
                     let server = s.targets[s.target].0;
@@ -97,7 +92,7 @@ impl Simulation {
                 }
                 match s.client.on_reply(&reply) {
                     Action::Send(cmd) => {
-                        self.line_with(s.msg, t, 'C', || cmd.to_string());
+                        self.said(s.msg, t, || Said::command(&cmd));
                         let server_node = s.targets[s.target].0;
                         // Queue ids appear only in texts for readers (replies, `Received:`).
                         let readers = self.keep_transcripts || self.trace.is_enabled();
@@ -113,8 +108,8 @@ impl Simulation {
                             self.tarpit_passed(s.targets[s.target].0, s.client_ip, t);
                         }
                         if reply.code != 421 {
-                            self.line_with(s.msg, t, 'C', || "QUIT".into());
-                            self.line_with(s.msg, t.saturating_add(s.rtt), 'S', || Reply::bye().to_string());
+                            self.said(s.msg, t, || Said::command(&Command::Quit));
+                            self.said(s.msg, t.saturating_add(s.rtt), || Said::reply(&Reply::bye()));
                         }
                         self.finish(sid, s, outcome, t);
                         return;
@@ -146,7 +141,7 @@ impl Simulation {
             ended: t,
             result: String::new(),
             accepted: false,
-            transcript: Vec::new(),
+            said: Vec::new(),
         });
         self.trace.push(t, TraceEvent::HopStarted { msg: s.msg, from: s.client_node, to: server });
         let mut via = std::mem::take(&mut self.via_scratch);
@@ -214,7 +209,7 @@ impl Simulation {
             s.server.refuse_greeting(refusal);
         }
         self.nodes[server].counters.sessions_in += 1;
-        self.line_with(s.msg, t, '*', || format!("connected to {ip}:{} from {from_ip}", s.port));
+        self.said(s.msg, t, || Said::Connected { to: ip, port: s.port, from: from_ip });
         if s.server.state() != &crate::sim::smtp::server::State::Closed {
             s.reply_delay = self.tarpit_delay(server, from_ip, t);
         }

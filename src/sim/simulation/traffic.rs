@@ -14,7 +14,7 @@ use std::sync::Arc;
 use super::{Event, Simulation};
 use crate::scenario::{NodeKind, Scenario, Source, Strategy, TrafficChange};
 use crate::sim::engine::EventQueue;
-use crate::sim::message::{Address, Holder, MailClass, Message, MsgId, NewMessage};
+use crate::sim::message::{Address, Holder, MailClass, Message, NewMessage};
 use crate::sim::rng::{self, Stream};
 use crate::sim::trace::TraceEvent;
 use crate::units::SimTime;
@@ -102,8 +102,8 @@ impl Simulation {
         }
         let traffic = Arc::clone(&self.traffic);
         let source = &traffic[src];
+        let id = self.next_message_id();
         let rt = &mut self.sources[src];
-        let id = MsgId(self.messages.len() as u32);
         // Every draw is made whatever the defenses do, in a fixed order, so the
         // same seed sends the same mails in every scenario (common random numbers).
         // A spam mail's sender number and relay draw, for an adaptive campaign.
@@ -229,7 +229,7 @@ impl Simulation {
             self.assign_channel(&mut msg, src, sender, relay_start, t);
         }
         self.trace.push(t, TraceEvent::Injected { msg: id, node: msg.origin });
-        self.messages.push(msg);
+        self.store_message(msg);
         self.attempt(id, t);
     }
 }
