@@ -35,7 +35,7 @@ fn adaptive(channels: &str) -> String {
 fn run(src: &str, seed: u64) -> Simulation {
     let s = scenario::parse(src, "adaptive.ron").unwrap_or_else(|e| panic!("should load:\n{e}"));
     let end = s.duration.0;
-    relaysim::run(s, RunOptions::new(seed).transcripts(false), Some(end))
+    relaysim::run(s, RunOptions::new(seed).transcripts(false).keep_messages(true), Some(end))
 }
 
 /// Spam of source `source` written in [from, to) hours: (sent, delivered).

@@ -17,7 +17,7 @@ fn run() -> &'static (Simulation, Vec<Fired>) {
     RUN.get_or_init(|| {
         let s = common::load(FILE);
         let (seed, end) = (s.seed, s.duration.0);
-        let mut sim = Simulation::new(s, RunOptions::new(seed).transcripts(false));
+        let mut sim = Simulation::new(s, RunOptions::new(seed).transcripts(false).keep_messages(true));
         let mut narrator = Narrator::new(&sim).expect("time triggers need no trace");
         let fired = narrator.run_to(&mut sim, end).expect("the lesson runs");
         (sim, fired)

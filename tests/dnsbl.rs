@@ -161,7 +161,7 @@ fn asked_at_the_connection_a_listed_client_gets_554_instead_of_the_greeting() {
     assert!(!refused.is_empty());
     let mx = sim.index_of("mx-co");
     let hop = refused[0].hops.iter().find(|h| h.to == mx).unwrap();
-    let lines: Vec<_> = hop.transcript.iter().map(|l| format!("{} {}", l.who, l.text)).collect();
+    let lines: Vec<_> = hop.transcript().iter().map(|l| format!("{} {}", l.who, l.text)).collect();
     assert!(
         lines[1]
             .starts_with("S 554 5.7.1 Service unavailable; Client host [192.0.2.10] blocked using traps.bl.example"),

@@ -99,6 +99,7 @@ fn beside_greylisting_on_the_same_traffic() {
     let (mut a, mut b) = (common::load(REGULARS), common::load(GREYLISTING));
     for s in [&mut a, &mut b] {
         s.name.clear();
+        s.names = Default::default();
         s.description.clear();
         s.narration.clear();
         for n in &mut s.nodes {

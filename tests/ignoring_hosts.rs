@@ -30,7 +30,7 @@ fn replies_at(sim: &Simulation, node: &str) -> usize {
         .iter()
         .flat_map(|m| m.hops.iter())
         .filter(|h| h.to == n)
-        .map(|h| h.transcript.iter().filter(|l| l.who == 'S').count())
+        .map(|h| h.transcript().iter().filter(|l| l.who == 'S').count())
         .sum()
 }
 
@@ -72,7 +72,7 @@ fn the_rule_answers_it_before_any_dialogue_and_the_load_drops() {
         .find(|h| h.result.contains("too many connections"))
         .expect("a refused connection");
     assert_eq!(refused.result, "421 4.7.0 mx.company.example Error: too many connections from 10.5.200.9");
-    assert!(!refused.transcript.iter().any(|l| l.text.starts_with("EHLO")), "no dialogue");
+    assert!(!refused.transcript().iter().any(|l| l.text.starts_with("EHLO")), "no dialogue");
     // Honest senders: ISP A's relay is never limited; the busy provider is, a few times.
     assert_eq!(with.sources["customers-a"].delivered, with.sources["customers-a"].sent);
     assert!(with.nodes["bigmail"].deferred > 0 && without.nodes["bigmail"].deferred == 0);

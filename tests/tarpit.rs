@@ -32,7 +32,7 @@ fn spam_software_with_a_short_timeout_gives_up_before_the_greeting() {
     assert!(impatient.sent > 1000);
     assert_eq!(impatient.lost, impatient.sent, "{impatient:?}");
     let m = from_source(&sim, "spam-impatient")[0];
-    let lines: Vec<String> = m.hops[0].transcript.iter().map(|l| format!("{} {}", l.who, l.text)).collect();
+    let lines: Vec<String> = m.hops[0].transcript().iter().map(|l| format!("{} {}", l.who, l.text)).collect();
     assert!(
         lines.iter().any(|l| l.contains("no reply from 203.0.113.10 within 10s: conversation timed out")),
         "{lines:#?}"

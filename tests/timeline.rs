@@ -19,7 +19,7 @@ fn era4_with(entries: &str) -> String {
 
 fn sim_of(src: &str, seed: u64) -> Simulation {
     let s = scenario::parse(src, "era4.ron").unwrap_or_else(|e| panic!("should load:\n{e}"));
-    Simulation::new(s, RunOptions::new(seed).transcripts(false))
+    Simulation::new(s, RunOptions::new(seed).transcripts(false).keep_messages(true))
 }
 
 fn run(src: &str, seed: u64) -> Simulation {
