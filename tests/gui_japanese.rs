@@ -186,7 +186,7 @@ fn english_in(file: &Path, lang: Lang) -> (BTreeSet<String>, usize) {
     let mut state = SimState::load(file).unwrap();
     // Half the run, at most a day (era 8 spans 14 years).
     state.seek((state.end() / 2).min(86_400_000));
-    let code = if lang == Lang::Ja { "ja" } else { "en" };
+    let code = lang.code();
     let allowed: BTreeSet<String> =
         scenario_words(&state, code).into_iter().chain(TERMS.iter().map(|s| s.to_string())).collect();
     let ctx = egui::Context::default();
