@@ -28,6 +28,7 @@
 //! assert!(spam.via_open_relay > 0);
 //! ```
 
+pub mod editor;
 #[cfg(feature = "gui")]
 pub mod gui;
 #[cfg(feature = "cli")]

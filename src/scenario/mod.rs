@@ -3,7 +3,9 @@
 //! Every problem is reported with file, line and column; loading never panics,
 //! whatever the input (a property test feeds it arbitrary text).
 
+pub mod doc;
 pub mod error;
+pub mod format;
 pub mod hints;
 pub mod locate;
 pub mod role;

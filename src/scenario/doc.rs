@@ -1,0 +1,124 @@
+//! A scenario (or any part of it) as a tree of named values: what serde
+//! writes, with struct, field and variant names kept. The formatter prints
+//! it as RON, the editor's forms show and change it field by field.
+//!
+//! SKELETON: the types and signatures are the contract between the formatter
+//! (helper `fmt`), the editor core (helper `edit`) and the window; bodies are
+//! filled in by the `fmt` helper.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// One value, as serde serializes it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Doc {
+    Unit,
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Char(char),
+    Str(String),
+    /// `None`, or `Some(value)` (written as the bare value: RON's implicit Some).
+    Option(Option<Box<Doc>>),
+    Seq(Vec<Doc>),
+    Tuple(Vec<Doc>),
+    Map(Vec<(Doc, Doc)>),
+    /// A struct: its Rust type name and its fields in declaration order.
+    Struct {
+        name: &'static str,
+        fields: Vec<(&'static str, Doc)>,
+    },
+    /// An enum variant: `Open`, `ClientPc(..)`, `Block(port: 25, ..)`.
+    Variant {
+        name: &'static str,
+        variant: &'static str,
+        content: VariantContent,
+    },
+}
+
+/// What an enum variant holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VariantContent {
+    Unit,
+    /// A newtype variant (`IspRelay(MailServer)`): written unwrapped, and
+    /// transparent in paths.
+    Newtype(Box<Doc>),
+    Tuple(Vec<Doc>),
+    Struct(Vec<(&'static str, Doc)>),
+}
+
+/// One step of a path into a [`Doc`]. `Some` and newtype variants are
+/// transparent: `kind.relay` reaches a mail server's relay policy.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Step {
+    Field(String),
+    Index(usize),
+}
+
+/// A path such as `kind.filters[0].port` (see [`Step`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DocPath(pub Vec<Step>);
+
+impl std::fmt::Display for DocPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, s) in self.0.iter().enumerate() {
+            match s {
+                Step::Field(n) if i == 0 => write!(f, "{n}")?,
+                Step::Field(n) => write!(f, ".{n}")?,
+                Step::Index(k) => write!(f, "[{k}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::str::FromStr for DocPath {
+    type Err = String;
+    /// Reads `kind.filters[0].port` back.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut steps = Vec::new();
+        for part in s.split('.').filter(|p| !p.is_empty()) {
+            let (name, rest) = part.split_once('[').map_or((part, ""), |(a, b)| (a, b));
+            if !name.is_empty() {
+                steps.push(Step::Field(name.to_string()));
+            }
+            for idx in rest.split('[').filter(|p| !p.is_empty()) {
+                let n = idx.trim_end_matches(']').parse().map_err(|_| format!("bad index in `{s}`"))?;
+                steps.push(Step::Index(n));
+            }
+        }
+        Ok(DocPath(steps))
+    }
+}
+
+/// Why a value could not be turned into a [`Doc`] (serde's custom errors).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("cannot represent the value: {0}")]
+pub struct DocError(pub String);
+
+/// The tree of `value`.
+pub fn to_doc<T: Serialize + ?Sized>(_value: &T) -> Result<Doc, DocError> {
+    todo!("fmt helper")
+}
+
+impl Doc {
+    /// The value at `path`, through `Some` and newtype variants.
+    pub fn get(&self, _path: &DocPath) -> Option<&Doc> {
+        todo!("fmt helper")
+    }
+    /// The value at `path`, to change it in place.
+    pub fn get_mut(&mut self, _path: &DocPath) -> Option<&mut Doc> {
+        todo!("fmt helper")
+    }
+    /// The value as RON on one line, in the scenario files' dialect (implicit
+    /// `Some`, unwrapped newtype variants), readable by [`from_doc`].
+    pub fn to_ron(&self) -> String {
+        todo!("fmt helper")
+    }
+}
+
+/// Reads a value back from its tree (through its RON text, so serde's own
+/// defaults and checks apply).
+pub fn from_doc<T: DeserializeOwned>(_doc: &Doc) -> Result<T, ron::error::SpannedError> {
+    todo!("fmt helper")
+}
