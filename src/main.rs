@@ -113,6 +113,14 @@ enum Command {
         /// Open full screen.
         #[arg(long)]
         fullscreen: bool,
+        /// Open in edit mode: build or change the world in the window (E toggles it).
+        #[arg(long)]
+        edit: bool,
+        /// Open in edit mode on a new world from a template: `base` (the
+        /// tour's world), `empty` (one ISP and one MX) or an example's name
+        /// (`example:backscatter`).
+        #[arg(long = "new", value_name = "TEMPLATE")]
+        new_world: Option<String>,
         #[command(flatten)]
         live: LiveArgs,
     },
@@ -448,6 +456,8 @@ fn main() -> ExitCode {
             layout_json,
             size,
             fullscreen,
+            edit,
+            new_world,
             live,
         } => {
             let options = live.options();
@@ -477,6 +487,8 @@ fn main() -> ExitCode {
                 fullscreen,
                 live: options,
                 live_speed,
+                edit: edit || new_world.is_some(),
+                new_world,
             })
         }
         #[cfg(feature = "gui")]

@@ -12,6 +12,7 @@
 
 pub mod form;
 pub mod palette;
+mod replace;
 pub mod templates;
 
 use std::path::{Path, PathBuf};

@@ -148,7 +148,7 @@ impl Flights {
 pub fn consume_trace(mut state: ResMut<SimState>, mut flights: ResMut<Flights>) {
     let _own = crate::gui::own_time::Span::start("flights::consume_trace");
     let state = &mut *state;
-    if flights.generation != state.generation || flights.positions.len() != state.sim.nodes.len() {
+    if flights.generation != state.generation || flights.positions.len() != state.scenario.nodes.len() {
         flights.list.clear();
         flights.bubbles.clear();
         flights.positions = layout::positions(&state.scenario);

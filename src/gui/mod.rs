@@ -9,6 +9,7 @@
 #![allow(clippy::too_many_arguments, clippy::type_complexity)] // Bevy systems take their data as arguments.
 
 pub mod bench;
+pub mod edit;
 pub mod events;
 pub mod flights;
 pub mod fonts;
@@ -68,6 +69,10 @@ pub struct GuiOptions {
     pub live: crate::live::LiveOptions,
     /// With live ports: the playback speed to start at (`--speed`).
     pub live_speed: Option<f64>,
+    /// Open in edit mode (`--edit`).
+    pub edit: bool,
+    /// Open in edit mode on a new world from this template (`--new`).
+    pub new_world: Option<String>,
 }
 
 /// The node drawn for `scenario.nodes[index]`.
@@ -135,6 +140,7 @@ impl Plugin for LogicPlugin {
             events::plugin,
             panels::plugin,
             live::plugin,
+            edit::plugin,
         ))
         .add_plugins(plugin);
     }
@@ -298,6 +304,12 @@ pub fn check_options(opts: &GuiOptions, state: &SimState) -> Result<(), String> 
         let ids: Vec<&str> = state.scenario.nodes.iter().map(|n| n.id.as_str()).collect();
         return Err(format!("{file}: no node '{id}' (the nodes are: {})", ids.join(", ")));
     }
+    if let Some(key) = &opts.new_world
+        && crate::editor::templates::make(key).is_none()
+    {
+        let keys: Vec<String> = crate::editor::templates::templates().into_iter().map(|t| t.key).collect();
+        return Err(format!("no template '{key}' (the templates are: {})", keys.join(", ")));
+    }
     if let Some(m) = opts.message {
         // Message numbers are given in the order mail is sent: run a copy
         // (without trace) as far as the window will go to see whether it exists.
@@ -385,6 +397,9 @@ pub fn run(opts: GuiOptions) -> AppExit {
     }
     if let Some(m) = opts.message {
         app.world_mut().resource_mut::<Selection>().msg = Some(MsgId(m));
+    }
+    if opts.edit {
+        app.insert_resource(edit::StartEditing { template: opts.new_world.clone(), node: opts.node.clone() });
     }
     if opts.screenshot.is_some() || opts.layout_json.is_some() || opts.bench_frames.is_some() {
         screenshot::add(&mut app, &opts);

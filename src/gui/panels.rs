@@ -145,6 +145,7 @@ pub struct Panels<'a> {
     pub series: &'a Series,
     pub queues: &'a Queues,
     pub events: &'a mut EventList,
+    pub edit: &'a mut crate::gui::edit::EditMode,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -161,6 +162,7 @@ pub fn ui(
     series: Res<Series>,
     queues: Res<Queues>,
     mut events: ResMut<EventList>,
+    mut edit: ResMut<crate::gui::edit::EditMode>,
 ) -> Result {
     let _own = crate::gui::own_time::Span::start("panels::ui");
     let ctx = contexts.ctx_mut()?;
@@ -178,6 +180,7 @@ pub fn ui(
             series: &series,
             queues: &queues,
             events: &mut events,
+            edit: &mut edit,
         },
     );
     Ok(())
@@ -185,7 +188,7 @@ pub fn ui(
 
 /// Lays out and handles every panel for one frame.
 pub fn draw(ctx: &egui::Context, p: Panels) {
-    let Panels { state, playback, ui_state, sel, narration, view, flights, series, queues, events } = p;
+    let Panels { state, playback, ui_state, sel, narration, view, flights, series, queues, events, edit } = p;
     if !ui_state.fonts_installed {
         fonts::install(ctx);
         ui_state.fonts_installed = true;
@@ -216,6 +219,15 @@ pub fn draw(ctx: &egui::Context, p: Panels) {
         });
     }
     let lang = ui_state.lang;
+    if edit.active() {
+        let mut root = egui::Ui::new(
+            ctx.clone(),
+            "root".into(),
+            egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
+        );
+        crate::gui::edit::panel::draw(&mut root, ctx, edit, state, playback, ui_state, view);
+        return;
+    }
     // Screenshots (no following) keep what `--node`/`--message` opened.
     let (mut no_move, mut keep) = (CameraView::default(), sel.clone());
     let (camera, chosen) = if ui_state.follow_focus { (&mut *view, &mut *sel) } else { (&mut no_move, &mut keep) };
@@ -227,7 +239,7 @@ pub fn draw(ctx: &egui::Context, p: Panels) {
         "root".into(),
         egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
     );
-    top_bar(&mut root, state, playback, ui_state, narration, view, sel, flights);
+    top_bar(&mut root, state, playback, ui_state, narration, view, sel, flights, edit);
     // Panel sizes that leave the map 60% of the window (layout::panel_sizes).
     let sizes = crate::gui::layout::panel_sizes(ctx.viewport_rect().size(), root.available_rect_before_wrap().top());
     if ui_state.show_stats && sizes.bottom > 0.0 {
@@ -312,6 +324,7 @@ fn top_bar(
     view: &mut CameraView,
     sel: &mut Selection,
     flights: &Flights,
+    edit: &mut crate::gui::edit::EditMode,
 ) {
     let lang = ui_state.lang;
     egui::Panel::top("controls").show(root, |ui| {
@@ -422,6 +435,13 @@ fn top_bar(
             }
             if ui.selectable_label(ui_state.show_stats, tr(lang, "Statistics", "統計")).clicked() {
                 ui_state.show_stats = !ui_state.show_stats;
+            }
+            if ui
+                .button(tr(lang, "✏ Edit", "✏ 編集"))
+                .on_hover_text(tr(lang, "build or change the world (E)", "世界を作る・変える (E)"))
+                .clicked()
+            {
+                crate::gui::edit::enter(edit, state, playback, sel);
             }
             if ui.button("?").on_hover_text(tr(lang, "keyboard shortcuts (H)", "キーボード操作 (H)")).clicked() {
                 ui_state.show_help = !ui_state.show_help;

@@ -146,7 +146,7 @@ impl Plugin for ViewPlugin {
                 Update,
                 (dress_nodes, dress_envelopes, dress_links, fit_camera, draw_scene).in_set(AppSet::Draw),
             )
-            .add_plugins((panels::view_plugin, overlay::plugin))
+            .add_plugins((panels::view_plugin, overlay::plugin, crate::gui::edit::view_plugin))
             .add_systems(
                 PreUpdate,
                 drop_unchanged_modifiers
@@ -425,7 +425,7 @@ fn draw_scene(
 }
 
 /// The keyboard shortcuts (listed in the help overlay).
-pub const SHORTCUTS: [(&str, &str, &str); 13] = [
+pub const SHORTCUTS: [(&str, &str, &str); 15] = [
     ("Space", "play / pause (while a question waits: show the answer)", "再生 / 一時停止 (質問中は答えを表示)"),
     ("→", "step to the next SMTP event", "次の SMTP イベントへ進む"),
     ("←", "step back (replays the run to the previous event)", "一つ戻る (直前のイベントまで再実行)"),
@@ -439,6 +439,12 @@ pub const SHORTCUTS: [(&str, &str, &str); 13] = [
     ("F", "fit the whole network into view", "ネットワーク全体を表示"),
     ("H / F1", "this help", "このヘルプ"),
     ("Esc", "clear the selection", "選択を解除"),
+    (
+        "E",
+        "edit the world (again: run the edited world from 0:00)",
+        "世界を編集 (もう一度: 編集した世界を 0:00 から実行)",
+    ),
+    ("Ctrl+Z / Ctrl+Y", "while editing: undo / redo", "編集中: 元に戻す / やり直す"),
 ];
 
 #[allow(clippy::too_many_arguments)]
@@ -451,9 +457,10 @@ fn keyboard(
     mut sel: ResMut<Selection>,
     mut narration: ResMut<panels::NarrationState>,
     mut view: ResMut<CameraView>,
+    edit: Option<Res<crate::gui::edit::EditMode>>,
 ) {
     let _own = crate::gui::own_time::Span::start("scene::keyboard");
-    if wants.wants_keyboard_input() {
+    if wants.wants_keyboard_input() || edit.is_some_and(|e| e.active()) {
         return;
     }
     if keys.just_pressed(KeyCode::Space) {
@@ -511,8 +518,13 @@ fn mouse(
     ui: Res<UiState>,
     mut sel: ResMut<Selection>,
     mut view: ResMut<CameraView>,
+    edit: Option<Res<crate::gui::edit::EditMode>>,
 ) {
     let _own = crate::gui::own_time::Span::start("scene::mouse");
+    // Edit mode has its own clicks and drags (gui/edit).
+    if edit.is_some_and(|e| e.active()) {
+        return;
+    }
     let scroll: f32 = wheel.read().map(|w| if w.unit == MouseScrollUnit::Line { w.y } else { w.y / 40.0 }).sum();
     let Ok(window) = windows.single() else { return };
     let Some(cursor) = window.cursor_position() else { return };

@@ -23,6 +23,7 @@ pub fn poll_file(
     mut state: ResMut<SimState>,
     mut last: Local<Option<(std::path::PathBuf, SystemTime)>>,
     mut since: Local<f32>,
+    edit: Option<Res<crate::gui::edit::EditMode>>,
 ) {
     let _own = crate::gui::own_time::Span::start("watch::poll_file");
     *since += time.delta_secs();
@@ -30,6 +31,11 @@ pub fn poll_file(
         return;
     }
     *since = 0.0;
+    // While the world is edited in the window, the editor owns the file; a
+    // save it makes is picked up after edit mode ends.
+    if edit.is_some_and(|e| e.active()) {
+        return;
+    }
     let Ok(modified) = std::fs::metadata(&state.path).and_then(|m| m.modified()) else { return };
     match &*last {
         Some((p, t)) if *p == state.path && *t == modified => {}
