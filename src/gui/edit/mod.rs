@@ -217,7 +217,7 @@ pub fn leave(edit: &mut EditMode, state: &mut SimState, playback: &mut Playback,
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<EditMode>().add_systems(Update, (start_editing, keys, mouse).chain().in_set(AppSet::Input));
+    app.init_resource::<EditMode>().add_systems(Update, start_editing.in_set(AppSet::Input));
 }
 
 /// Open in edit mode (`--edit`, `--new TEMPLATE`), with `--node` selected.
@@ -234,12 +234,17 @@ fn start_editing(
     mut state: ResMut<SimState>,
     mut playback: ResMut<Playback>,
     mut sel: ResMut<Selection>,
-    mut view: ResMut<CameraView>,
+    view: Option<ResMut<CameraView>>,
 ) {
     let Some(start) = start else { return };
+    let mut fallback = CameraView::default();
+    let view = match view {
+        Some(v) => v.into_inner(),
+        None => &mut fallback,
+    };
     enter(&mut edit, &mut state, &mut playback, &mut sel);
     if let Some(key) = &start.template {
-        panel::new_world(&mut edit, &mut state, &mut view, key);
+        panel::new_world(&mut edit, &mut state, view, key);
     }
     if let Some(id) = &start.node {
         edit.selected = Some(Item::Node(id.clone()));
@@ -247,9 +252,10 @@ fn start_editing(
     commands.remove_resource::<StartEditing>();
 }
 
-/// The view's part: the edit marks on the map.
+/// The window's part: keys and mouse on the map, and the edit marks.
 pub(super) fn view_plugin(app: &mut App) {
-    app.add_systems(Update, draw_marks.in_set(AppSet::Draw));
+    app.add_systems(Update, (keys, mouse).chain().after(start_editing).in_set(AppSet::Input))
+        .add_systems(Update, draw_marks.in_set(AppSet::Draw));
 }
 
 /// E enters and leaves edit mode; while editing, Ctrl+Z / Ctrl+Y (or
