@@ -85,7 +85,8 @@ fn a_router_with_op25b_placed_in_isp_c_is_drawn_then_runs_and_saves() {
     assert!(apply(&mut app, Op::Link { a: "pop-c".into(), b: id.clone(), latency }));
     assert!(apply(&mut app, Op::Link { a: id.clone(), b: "router-c".into(), latency }));
     // A wrong value is refused with its reason and changes nothing.
-    let bad = Op::SetField { item: Item::Node(id.clone()), path: "isp".parse::<DocPath>().unwrap(), value: "42".into() };
+    let bad =
+        Op::SetField { item: Item::Node(id.clone()), path: "isp".parse::<DocPath>().unwrap(), value: "42".into() };
     assert!(!apply(&mut app, bad));
     assert!(app.world().resource::<EditMode>().status.as_ref().is_some_and(|(_, refused)| *refused));
 

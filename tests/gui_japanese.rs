@@ -10,6 +10,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use bevy_egui::egui;
+use relaysim::editor::Item;
+use relaysim::editor::form::Input;
+use relaysim::gui::edit::{self, Dialog, EditMode, panel::ListTab};
 use relaysim::gui::events::EventList;
 use relaysim::gui::flights::Flights;
 use relaysim::gui::panels::{self, NarrationState, Panels};
@@ -135,6 +138,18 @@ fn frame(
     sel: &mut Selection,
     tab: u8,
 ) -> Vec<(String, bool, f32)> {
+    frame_editing(ctx, state, ui_state, sel, tab, &mut EditMode::default())
+}
+
+/// [`frame`] with edit mode's state (active when it holds an editor).
+fn frame_editing(
+    ctx: &egui::Context,
+    state: &mut SimState,
+    ui_state: &mut UiState,
+    sel: &mut Selection,
+    tab: u8,
+    edit: &mut EditMode,
+) -> Vec<(String, bool, f32)> {
     let mut playback = Playback::default();
     let mut narration = NarrationState { guess: None, revealed: true };
     let mut view = CameraView::default();
@@ -169,6 +184,7 @@ fn frame(
                     series: &series,
                     queues: &queues,
                     events: &mut events,
+                    edit: &mut *edit,
                 },
             );
         }
@@ -347,5 +363,76 @@ fn presenter_mode_has_no_panel_text_below_14_px() {
         small.is_empty(),
         "text below 14 px in presenter mode:\n{}",
         small.into_iter().collect::<Vec<_>>().join("\n")
+    );
+}
+
+/// Edit mode in Japanese: the edit bar, the palette, every node's form, the
+/// lists and each question the editor asks. Field names, variant names and
+/// values are the file's own words (as the reference writes them).
+#[test]
+fn edit_mode_speaks_japanese() {
+    let mut state = SimState::load(Path::new("scenarios/history/01-open-relay.ron")).unwrap();
+    let ctx = egui::Context::default();
+    let mut ui_state = UiState { lang: Lang::Ja, show_stats: true, ..Default::default() };
+    let mut sel = Selection::default();
+    let mut edit = EditMode::default();
+    edit::enter(&mut edit, &mut state, &mut Playback::default(), &mut sel);
+    let mut allowed: BTreeSet<String> =
+        scenario_words(&state, "ja").into_iter().chain(TERMS.iter().map(|s| s.to_string())).collect();
+    let s = state.scenario.clone();
+    let mut items: Vec<(Item, ListTab)> = vec![(Item::Scenario, ListTab::World)];
+    items.extend(s.nodes.iter().map(|n| (Item::Node(n.id.clone()), ListTab::Selection)));
+    items.extend(s.isps.iter().map(|i| (Item::Isp(i.id.clone()), ListTab::Isps)));
+    items.extend(s.dns.iter().map(|z| (Item::Zone(z.domain.clone()), ListTab::Zones)));
+    items.extend(s.traffic.iter().map(|t| (Item::Source(t.id().to_string()), ListTab::Traffic)));
+    items.push((Item::Link(0), ListTab::Selection));
+    // The file's words in the forms: names, variants and values.
+    for (item, _) in &items {
+        for row in relaysim::editor::form::rows(edit.editor.as_ref().unwrap(), item) {
+            let mut text = format!("{} {:?}", row.name, row.path);
+            match &row.input {
+                Input::Text(v) | Input::Ron(v) => text += v,
+                Input::Choice { variants, current } => text += &format!("{variants:?} {current}"),
+                _ => {}
+            }
+            allowed.extend(words(&text));
+        }
+    }
+    let mut english = BTreeSet::new();
+    let mut seen = 0;
+    let dialogs = [
+        None,
+        Some(Dialog::ConfirmDelete(Item::Node("relay-a".into()))),
+        Some(Dialog::SaveAs { path: "world.ron".into() }),
+        Some(Dialog::LoseComments { save_as: None, count: 3 }),
+        Some(Dialog::CannotRun),
+        Some(Dialog::NewWorld { key: "empty".into() }),
+    ];
+    let views = items
+        .into_iter()
+        .map(|(i, t)| (Some(i), t, None))
+        .chain(dialogs.into_iter().map(|d| (None, ListTab::Selection, d)));
+    for (item, tab, dialog) in views {
+        edit.selected = item;
+        edit.list = tab;
+        edit.dialog = dialog;
+        for (text, mono, _) in frame_editing(&ctx, &mut state, &mut ui_state, &mut sel, 0, &mut edit) {
+            seen += 1;
+            if mono {
+                continue;
+            }
+            for w in words(&text) {
+                let letters: String = w.chars().filter(|c| c.is_ascii_alphabetic()).collect();
+                if !(allowed.contains(&w) || allowed.contains(&letters) || TERMS.contains(&letters.as_str())) {
+                    english.insert(format!("{w:?} in {text:?}"));
+                }
+            }
+        }
+    }
+    assert!(seen > 500, "only {seen} texts drawn");
+    assert!(
+        english.is_empty(),
+        "English in Japanese edit mode:\n{}",
+        english.into_iter().collect::<Vec<_>>().join("\n")
     );
 }

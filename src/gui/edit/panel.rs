@@ -297,9 +297,11 @@ fn side_column(ui: &mut egui::Ui, edit: &mut EditMode, state: &mut SimState, vie
         let item = match edit.list {
             ListTab::World => Some(Item::Scenario),
             ListTab::Selection => edit.selected.clone(),
-            _ => edit.selected.clone().filter(|i| match (edit.list, i) {
-                (ListTab::Isps, Item::Isp(_)) | (ListTab::Zones, Item::Zone(_)) | (ListTab::Traffic, Item::Source(_)) => true,
-                _ => false,
+            _ => edit.selected.clone().filter(|i| {
+                matches!(
+                    (edit.list, i),
+                    (ListTab::Isps, Item::Isp(_)) | (ListTab::Zones, Item::Zone(_)) | (ListTab::Traffic, Item::Source(_))
+                )
             }),
         };
         let Some(item) = item else {
