@@ -268,6 +268,12 @@ impl Editor {
         !self.redo.is_empty()
     }
 
+    /// A number that changes with every edit, undo and redo (the window
+    /// makes a form's rows again when it changes).
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
     /// Changed since opened or last saved.
     pub fn dirty(&self) -> bool {
         self.revision != self.saved_revision

@@ -185,7 +185,9 @@ impl Near<'_> {
     /// `<isp>.example`, else `example.net`.
     fn domain(&self) -> String {
         let own = self.world.nodes.iter().filter(|n| n.isp.as_deref() == self.isp && self.isp.is_some());
-        own.filter_map(|n| n.kind.mail_server()).find_map(|m| m.domains.first().cloned()).unwrap_or_else(|| match self.isp {
+        own.filter_map(|n| n.kind.mail_server()).find_map(|m| m.domains.first().cloned()).unwrap_or_else(|| match self
+            .isp
+        {
             Some(isp) => format!("{isp}.example"),
             None => "example.net".to_string(),
         })

@@ -13,11 +13,10 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::ron_options;
-use crate::scenario::doc::{Doc, DocPath, Step, VariantContent, to_doc};
+use crate::scenario::doc::{Doc, DocPath, Step, VariantContent};
 
 /// The name of a field no struct has.
 const PROBE_FIELD: &str = "__relaysim_probe";
@@ -93,14 +92,8 @@ pub(crate) fn at_mut<'d>(doc: &'d mut Doc, path: &DocPath) -> Option<&'d mut Doc
     if path.0.is_empty() { Some(doc) } else { doc.get_mut(path) }
 }
 
-/// Every field of the struct at `path` in `value`, in declaration order
-/// (`None` when there is no struct there, or it accepts unknown fields).
-pub(crate) fn fields<T: Serialize + DeserializeOwned>(value: &T, path: &DocPath) -> Option<Names> {
-    let doc = to_doc(value).ok()?;
-    fields_in::<T>(&doc, path)
-}
-
-/// [`fields`] of a value's tree.
+/// Every field of the struct at `path` in a value's tree, in declaration
+/// order (`None` when there is no struct there, or it accepts unknown fields).
 pub(crate) fn fields_in<T: DeserializeOwned>(doc: &Doc, path: &DocPath) -> Option<Names> {
     let key = type_name(at(doc, path)?)?;
     cached(format!("fields {key}"), || {
@@ -116,14 +109,8 @@ pub(crate) fn fields_in<T: DeserializeOwned>(doc: &Doc, path: &DocPath) -> Optio
     })
 }
 
-/// Every variant of the enum at `path` in `value` (also where the value is
-/// `None` or missing, when its parent is there).
-pub(crate) fn variants<T: Serialize + DeserializeOwned>(value: &T, path: &DocPath) -> Option<Names> {
-    let doc = to_doc(value).ok()?;
-    variants_in::<T>(&doc, path)
-}
-
-/// [`variants`] of a value's tree.
+/// Every variant of the enum at `path` in a value's tree (also where the
+/// value is `None` or missing, when its parent is there).
 pub(crate) fn variants_in<T: DeserializeOwned>(doc: &Doc, path: &DocPath) -> Option<Names> {
     let find = || {
         let mut doc = doc.clone();
