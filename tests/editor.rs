@@ -389,3 +389,41 @@ fn a_form_shows_every_field_with_defaults_and_hints() {
     // Turning an optional setting on.
     assert_eq!(form::on_value(&ed, &Item::Node("mx-a".into()), &path("kind.greylist")).as_deref(), Some("()"));
 }
+
+#[test]
+fn lists_and_optional_settings_from_the_form_helpers() {
+    let mut ed = Editor::open(std::path::Path::new("era:1")).unwrap();
+    let mx = Item::Node("mx-co".into());
+    // An empty list of enums gets its first variant; of structs, a struct
+    // with its required fields.
+    let restrictions = path("kind.recipient_restrictions");
+    let text = form::list_with_added(&ed, &mx, &restrictions).unwrap();
+    assert_eq!(text, "[PermitMynetworks]");
+    set(&mut ed, mx.clone(), "kind.recipient_restrictions", &text);
+    let text = form::list_with_added(&ed, &mx, &restrictions).unwrap();
+    assert_eq!(text, "[PermitMynetworks, PermitMynetworks]");
+    let accounts = path("kind.accounts");
+    let text = form::list_with_added(&ed, &mx, &accounts).unwrap();
+    set(&mut ed, mx.clone(), "kind.accounts", &text);
+    let text = form::list_without(&ed, &mx, &accounts, 0).unwrap();
+    assert_eq!(text, "[]");
+    // Settings turned on: with defaults, or required fields to fill in.
+    assert_eq!(form::on_value(&ed, &mx, &path("kind.spf")).as_deref(), Some("()"));
+    let pbs = form::on_value(&ed, &mx, &path("kind.pop_before_smtp")).unwrap();
+    assert_eq!(pbs, "(server: \"\")");
+    set(&mut ed, mx.clone(), "kind.pop_before_smtp", &pbs);
+    assert!(ed.problems().iter().any(|p| p.message.contains("unknown node ``")), "{:#?}", ed.problems());
+    // A list held by a variant is set with the variant around it.
+    let spam = Item::Source("spam-via-relays".into());
+    let text = form::list_with_added(&ed, &spam, &path("strategy")).unwrap();
+    assert!(text.starts_with("OpenRelays([\"relay-a\""), "{text}");
+    set(&mut ed, spam.clone(), "strategy", &text);
+    let rows = form::rows(&ed, &spam);
+    let list = rows.iter().find(|r| r.name == "OpenRelays").unwrap();
+    assert_eq!(list.input, Input::List { len: 4 });
+    assert!(rows.iter().any(|r| r.path.to_string() == "strategy[3]"));
+    // The scenario's own form leaves the lists of items out.
+    let sc = form::rows(&ed, &Item::Scenario);
+    assert!(sc.iter().all(|r| !r.path.to_string().starts_with("nodes")));
+    assert!(sc.iter().any(|r| r.name == "narration"));
+}

@@ -16,7 +16,11 @@
 //! them again when the selection or [`Editor::revision`] changes, not every frame.
 //!
 //! Paths: a row's `path` is what [`super::Op::SetField`] takes to change
-//! that value. `Some` and newtype variants are transparent in paths
+//! that value. Lists are changed as a whole: [`list_with_added`] and
+//! [`list_without`] give the new list's text; [`on_value`] the text that
+//! turns an optional setting on. A variant that holds a list
+//! (`OpenRelays([..])`) has its `Choice` row, then a `List` row at the same
+//! path named after the variant, then the items. `Some` and newtype variants are transparent in paths
 //! (`kind.relay`, `traffic[0].strategy[1]`); the content of a newtype
 //! variant that holds a single value (`Fixed("15m")`, `Immediate(3)`) has no
 //! path of its own: its row is the variant's, as `Input::Ron` of the whole
@@ -87,7 +91,8 @@ pub enum Input {
 pub fn rows(editor: &Editor, item: &Item) -> Vec<Row> {
     let s = &editor.scenario;
     let mut rows = match item {
-        Item::Scenario => Form::rows_of(s),
+        // The lists of items have forms of their own.
+        Item::Scenario => Form::rows_except(s, &["isps", "nodes", "links", "dns", "traffic"]),
         Item::Isp(id) => s.isps.iter().find(|i| &i.id == id).map(Form::rows_of).unwrap_or_default(),
         Item::Node(id) => s.nodes.iter().find(|n| &n.id == id).map(Form::rows_of).unwrap_or_default(),
         Item::Link(i) => s.links.get(*i).map(Form::rows_of).unwrap_or_default(),
@@ -108,32 +113,80 @@ pub fn rows(editor: &Editor, item: &Item) -> Vec<Row> {
     rows
 }
 
-/// The RON text that turns the optional setting at `path` on with its
-/// defaults where it has some (`()` for postgrey's settings), for the
-/// window's switch; `None` when it needs values the teacher must give.
-pub fn on_value(editor: &Editor, item: &Item, path: &DocPath) -> Option<String> {
-    const TRIES: [&str; 7] = ["()", "[]", "{}", "\"\"", "0", "false", "0.0"];
-    let s = &editor.scenario;
-    let ok = |t: &str| -> bool {
-        let p = path;
-        match item {
-            Item::Scenario => super::ops::with_value(s, p, t).is_ok(),
-            Item::Isp(id) => {
-                s.isps.iter().find(|i| &i.id == id).is_some_and(|v| super::ops::with_value(v, p, t).is_ok())
+/// Runs `$body` with `$v` bound to the item's value, whatever its type
+/// (`None` when the item does not exist).
+macro_rules! with_item {
+    ($editor:expr, $item:expr, |$v:ident| $body:expr) => {{
+        let s = &$editor.scenario;
+        match $item {
+            Item::Scenario => {
+                let $v = s;
+                Some($body)
             }
-            Item::Node(id) => {
-                s.nodes.iter().find(|n| &n.id == id).is_some_and(|v| super::ops::with_value(v, p, t).is_ok())
-            }
-            Item::Link(i) => s.links.get(*i).is_some_and(|v| super::ops::with_value(v, p, t).is_ok()),
-            Item::Zone(d) => {
-                s.dns.iter().find(|z| &z.domain == d).is_some_and(|v| super::ops::with_value(v, p, t).is_ok())
-            }
-            Item::Source(id) => {
-                s.traffic.iter().find(|x| x.id() == id).is_some_and(|v| super::ops::with_value(v, p, t).is_ok())
-            }
+            Item::Isp(id) => s.isps.iter().find(|i| &i.id == id).map(|$v| $body),
+            Item::Node(id) => s.nodes.iter().find(|n| &n.id == id).map(|$v| $body),
+            Item::Link(i) => s.links.get(*i).map(|$v| $body),
+            Item::Zone(d) => s.dns.iter().find(|z| &z.domain == d).map(|$v| $body),
+            Item::Source(id) => s.traffic.iter().find(|t| t.id() == id).map(|$v| $body),
         }
-    };
-    TRIES.iter().find(|t| ok(t)).map(|t| t.to_string())
+    }};
+}
+
+/// The RON text that turns the optional setting at `path` on: with its
+/// defaults where it has some (`()` for postgrey's settings), else with
+/// empty required fields (`(server: "")`) for the teacher to fill in.
+pub fn on_value(editor: &Editor, item: &Item, path: &DocPath) -> Option<String> {
+    with_item!(editor, item, |v| probe::sample(v, path, false)).flatten()
+}
+
+/// The RON text of the list at `path` with one more item at its end (a
+/// copy of its last item, or a plain value of its type), for the window's
+/// "add" button: set it with [`super::Op::SetField`] at `path`.
+pub fn list_with_added(editor: &Editor, item: &Item, path: &DocPath) -> Option<String> {
+    with_item!(editor, item, |v| {
+        let doc = to_doc(v).ok();
+        match doc.as_ref().and_then(|d| at(d, path)).map(Doc::inner) {
+            Some(Doc::Seq(items)) if !items.is_empty() => {
+                let mut texts: Vec<String> = items.iter().map(Doc::to_ron).collect();
+                texts.extend(texts.last().cloned());
+                Some(in_variant(doc.as_ref(), path, format!("[{}]", texts.join(", "))))
+            }
+            // An empty list, or one serde skipped for being empty.
+            Some(Doc::Seq(_)) | None => probe::sample(v, path, true).map(|l| in_variant(doc.as_ref(), path, l)),
+            Some(_) => None,
+        }
+    })
+    .flatten()
+}
+
+/// The RON text of the list at `path` without its item `index`, for the
+/// window's "remove" button.
+pub fn list_without(editor: &Editor, item: &Item, path: &DocPath, index: usize) -> Option<String> {
+    with_item!(editor, item, |v| {
+        let doc = to_doc(v).ok();
+        match doc.as_ref().and_then(|d| at(d, path)).map(Doc::inner) {
+            Some(Doc::Seq(items)) if index < items.len() => {
+                let texts: Vec<String> =
+                    items.iter().enumerate().filter(|(i, _)| *i != index).map(|(_, d)| d.to_ron()).collect();
+                Some(in_variant(doc.as_ref(), path, format!("[{}]", texts.join(", "))))
+            }
+            _ => None,
+        }
+    })
+    .flatten()
+}
+
+/// A list that is the content of a newtype variant (`OpenRelays([..])`)
+/// is set with its variant around it.
+fn in_variant(doc: Option<&Doc>, path: &DocPath, list: String) -> String {
+    let mut at_path = doc.and_then(|d| at(d, path));
+    while let Some(Doc::Option(Some(inner))) = at_path {
+        at_path = Some(inner);
+    }
+    match at_path {
+        Some(Doc::Variant { variant, content: VariantContent::Newtype(_), .. }) => format!("{variant}({list})"),
+        _ => list,
+    }
 }
 
 /// Making the rows of one value of type `T`.
@@ -141,12 +194,18 @@ struct Form<'a, T> {
     value: &'a T,
     doc: Doc,
     rows: Vec<Row>,
+    /// Fields of the value itself that get no rows.
+    skip: &'static [&'static str],
 }
 
 impl<'a, T: Serialize + DeserializeOwned> Form<'a, T> {
     fn rows_of(value: &'a T) -> Vec<Row> {
+        Self::rows_except(value, &[])
+    }
+
+    fn rows_except(value: &'a T, skip: &'static [&'static str]) -> Vec<Row> {
         let Ok(doc) = to_doc(value) else { return vec![] };
-        let mut f = Form { value, doc: doc.clone(), rows: vec![] };
+        let mut f = Form { value, doc: doc.clone(), rows: vec![], skip };
         f.children(&doc, &DocPath::default(), 0);
         f.rows
     }
@@ -205,7 +264,17 @@ impl<'a, T: Serialize + DeserializeOwned> Form<'a, T> {
                 };
                 let leaf = matches!(input, Input::Ron(_));
                 self.push(path, depth, input, optional);
-                if !leaf {
+                if let VariantContent::Newtype(inner) = content
+                    && let Doc::Seq(items) = inner.as_ref()
+                {
+                    // The list the variant holds (`OpenRelays([..])`): a row
+                    // of its own, at the same path, named after the variant.
+                    self.push(path, depth + 1, Input::List { len: items.len() }, false);
+                    if let Some(r) = self.rows.last_mut() {
+                        r.name = variant.to_string();
+                    }
+                    self.children(doc, path, depth + 2);
+                } else if !leaf {
                     self.children(doc, path, depth + 1);
                 }
             }
@@ -233,6 +302,9 @@ impl<'a, T: Serialize + DeserializeOwned> Form<'a, T> {
                     None => present.iter().map(|(k, _)| *k).collect(),
                 };
                 for name in all {
+                    if path.0.is_empty() && self.skip.contains(&name) {
+                        continue;
+                    }
                     let p = with(Step::Field(name.to_string()));
                     match present.iter().find(|(k, _)| *k == name) {
                         Some((_, d)) => self.value(d, &p, depth, false),

@@ -213,7 +213,11 @@ impl Editor {
             let entry = crate::tour::find(&name).ok_or(LoadError::NotInTour { name: name.clone() })?;
             (entry.text.to_string(), entry.label(), None)
         } else {
-            let src = std::fs::read_to_string(path).map_err(|source| LoadError::Io { file: name.clone(), source })?;
+            let bytes = std::fs::read(path).map_err(|source| LoadError::Io { file: name.clone(), source })?;
+            let Ok(src) = String::from_utf8(bytes) else {
+                // Not UTF-8: the loader says where, and how to fix it.
+                return Err(crate::scenario::load(path).err().unwrap_or(LoadError::Problems(vec![])));
+            };
             (src, name, Some(path.to_path_buf()))
         };
         let src = src.strip_prefix('\u{feff}').unwrap_or(&src).to_string();
@@ -227,7 +231,13 @@ impl Editor {
         }
     }
 
+    /// Applies one edit; a refused edit changes nothing (not the history either).
+    ///
+    /// Every applied edit is one step of undo: the window applies
+    /// [`Op::MoveNode`] once at the end of a drag, not at every frame of it.
     pub fn apply(&mut self, op: Op) -> Result<Applied, EditError> {
+        // Positions are not checked: a move needs no new check.
+        let moves = matches!(op, Op::MoveNode { .. } | Op::PlaceAll { .. });
         let mut next = self.scenario.clone();
         let applied = ops::apply(&mut next, op)?;
         let before = std::mem::replace(&mut self.scenario, next);
@@ -238,7 +248,9 @@ impl Editor {
         self.redo.clear();
         self.revision = self.next_revision;
         self.next_revision += 1;
-        self.recheck();
+        if !moves {
+            self.recheck();
+        }
         Ok(applied)
     }
 

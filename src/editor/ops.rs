@@ -4,10 +4,10 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::probe::{self, MARKER};
+use super::probe;
 use super::refs::{self, Of};
 use super::{Applied, EditError, Item, Op, Section};
-use crate::scenario::doc::{Doc, DocPath, Step, to_doc};
+use crate::scenario::doc::{DocPath, Step};
 use crate::scenario::{Isp, Link, NodeKind, Scenario, Source, Zone};
 use crate::units::Cidr;
 
@@ -173,25 +173,21 @@ fn rename(s: &mut Scenario, of: Of, old: &str, new: &str) -> Result<(), EditErro
     refs::rename(s, of, old, new).map(|_| ()).map_err(EditError::Refused)
 }
 
-/// `value` with the field at `path` set to the RON `text`: the value's RON
-/// is written with `text` in that place and read back, so serde checks it.
+/// `value` with the field at `path` set to the RON `text` (see
+/// [`probe::try_value`]), or why not as an edit error.
 pub(super) fn with_value<T: Serialize + DeserializeOwned>(
     value: &T,
     path: &DocPath,
     text: &str,
 ) -> Result<T, EditError> {
-    let bad = |why: String| EditError::BadValue { path: path.to_string(), why };
-    if !probe::one_value(text) {
-        return Err(bad(format!("`{text}` is not one value")));
-    }
-    let mut doc = to_doc(value).map_err(|e| EditError::Refused(e.to_string()))?;
-    probe::put::<T>(&mut doc, path, Doc::Str(MARKER.to_string())).ok_or_else(|| no_such("field", &path.to_string()))?;
-    let written = doc.to_ron();
-    let marker = Doc::Str(MARKER.to_string()).to_ron();
-    if written.matches(&marker).count() != 1 {
-        return Err(EditError::Refused(format!("cannot set `{path}`")));
-    }
-    probe::read::<T>(&written.replacen(&marker, text, 1)).map_err(|e| bad(e.code.to_string()))
+    probe::try_value(value, path, text).map_err(|e| match e {
+        probe::TryError::NotOne => {
+            EditError::BadValue { path: path.to_string(), why: format!("`{text}` is not one value") }
+        }
+        probe::TryError::NoPlace => no_such("field", &path.to_string()),
+        probe::TryError::Doc(why) => EditError::Refused(why),
+        probe::TryError::Ron(e) => EditError::BadValue { path: path.to_string(), why: e.to_string() },
+    })
 }
 
 // ----- AddItem, DeleteItem ----------------------------------------------------

@@ -13,10 +13,11 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::ron_options;
-use crate::scenario::doc::{Doc, DocPath, Step, VariantContent};
+use crate::scenario::doc::{Doc, DocPath, Step, VariantContent, to_doc};
 
 /// The name of a field no struct has.
 const PROBE_FIELD: &str = "__relaysim_probe";
@@ -186,4 +187,71 @@ pub(crate) fn one_value(text: &str) -> bool {
         }
     }
     depth == 0 && !in_str && !text.trim().is_empty()
+}
+
+/// Why [`try_value`] could not set a value.
+#[derive(Debug)]
+pub(crate) enum TryError {
+    /// The text is more than one value (`"a", ip: "1.2.3.4"`).
+    NotOne,
+    /// No such field.
+    NoPlace,
+    /// The value cannot be represented as a tree (serde's custom error).
+    Doc(String),
+    /// Serde's answer when the item is read back with the value.
+    Ron(ron::Error),
+}
+
+/// `value` with the field at `path` set to the RON `text`: the value's RON
+/// is written with `text` in that place and read back, so serde checks it
+/// (and applies its defaults). A field serde skipped can be set too.
+pub(crate) fn try_value<T: Serialize + DeserializeOwned>(value: &T, path: &DocPath, text: &str) -> Result<T, TryError> {
+    if !one_value(text) {
+        return Err(TryError::NotOne);
+    }
+    let mut doc = to_doc(value).map_err(|e| TryError::Doc(e.to_string()))?;
+    put::<T>(&mut doc, path, Doc::Str(MARKER.to_string())).ok_or(TryError::NoPlace)?;
+    let written = doc.to_ron();
+    let marker = Doc::Str(MARKER.to_string()).to_ron();
+    if written.matches(&marker).count() != 1 {
+        return Err(TryError::NoPlace);
+    }
+    read::<T>(&written.replacen(&marker, text, 1)).map_err(|e| TryError::Ron(e.code))
+}
+
+/// Values to offer a field of unknown type, simplest first.
+const SIMPLE: [&str; 9] = ["()", "[]", "{}", "\"\"", "0", "false", "0.0", "\"0s\"", "\"1/h\""];
+
+/// A RON value the field at `path` of `value` accepts, as plain as can be
+/// found (`()` for a struct whose fields all have defaults, `""` for a
+/// string, the first unit variant of an enum, a struct with its required
+/// fields filled with such values): what the window puts in an optional
+/// setting turned on, for the teacher to change. With `list`, the value is
+/// a list of one such item (for the first item of an empty list).
+pub(crate) fn sample<T: Serialize + DeserializeOwned>(value: &T, path: &DocPath, list: bool) -> Option<String> {
+    let wrap = |t: &str| if list { format!("[{t}]") } else { t.to_string() };
+    let ok = |t: &str| try_value(value, path, &wrap(t));
+    if let Some(t) = SIMPLE.iter().find(|t| ok(t).is_ok()) {
+        return Some(wrap(t));
+    }
+    if let Err(TryError::Ron(ron::Error::NoSuchEnumVariant { expected, .. })) = ok(PROBE_VARIANT) {
+        return expected.iter().find(|v| ok(v).is_ok()).map(|v| wrap(v));
+    }
+    // A struct: its required fields one by one, each with the first simple
+    // value it takes.
+    let mut fields: Vec<(&str, &str)> = Vec::new();
+    for _ in 0..16 {
+        let text = format!("({})", fields.iter().map(|(f, v)| format!("{f}: {v}")).collect::<Vec<_>>().join(", "));
+        match ok(&text) {
+            Ok(_) => return Some(wrap(&text)),
+            Err(TryError::Ron(ron::Error::MissingStructField { field, .. })) => fields.push((field, SIMPLE[0])),
+            Err(_) => {
+                // The last field's value is of the wrong type: the next one.
+                let (_, v) = fields.last_mut()?;
+                let next = SIMPLE.iter().position(|s| s == v)? + 1;
+                *v = SIMPLE.get(next)?;
+            }
+        }
+    }
+    None
 }
