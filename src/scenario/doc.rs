@@ -139,7 +139,8 @@ impl Doc {
         }
     }
 
-    fn inner_mut(&mut self) -> &mut Doc {
+    /// [`Doc::inner`], to change it.
+    pub fn inner_mut(&mut self) -> &mut Doc {
         match self {
             Doc::Option(Some(d)) => d.inner_mut(),
             Doc::Variant { content: VariantContent::Newtype(d), .. } => d.inner_mut(),
