@@ -7,17 +7,30 @@
 //! Nothing here depends on Bevy: the headless tests drive the same
 //! operations the window does.
 //!
-//! SKELETON: signatures are the contract between the editor core (helper
-//! `edit`) and the window; the `edit` helper fills the bodies in.
+//! How it fits together: [`Editor::apply`] runs one [`Op`] on a copy of the
+//! scenario (`ops.rs`) and keeps the copy only when the op succeeded, so a
+//! refused edit changes nothing. Fields are set through the scenario's
+//! [`Doc`](crate::scenario::doc::Doc) tree: the new value is written into the
+//! item's RON and read back with serde, so a wrong value is refused with
+//! serde's own message and every check the loader makes on a value applies.
+//! Renaming an id renames its references (`refs.rs`). After every edit,
+//! undo and redo, the checker runs on the text Save would write; each
+//! message is tied to the item and field written on its line, through the
+//! formatter's per-line paths. Field and variant lists for the forms come
+//! from serde too (`probe.rs`), so a field added to the schema appears in
+//! the window without a change here.
 
 pub mod form;
+mod ops;
 pub mod palette;
+mod probe;
+mod refs;
 mod replace;
 pub mod templates;
 
 use std::path::{Path, PathBuf};
 
-use crate::scenario::doc::DocPath;
+use crate::scenario::doc::{DocPath, Step};
 use crate::scenario::format::{Formatted, LostComment};
 use crate::scenario::{LoadError, Scenario};
 use crate::units::Duration;
@@ -149,60 +162,229 @@ pub struct Saved {
     pub problems: usize,
 }
 
+/// How many edits undo remembers (the oldest are forgotten first).
+pub const HISTORY: usize = 500;
+
 /// A world being edited, with its history.
+///
+/// Undo keeps a copy of the whole scenario before each edit (a few hundred
+/// kilobytes for the tour's world): simple, and exact whatever the edit
+/// did, renames included.
 #[derive(Debug, Clone)]
 pub struct Editor {
     pub scenario: Scenario,
     /// Where Save writes (`None` for a new world or a built-in lesson).
     pub path: Option<PathBuf>,
+    /// The text the scenario was read from (or last saved as): its comments
+    /// are kept by Save where their items are unchanged.
+    original: Option<String>,
+    /// States before each edit, with their revisions; the last is undone first.
+    undo: Vec<(Scenario, u64)>,
+    redo: Vec<(Scenario, u64)>,
+    /// Every state gets a new number, so undoing back to the saved state is clean.
+    revision: u64,
+    next_revision: u64,
+    saved_revision: u64,
+    problems: Vec<EditProblem>,
 }
 
 impl Editor {
     /// Starts editing `scenario`, read from `original` text (for its comments).
-    pub fn new(_scenario: Scenario, _path: Option<PathBuf>, _original: Option<String>) -> Editor {
-        todo!("edit helper")
+    pub fn new(scenario: Scenario, path: Option<PathBuf>, original: Option<String>) -> Editor {
+        let mut e = Editor {
+            scenario,
+            path,
+            original,
+            undo: Vec::new(),
+            redo: Vec::new(),
+            revision: 0,
+            next_revision: 1,
+            saved_revision: 0,
+            problems: Vec::new(),
+        };
+        e.recheck();
+        e
     }
+
     /// Opens a file or a built-in lesson; one that reads but has checker
     /// errors opens too, with its problems listed.
-    pub fn open(_path: &Path) -> Result<Editor, LoadError> {
-        todo!("edit helper")
+    pub fn open(path: &Path) -> Result<Editor, LoadError> {
+        let name = path.display().to_string();
+        let (src, file, path) = if crate::tour::is_tour_name(&name) {
+            let entry = crate::tour::find(&name).ok_or(LoadError::NotInTour { name: name.clone() })?;
+            (entry.text.to_string(), entry.label(), None)
+        } else {
+            let bytes = std::fs::read(path).map_err(|source| LoadError::Io { file: name.clone(), source })?;
+            let Ok(src) = String::from_utf8(bytes) else {
+                // Not UTF-8: the loader says where, and how to fix it.
+                return Err(crate::scenario::load(path).err().unwrap_or(LoadError::Problems(vec![])));
+            };
+            (src, name, Some(path.to_path_buf()))
+        };
+        let src = src.strip_prefix('\u{feff}').unwrap_or(&src).to_string();
+        match ron_options().from_str::<Scenario>(&src) {
+            Ok(scenario) => Ok(Editor::new(scenario, path, Some(src))),
+            // Not readable at all: the loader's own message, with its hints.
+            Err(_) => match crate::scenario::parse(&src, &file) {
+                Err(e) => Err(e),
+                Ok(scenario) => Ok(Editor::new(scenario, path, Some(src))),
+            },
+        }
     }
-    pub fn apply(&mut self, _op: Op) -> Result<Applied, EditError> {
-        todo!("edit helper")
+
+    /// Applies one edit; a refused edit changes nothing (not the history either).
+    ///
+    /// Every applied edit is one step of undo: the window applies
+    /// [`Op::MoveNode`] once at the end of a drag, not at every frame of it.
+    pub fn apply(&mut self, op: Op) -> Result<Applied, EditError> {
+        // Positions are not checked: a move needs no new check.
+        let moves = matches!(op, Op::MoveNode { .. } | Op::PlaceAll { .. });
+        let mut next = self.scenario.clone();
+        let applied = ops::apply(&mut next, op)?;
+        let before = std::mem::replace(&mut self.scenario, next);
+        self.undo.push((before, self.revision));
+        if self.undo.len() > HISTORY {
+            self.undo.remove(0);
+        }
+        self.redo.clear();
+        self.revision = self.next_revision;
+        self.next_revision += 1;
+        if !moves {
+            self.recheck();
+        }
+        Ok(applied)
     }
+
     pub fn undo(&mut self) -> bool {
-        todo!("edit helper")
+        let Some((s, rev)) = self.undo.pop() else { return false };
+        let now = std::mem::replace(&mut self.scenario, s);
+        self.redo.push((now, self.revision));
+        self.revision = rev;
+        self.recheck();
+        true
     }
+
     pub fn redo(&mut self) -> bool {
-        todo!("edit helper")
+        let Some((s, rev)) = self.redo.pop() else { return false };
+        let now = std::mem::replace(&mut self.scenario, s);
+        self.undo.push((now, self.revision));
+        self.revision = rev;
+        self.recheck();
+        true
     }
+
     pub fn can_undo(&self) -> bool {
-        todo!("edit helper")
+        !self.undo.is_empty()
     }
+
     pub fn can_redo(&self) -> bool {
-        todo!("edit helper")
+        !self.redo.is_empty()
     }
+
+    /// A number that changes with every edit, undo and redo (the window
+    /// makes a form's rows again when it changes).
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
     /// Changed since opened or last saved.
     pub fn dirty(&self) -> bool {
-        todo!("edit helper")
+        self.revision != self.saved_revision
     }
+
     /// The checker's messages for the world as it is now.
     pub fn problems(&self) -> &[EditProblem] {
-        todo!("edit helper")
+        &self.problems
     }
+
     /// No checker errors: the world can be run.
     pub fn runnable(&self) -> bool {
         self.problems().is_empty()
     }
+
+    /// The checker's messages for one item (the window's form shows them).
+    pub fn problems_of<'a>(&'a self, item: &'a Item) -> impl Iterator<Item = &'a EditProblem> + 'a {
+        self.problems.iter().filter(move |p| p.item.as_ref() == Some(item))
+    }
+
     /// The text Save would write.
     pub fn formatted(&self) -> Formatted {
-        todo!("edit helper")
+        crate::scenario::format::format(&self.scenario, self.original.as_deref())
     }
+
     /// Saves to [`Editor::path`]; refuses to drop comments unless `drop_comments`.
-    pub fn save(&mut self, _drop_comments: bool) -> Result<Saved, SaveError> {
-        todo!("edit helper")
+    pub fn save(&mut self, drop_comments: bool) -> Result<Saved, SaveError> {
+        let path = self.path.clone().ok_or(SaveError::NoPath)?;
+        self.save_as(&path, drop_comments)
     }
-    pub fn save_as(&mut self, _path: &Path, _drop_comments: bool) -> Result<Saved, SaveError> {
-        todo!("edit helper")
+
+    pub fn save_as(&mut self, path: &Path, drop_comments: bool) -> Result<Saved, SaveError> {
+        let f = self.formatted();
+        if !f.lost_comments.is_empty() && !drop_comments {
+            return Err(SaveError::WouldLoseComments(f.lost_comments));
+        }
+        std::fs::write(path, &f.text).map_err(|source| SaveError::Io { file: path.display().to_string(), source })?;
+        self.original = Some(f.text);
+        self.path = Some(path.to_path_buf());
+        self.saved_revision = self.revision;
+        Ok(Saved { path: path.to_path_buf(), problems: self.problems.len() })
     }
+
+    /// The name problems are reported under.
+    fn file(&self) -> String {
+        self.path.as_ref().map_or_else(|| "untitled.ron".to_string(), |p| p.display().to_string())
+    }
+
+    /// Runs the checker on the text Save would write, and ties each message
+    /// to the item and field written on its line.
+    fn recheck(&mut self) {
+        let f = self.formatted();
+        let limits = crate::scenario::work::Limits::default();
+        let (found, _) = crate::scenario::validate::validate_with(&self.scenario, &f.text, &self.file(), Some(&limits));
+        self.problems = found
+            .into_iter()
+            .map(|p| {
+                let at = p.pos.line.checked_sub(1).and_then(|l| f.lines.get(l)).cloned().unwrap_or_default();
+                let (item, path) = locate(&self.scenario, at);
+                EditProblem { item, path, message: p.kind.to_string() }
+            })
+            .collect();
+    }
+}
+
+/// The item a path from the scenario's root is in, and the rest of the
+/// path (`nodes[3].kind.relay` → node 3's id and `kind.relay`).
+pub fn locate(s: &Scenario, path: DocPath) -> (Option<Item>, DocPath) {
+    let mut steps = path.0.into_iter();
+    let (Some(Step::Field(list)), rest) = (steps.next(), steps) else { return (None, DocPath::default()) };
+    let mut rest: Vec<Step> = rest.collect();
+    let index = match rest.first() {
+        Some(Step::Index(i)) => Some(*i),
+        _ => None,
+    };
+    let item = match (list.as_str(), index) {
+        ("isps", Some(i)) => s.isps.get(i).map(|x| Item::Isp(x.id.clone())),
+        ("nodes", Some(i)) => s.nodes.get(i).map(|x| Item::Node(x.id.clone())),
+        ("links", Some(i)) => (i < s.links.len()).then_some(Item::Link(i)),
+        ("dns", Some(i)) => s.dns.get(i).map(|x| Item::Zone(x.domain.clone())),
+        ("traffic", Some(i)) => s.traffic.get(i).map(|x| Item::Source(x.id().to_string())),
+        _ => None,
+    };
+    match item {
+        Some(item) => {
+            rest.remove(0);
+            (Some(item), DocPath(rest))
+        }
+        None => {
+            rest.insert(0, Step::Field(list));
+            (Some(Item::Scenario), DocPath(rest))
+        }
+    }
+}
+
+/// RON as scenario files are read: `relay: Open` for an `Option`, and
+/// `IspRelay(hostname: …)` for a variant holding a struct (the loader's options).
+pub(crate) fn ron_options() -> ron::Options {
+    use ron::extensions::Extensions;
+    ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES)
 }

@@ -1,13 +1,16 @@
 //! A scenario (or any part of it) as a tree of named values: what serde
 //! writes, with struct, field and variant names kept. The formatter prints
 //! it as RON, the editor's forms show and change it field by field.
-//!
-//! SKELETON: the types and signatures are the contract between the formatter
-//! (helper `fmt`), the editor core (helper `edit`) and the window; bodies are
-//! filled in by the `fmt` helper.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+
+mod ser;
+#[cfg(test)]
+mod tests;
+mod write;
+
+pub use write::{escape_char, escape_str, float};
 
 /// One value, as serde serializes it.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,29 +99,104 @@ impl std::str::FromStr for DocPath {
 #[error("cannot represent the value: {0}")]
 pub struct DocError(pub String);
 
+impl serde::ser::Error for DocError {
+    fn custom<T: std::fmt::Display>(msg: T) -> Self {
+        DocError(msg.to_string())
+    }
+}
+
 /// The tree of `value`.
-pub fn to_doc<T: Serialize + ?Sized>(_value: &T) -> Result<Doc, DocError> {
-    todo!("fmt helper")
+pub fn to_doc<T: Serialize + ?Sized>(value: &T) -> Result<Doc, DocError> {
+    value.serialize(ser::DocSerializer)
 }
 
 impl Doc {
     /// The value at `path`, through `Some` and newtype variants.
-    pub fn get(&self, _path: &DocPath) -> Option<&Doc> {
-        todo!("fmt helper")
+    pub fn get(&self, path: &DocPath) -> Option<&Doc> {
+        let mut at = self;
+        for step in &path.0 {
+            at = at.step(step)?;
+        }
+        Some(at)
     }
+
     /// The value at `path`, to change it in place.
-    pub fn get_mut(&mut self, _path: &DocPath) -> Option<&mut Doc> {
-        todo!("fmt helper")
+    pub fn get_mut(&mut self, path: &DocPath) -> Option<&mut Doc> {
+        let mut at = self;
+        for step in &path.0 {
+            at = at.step_mut(step)?;
+        }
+        Some(at)
     }
+
+    /// The value itself, or what a `Some` or a newtype variant holds (paths
+    /// go through them).
+    pub fn inner(&self) -> &Doc {
+        match self {
+            Doc::Option(Some(d)) => d.inner(),
+            Doc::Variant { content: VariantContent::Newtype(d), .. } => d.inner(),
+            d => d,
+        }
+    }
+
+    /// [`Doc::inner`], to change it.
+    pub fn inner_mut(&mut self) -> &mut Doc {
+        match self {
+            Doc::Option(Some(d)) => d.inner_mut(),
+            Doc::Variant { content: VariantContent::Newtype(d), .. } => d.inner_mut(),
+            d => d,
+        }
+    }
+
+    /// One step down: a field of a struct (or struct variant, or a map's
+    /// string key), an item of a sequence or tuple (or tuple variant).
+    fn step(&self, step: &Step) -> Option<&Doc> {
+        match (self.inner(), step) {
+            (Doc::Struct { fields, .. }, Step::Field(n))
+            | (Doc::Variant { content: VariantContent::Struct(fields), .. }, Step::Field(n)) => {
+                fields.iter().find(|(f, _)| f == n).map(|(_, d)| d)
+            }
+            (Doc::Map(entries), Step::Field(n)) => {
+                entries.iter().find(|(k, _)| matches!(k, Doc::Str(s) if s == n)).map(|(_, d)| d)
+            }
+            (Doc::Seq(items), Step::Index(i))
+            | (Doc::Tuple(items), Step::Index(i))
+            | (Doc::Variant { content: VariantContent::Tuple(items), .. }, Step::Index(i)) => items.get(*i),
+            _ => None,
+        }
+    }
+
+    fn step_mut(&mut self, step: &Step) -> Option<&mut Doc> {
+        match (self.inner_mut(), step) {
+            (Doc::Struct { fields, .. }, Step::Field(n))
+            | (Doc::Variant { content: VariantContent::Struct(fields), .. }, Step::Field(n)) => {
+                fields.iter_mut().find(|(f, _)| f == n).map(|(_, d)| d)
+            }
+            (Doc::Map(entries), Step::Field(n)) => {
+                entries.iter_mut().find(|(k, _)| matches!(k, Doc::Str(s) if s == n)).map(|(_, d)| d)
+            }
+            (Doc::Seq(items), Step::Index(i))
+            | (Doc::Tuple(items), Step::Index(i))
+            | (Doc::Variant { content: VariantContent::Tuple(items), .. }, Step::Index(i)) => items.get_mut(*i),
+            _ => None,
+        }
+    }
+
     /// The value as RON on one line, in the scenario files' dialect (implicit
     /// `Some`, unwrapped newtype variants), readable by [`from_doc`].
+    ///
+    /// Struct names are written as the shipped files write them
+    /// (`Credentials(user: "a", password: "b")`); RON accepts a struct with
+    /// or without its name.
     pub fn to_ron(&self) -> String {
-        todo!("fmt helper")
+        let mut out = String::new();
+        write::value(&mut out, self);
+        out
     }
 }
 
 /// Reads a value back from its tree (through its RON text, so serde's own
 /// defaults and checks apply).
-pub fn from_doc<T: DeserializeOwned>(_doc: &Doc) -> Result<T, ron::error::SpannedError> {
-    todo!("fmt helper")
+pub fn from_doc<T: DeserializeOwned>(doc: &Doc) -> Result<T, ron::error::SpannedError> {
+    super::ron_options().from_str(&doc.to_ron())
 }
