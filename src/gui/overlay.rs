@@ -82,8 +82,12 @@ pub fn draw(
     mut view: ResMut<CameraView>,
     mut dump: ResMut<LayoutDump>,
     mut cache: Local<Option<(u64, label_layout::Placement)>>,
+    edit: Option<Res<crate::gui::edit::EditMode>>,
 ) -> Result {
     let _own = crate::gui::own_time::Span::start("overlay::draw");
+    // While editing, a small world is not blown up to fill the map: it
+    // keeps room around it to place more.
+    let least_scale = if edit.is_some_and(|e| e.active()) { 1.0 } else { 0.0 };
     let ctx = contexts.ctx_mut()?;
     let zoom = ctx.zoom_factor();
     // Window size in Bevy's logical pixels.
@@ -127,7 +131,7 @@ pub fn draw(
         if !same {
             let v = label_layout::fit(w, map, window);
             view.centre = v.centre;
-            view.scale = v.scale;
+            view.scale = v.scale.max(least_scale);
             view.focus = None;
             view.fitted = Some(key);
         }

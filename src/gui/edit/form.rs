@@ -61,11 +61,15 @@ pub fn show(
     }
     let mut ops: Vec<Op> = Vec::new();
     let mut opened_ron: Option<(String, String)> = None;
+    // Items of these lists can be taken out (a tuple's parts cannot).
+    let lists: Vec<DocPath> =
+        rows.iter().filter(|r| matches!(r.input, Input::List { .. })).map(|r| r.path.clone()).collect();
     for row in &rows {
         let key = (item.clone(), row.path.to_string());
         ui.horizontal(|ui| {
             ui.add_space(12.0 * row.depth as f32);
             field(ui, edit, item, row, &key, state, &mut ops, &mut opened_ron, lang);
+            remove_button(ui, item, row, &lists, state, &mut ops, lang);
         });
         if let Some(p) = &row.problem {
             ui.horizontal(|ui| {
@@ -210,14 +214,25 @@ fn field(
         Input::Int(n) => number(ui, edit, key, name, &n.to_string(), &set, ops),
         Input::Float(f) => number(ui, edit, key, name, &format!("{f:?}"), &set, ops),
     }
-    // A list's item can be taken out.
-    if let Some(Step::Index(k)) = row.path.0.last() {
-        let parent = DocPath(row.path.0[..row.path.0.len() - 1].to_vec());
-        if ui.small_button("✖").on_hover_text(tr(lang, "remove this item", "この項目を削除")).clicked()
-            && let Some(v) = list_with(&state.scenario, item, &parent, Some(*k), None)
-        {
-            ops.push(Op::SetField { item: item.clone(), path: parent, value: v });
-        }
+}
+
+/// A list's item can be taken out (✖ after it).
+fn remove_button(
+    ui: &mut egui::Ui,
+    item: &Item,
+    row: &Row,
+    lists: &[DocPath],
+    state: &SimState,
+    ops: &mut Vec<Op>,
+    lang: Lang,
+) {
+    let Some(Step::Index(k)) = row.path.0.last() else { return };
+    let parent = DocPath(row.path.0[..row.path.0.len() - 1].to_vec());
+    if lists.contains(&parent)
+        && ui.small_button("✖").on_hover_text(tr(lang, "remove this item", "この項目を削除")).clicked()
+        && let Some(v) = list_with(&state.scenario, item, &parent, Some(*k), None)
+    {
+        ops.push(Op::SetField { item: item.clone(), path: parent, value: v });
     }
 }
 

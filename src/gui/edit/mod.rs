@@ -81,6 +81,8 @@ pub struct EditMode {
     pub refused: std::collections::HashMap<(Item, String), String>,
     /// The list shown beside the form (ISPs, zones, traffic).
     pub list: panel::ListTab,
+    /// The Save as dialog has put the keyboard in its file name.
+    pub save_as_focused: bool,
 }
 
 impl EditMode {
@@ -403,6 +405,10 @@ fn mouse(
                 let isp = isp_at(scenario, &positions, world);
                 edit.pin_layout(&positions, &mut state, &mut view);
                 edit.apply(Op::AddNode { kind, at: (world.x, world.y), isp }, &mut state, &mut view);
+                // One placement per pick (Shift keeps the kind for more).
+                if !shift {
+                    edit.tool = Tool::Select;
+                }
             }
             (Tool::Link, Some(i)) => edit.drag = Some(Drag::Link { from: i, to: world }),
             (Tool::Select, Some(i)) if shift => edit.drag = Some(Drag::Link { from: i, to: world }),

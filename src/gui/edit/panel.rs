@@ -110,14 +110,14 @@ fn edit_bar(
             }
             ui.separator();
             if ui
-                .add_enabled(can_undo, egui::Button::new("↶"))
+                .add_enabled(can_undo, egui::Button::new(tr(lang, "Undo", "元に戻す")))
                 .on_hover_text(tr(lang, "undo (Ctrl+Z)", "元に戻す (Ctrl+Z)"))
                 .clicked()
             {
                 edit.undo_redo(true, state, view);
             }
             if ui
-                .add_enabled(can_redo, egui::Button::new("↷"))
+                .add_enabled(can_redo, egui::Button::new(tr(lang, "Redo", "やり直す")))
                 .on_hover_text(tr(lang, "redo (Ctrl+Y)", "やり直す (Ctrl+Y)"))
                 .clicked()
             {
@@ -179,7 +179,7 @@ fn edit_bar(
                     "drag a node to move it; Shift+drag to link",
                     "ノードをドラッグで移動、Shift+ドラッグで接続",
                 ));
-            ui.selectable_value(&mut edit.tool, Tool::Link, tr(lang, "⟷ Link", "⟷ 接続")).on_hover_text(tr(
+            ui.selectable_value(&mut edit.tool, Tool::Link, tr(lang, "Link", "接続")).on_hover_text(tr(
                 lang,
                 "drag from a node to another",
                 "ノードから別のノードへドラッグ",
@@ -242,6 +242,14 @@ pub fn item_name(item: &Item) -> String {
         Item::Isp(id) | Item::Node(id) | Item::Source(id) => id.clone(),
         Item::Link(k) => format!("links[{k}]"),
         Item::Zone(d) => d.clone(),
+    }
+}
+
+/// The heading of an item's form: a link by its two ends.
+fn item_title(s: &crate::scenario::Scenario, item: &Item) -> String {
+    match item {
+        Item::Link(k) => s.links.get(*k).map_or_else(|| item_name(item), |l| format!("{} — {}", l.a, l.b)),
+        _ => item_name(item),
     }
 }
 
@@ -316,8 +324,9 @@ fn side_column(ui: &mut egui::Ui, edit: &mut EditMode, state: &mut SimState, vie
             return;
         };
         ui.separator();
+        let title = edit.editor.as_ref().map_or_else(|| item_name(&item), |e| item_title(&e.scenario, &item));
         ui.horizontal(|ui| {
-            ui.heading(item_name(&item));
+            ui.heading(title);
             if item != Item::Scenario && ui.button(tr(lang, "🗑 Delete", "🗑 削除")).clicked() {
                 edit.dialog = Some(Dialog::ConfirmDelete(item.clone()));
             }
@@ -418,15 +427,30 @@ fn dialogs(
         Dialog::SaveAs { mut path } => {
             window(tr(lang, "Save as", "名前を付けて保存")).show(ctx, |ui| {
                 ui.label(tr(lang, "File (RON):", "ファイル (RON):"));
-                ui.add(egui::TextEdit::singleline(&mut path).desired_width(380.0));
+                let out = egui::TextEdit::singleline(&mut path).desired_width(380.0).show(ui);
+                // Opened: the whole name selected, ready to be typed over.
+                if !out.response.has_focus() && !edit.save_as_focused {
+                    out.response.request_focus();
+                    let mut st = out.state.clone();
+                    let all = egui::text::CCursorRange::two(
+                        egui::text::CCursor::new(0),
+                        egui::text::CCursor::new(path.chars().count()),
+                    );
+                    st.cursor.set_char_range(Some(all));
+                    st.store(ui.ctx(), out.response.id);
+                    edit.save_as_focused = true;
+                }
                 edit.dialog = Some(Dialog::SaveAs { path: path.clone() });
                 ui.horizontal(|ui| {
-                    if ui.button(tr(lang, "Save", "保存")).clicked() && !path.trim().is_empty() {
+                    let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
+                    if (ui.button(tr(lang, "Save", "保存")).clicked() || enter) && !path.trim().is_empty() {
                         edit.dialog = None;
+                        edit.save_as_focused = false;
                         save(edit, state, Some(PathBuf::from(path.trim())), false, lang);
                     }
                     if ui.button(tr(lang, "Cancel", "キャンセル")).clicked() {
                         edit.dialog = None;
+                        edit.save_as_focused = false;
                     }
                 });
             });
