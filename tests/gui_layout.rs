@@ -164,3 +164,32 @@ fn the_window_draws_what_the_headless_layout_computes() {
         assert!(close(&x["rect"], &y["rect"]), "{x} vs {y}");
     }
 }
+
+/// Edit mode: the edit bar with the palette, a node's form in the side
+/// column and the checker's panel leave the map its share, and the map's
+/// words do not collide, at both sizes, in both languages and modes.
+#[test]
+fn edit_mode_lays_out_cleanly() {
+    for size in [(1280.0, 720.0), (1920.0, 1080.0)] {
+        for presenter in [false, true] {
+            for japanese in [false, true] {
+                let h = Headless {
+                    file: era(1),
+                    after: 0,
+                    size,
+                    presenter,
+                    japanese,
+                    node: Some("relay-c".into()),
+                    edit: true,
+                    ..Default::default()
+                };
+                let dump = headless(&h).unwrap();
+                let what = format!("edit mode {size:?} presenter {presenter} japanese {japanese}");
+                let problems = dump.problems(0.6);
+                assert!(problems.is_empty(), "{what}:\n  {}", problems.join("\n  "));
+                assert_eq!(dump.labels_hidden, 0, "{what}: labels with no room");
+                assert!(dump.nodes_total > 10, "{what}");
+            }
+        }
+    }
+}

@@ -200,6 +200,8 @@ pub struct Headless {
     pub message: Option<u32>,
     /// Draw in Japanese.
     pub japanese: bool,
+    /// In edit mode (with `node` selected for its form).
+    pub edit: bool,
 }
 
 /// Runs the GUI's logic, panels and overlay for the frames a screenshot would
@@ -244,6 +246,9 @@ pub fn headless(h: &Headless) -> Result<LayoutDump, String> {
             screenshot::prime_to(h.after, &mut state, &mut playback);
         }
         world.insert_resource(playback);
+        if h.edit {
+            world.insert_resource(crate::gui::edit::StartEditing { template: None, node: h.node.clone() });
+        }
     }
     let mut frames = 0;
     let mut settled = 0;
