@@ -427,3 +427,59 @@ fn lists_and_optional_settings_from_the_form_helpers() {
     assert!(sc.iter().all(|r| !r.path.to_string().starts_with("nodes")));
     assert!(sc.iter().any(|r| r.name == "narration"));
 }
+
+#[test]
+fn problems_of_fields_in_each_kind_of_item() {
+    let mut ed = Editor::open(std::path::Path::new("era:1")).unwrap();
+    set(&mut ed, Item::Isp("isp-b".into()), "customers", "[\"10.1.0.0/16\"]");
+    set(&mut ed, Item::Source("alice".into()), "from", "\"nope\"");
+    set(&mut ed, Item::Scenario, "duration", "\"0s\"");
+    let find = |text: &str| {
+        ed.problems()
+            .iter()
+            .find(|p| p.message.contains(text))
+            .unwrap_or_else(|| panic!("{text}: {:#?}", ed.problems()))
+    };
+    let p = find("overlaps");
+    assert!(matches!(&p.item, Some(Item::Isp(id)) if id == "isp-b" || id == "isp-a"), "{p:?}");
+    let p = find("longer than 0s");
+    assert_eq!((p.item.clone(), p.path.to_string()), (Some(Item::Scenario), "duration".to_string()));
+    let p = ed.problems().iter().find(|p| p.item == Some(Item::Source("alice".into()))).unwrap();
+    assert_eq!(p.path.to_string(), "from", "{p:?}");
+}
+
+#[test]
+fn save_keeps_comments_or_asks() {
+    let dir = std::env::temp_dir().join(format!("relaysim-editor-save-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("era1.ron");
+    std::fs::write(&file, relaysim::tour::find("era:1").unwrap().text).unwrap();
+    let mut ed = Editor::open(&file).unwrap();
+    assert_eq!(ed.path.as_deref(), Some(file.as_path()));
+    // An edit that keeps every commented item: saved with the comments.
+    set(&mut ed, Item::Node("relay-c".into()), "kind.relay", "IspNetworks");
+    assert!(ed.dirty());
+    ed.save(false).unwrap();
+    assert!(!ed.dirty());
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("// ISP C never adopts Outbound Port 25 Blocking"), "{text}");
+    assert!(scenario::load(&file).is_ok());
+    // Deleting a commented node: Save asks first.
+    ed.apply(Op::DeleteNode { id: "hotel-bot".into() }).unwrap();
+    ed.apply(Op::DeleteItem { item: Item::Source("spam-hotel".into()) }).unwrap();
+    match ed.save(false) {
+        Err(relaysim::editor::SaveError::WouldLoseComments(lost)) => assert!(!lost.is_empty()),
+        other => panic!("{other:?}"),
+    }
+    assert!(ed.dirty());
+    ed.save(true).unwrap();
+    assert!(!ed.dirty());
+    assert!(scenario::load(&file).is_ok());
+    // Undo after saving makes it dirty again.
+    ed.undo();
+    assert!(ed.dirty());
+    // A world with nowhere to save.
+    let mut new = empty_editor();
+    assert!(matches!(new.save(false), Err(relaysim::editor::SaveError::NoPath)));
+    std::fs::remove_dir_all(&dir).ok();
+}
