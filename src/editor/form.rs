@@ -34,6 +34,7 @@ use serde::de::DeserializeOwned;
 
 use super::probe::{self, at, fields_in, struct_fields_mut, type_name, variants_in};
 use super::{Editor, Item};
+use crate::scenario::Scenario;
 use crate::scenario::doc::{Doc, DocPath, Step, VariantContent, to_doc};
 
 /// One line of a form.
@@ -92,7 +93,13 @@ pub fn rows(editor: &Editor, item: &Item) -> Vec<Row> {
     let s = &editor.scenario;
     let mut rows = match item {
         // The lists of items have forms of their own.
-        Item::Scenario => Form::rows_except(s, &["isps", "nodes", "links", "dns", "traffic"]),
+        // (Made from a copy without them: reading the whole world back for
+        // each field's default would be slow.)
+        Item::Scenario => {
+            let own =
+                Scenario { isps: vec![], nodes: vec![], links: vec![], dns: vec![], traffic: vec![], ..s.clone() };
+            Form::rows_except(&own, &["isps", "nodes", "links", "dns", "traffic"])
+        }
         Item::Isp(id) => s.isps.iter().find(|i| &i.id == id).map(Form::rows_of).unwrap_or_default(),
         Item::Node(id) => s.nodes.iter().find(|n| &n.id == id).map(Form::rows_of).unwrap_or_default(),
         Item::Link(i) => s.links.get(*i).map(Form::rows_of).unwrap_or_default(),
@@ -354,9 +361,14 @@ impl<'a, T: Serialize + DeserializeOwned> Form<'a, T> {
     /// Whether the field at `path` holds what serde gives when it is left
     /// out (only fields of structs have defaults).
     fn is_default(&self, path: &DocPath) -> bool {
-        let Some((Step::Field(name), parent)) = path.0.split_last() else { return false };
         let Some(now) = at(&self.doc, path) else { return true };
+        // Only what leads to the field is read back (a lesson's other steps
+        // would make each row cost a reading of the whole lesson).
         let mut doc = self.doc.clone();
+        let mut steps = Vec::new();
+        prune(&mut doc, &path.0, &mut steps);
+        let path = &DocPath(steps);
+        let Some((Step::Field(name), parent)) = path.0.split_last() else { return false };
         let Some(fields) = probe::at_mut(&mut doc, &DocPath(parent.to_vec())).and_then(struct_fields_mut) else {
             return false;
         };
@@ -386,6 +398,63 @@ impl<'a, T: Serialize + DeserializeOwned> Form<'a, T> {
             }
             NAMED.iter().find(|(names, _)| names.contains(&field.as_str())).map(|(_, h)| h.to_string())
         })
+    }
+}
+
+/// Cuts `doc` down to what leads to `path` (lists on the way keep only the
+/// item on it, other lists are emptied), for reading it back quickly;
+/// `out` gets the path in the cut tree. The value at the path is kept whole.
+fn prune(doc: &mut Doc, path: &[Step], out: &mut Vec<Step>) {
+    let Some((step, rest)) = path.split_first() else { return };
+    match (doc, step) {
+        (Doc::Option(Some(inner)), _) => prune(inner, path, out),
+        (Doc::Variant { content: VariantContent::Newtype(inner), .. }, _) => prune(inner, path, out),
+        (Doc::Struct { fields, .. }, Step::Field(n))
+        | (Doc::Variant { content: VariantContent::Struct(fields), .. }, Step::Field(n)) => {
+            for (k, v) in fields.iter_mut() {
+                if k == n {
+                    out.push(step.clone());
+                    prune(v, rest, out);
+                } else {
+                    empty_lists(v);
+                }
+            }
+        }
+        (Doc::Seq(items), Step::Index(i)) if *i < items.len() => {
+            let mut item = items.swap_remove(*i);
+            out.push(Step::Index(0));
+            prune(&mut item, rest, out);
+            *items = vec![item];
+        }
+        (Doc::Tuple(items), Step::Index(i))
+        | (Doc::Variant { content: VariantContent::Tuple(items), .. }, Step::Index(i)) => {
+            for (k, v) in items.iter_mut().enumerate() {
+                if k == *i {
+                    out.push(step.clone());
+                    prune(v, rest, out);
+                } else {
+                    empty_lists(v);
+                }
+            }
+        }
+        // Maps and anything else: kept as they are.
+        _ => out.extend(path.iter().cloned()),
+    }
+}
+
+/// Empties every list in `doc` (serde reads an empty list as well as a full one).
+fn empty_lists(doc: &mut Doc) {
+    match doc {
+        Doc::Seq(items) => items.clear(),
+        Doc::Option(Some(inner)) | Doc::Variant { content: VariantContent::Newtype(inner), .. } => empty_lists(inner),
+        Doc::Tuple(items) | Doc::Variant { content: VariantContent::Tuple(items), .. } => {
+            items.iter_mut().for_each(empty_lists)
+        }
+        Doc::Struct { fields, .. } | Doc::Variant { content: VariantContent::Struct(fields), .. } => {
+            fields.iter_mut().for_each(|(_, v)| empty_lists(v))
+        }
+        Doc::Map(entries) => entries.iter_mut().for_each(|(_, v)| empty_lists(v)),
+        _ => {}
     }
 }
 

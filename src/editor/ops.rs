@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use super::probe;
 use super::refs::{self, Of};
 use super::{Applied, EditError, Item, Op, Section};
-use crate::scenario::doc::{DocPath, Step};
+use crate::scenario::doc::DocPath;
 use crate::scenario::{Isp, Link, NodeKind, Scenario, Source, Zone};
 use crate::units::Cidr;
 
@@ -109,7 +109,6 @@ fn no_such(what: &'static str, id: &str) -> EditError {
 // ----- SetField -------------------------------------------------------------
 
 fn set_field(s: &mut Scenario, item: Item, path: &DocPath, text: &str) -> Result<Applied, EditError> {
-    let is_id = |name: &str| path.0 == [Step::Field(name.to_string())];
     match item {
         Item::Scenario => {
             *s = with_value(s, path, text)?;
@@ -158,7 +157,7 @@ fn set_field(s: &mut Scenario, item: Item, path: &DocPath, text: &str) -> Result
             let new: Source = with_value(&s.traffic[i], path, text)?;
             let new_id = new.id().to_string();
             s.traffic[i] = new;
-            if new_id != id && is_id("id") {
+            if new_id != id {
                 if s.traffic.iter().filter(|t| t.id() == new_id).count() > 1 {
                     return Err(EditError::Refused(format!("there is a traffic source `{new_id}` already")));
                 }
