@@ -378,6 +378,12 @@ fn a_form_shows_every_field_with_defaults_and_hints() {
     let sc = form::rows(&ed, &Item::Scenario);
     assert!(sc.iter().find(|r| r.name == "start").unwrap().hint.as_deref().unwrap().starts_with("a time"));
     assert!(form::rows(&ed, &Item::Node("nope".into())).is_empty());
+    // Every hint has its Japanese.
+    for r in rows.iter().chain(&isp).chain(&sc) {
+        if let Some(h) = &r.hint {
+            assert!(form::hint_ja(h).is_some(), "{h}");
+        }
+    }
     // Turning an optional setting on.
     assert_eq!(form::on_value(&ed, &Item::Node("mx-a".into()), &path("kind.greylist")).as_deref(), Some("()"));
 }

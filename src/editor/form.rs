@@ -458,14 +458,15 @@ fn empty_lists(doc: &mut Doc) {
     }
 }
 
-/// Values of the typed strings, with what to say about a field that takes one.
+/// Values of the typed strings, with what to say about a field that takes
+/// one (a date first: a field that takes a date takes a duration too).
 const SAMPLES: [(&str, &str); 6] = [
+    ("\"2005-06-01\"", "a date such as 2005-06-01 or a duration such as 30d"),
     ("\"10m\"", "a duration such as 10m, 30s, 2h or 1d12h"),
     ("\"40/h\"", "a rate such as 40/h or 2.5/min"),
     ("\"10.1.0.0/16\"", "a network such as 10.1.0.0/16"),
     ("\"192.0.2.10\"", "an address such as 192.0.2.10"),
     ("\"1999-03-01T09:00:00Z\"", "a time such as 1999-03-01T09:00:00Z"),
-    ("\"2005-06-01\"", "a date such as 2005-06-01 or a duration such as 30d"),
 ];
 
 /// Plain strings that name something, by field name.
@@ -480,6 +481,27 @@ const NAMED: [(&[&str], &str); 6] = [
     (&["isp", "dynamic_of"], "the id of an ISP"),
     (&["password"], "a password"),
 ];
+
+/// The hints in Japanese, for the window's Japanese labels.
+const HINTS_JA: [(&str, &str); 12] = [
+    ("a date such as 2005-06-01 or a duration such as 30d", "日付 (例: 2005-06-01) または時間の長さ (例: 30d)"),
+    ("a duration such as 10m, 30s, 2h or 1d12h", "時間の長さ (例: 10m, 30s, 2h, 1d12h)"),
+    ("a rate such as 40/h or 2.5/min", "頻度 (例: 40/h, 2.5/min)"),
+    ("a network such as 10.1.0.0/16", "ネットワーク (例: 10.1.0.0/16)"),
+    ("an address such as 192.0.2.10", "IP アドレス (例: 192.0.2.10)"),
+    ("a time such as 1999-03-01T09:00:00Z", "日時 (例: 1999-03-01T09:00:00Z)"),
+    ("a mail address such as bob@company.example", "メールアドレス (例: bob@company.example)"),
+    ("a host name such as mail.isp-a.example", "ホスト名 (例: mail.isp-a.example)"),
+    ("a domain such as isp-a.example", "ドメイン (例: isp-a.example)"),
+    ("the id of a node", "ノードの id"),
+    ("the id of an ISP", "ISP の id"),
+    ("a password", "パスワード"),
+];
+
+/// A row's hint in Japanese (`None` for a text this table does not know).
+pub fn hint_ja(hint: &str) -> Option<&'static str> {
+    HINTS_JA.iter().find(|(en, _)| *en == hint).map(|(_, ja)| *ja)
+}
 
 fn hint_cache(key: String, find: impl FnOnce() -> Option<String>) -> Option<String> {
     static CACHE: OnceLock<Mutex<HashMap<String, Option<String>>>> = OnceLock::new();
