@@ -179,7 +179,8 @@ fn assemble(layout: &Layout, keys: &KeyMap, anchored: Vec<(Anchor, Trivia)>) -> 
     }
     let mut header = Vec::new();
     let mut footer = Vec::new();
-    let mut before: HashMap<usize, Vec<Trivia>> = HashMap::new();
+    // (comment or blank, one level deeper: inside a value, before its closing bracket)
+    let mut before: HashMap<usize, Vec<(Trivia, bool)>> = HashMap::new();
     let mut after: HashMap<usize, Vec<String>> = HashMap::new();
     let mut lost_comments = Vec::new();
     for (anchor, item) in anchored {
@@ -201,7 +202,10 @@ fn assemble(layout: &Layout, keys: &KeyMap, anchored: Vec<(Anchor, Trivia)>) -> 
             {
                 after.entry(n).or_default().push(text)
             }
-            (Some(&n), item) => before.entry(n).or_default().push(item),
+            (Some(&n), item) => {
+                let inside = matches!(anchor, Anchor::BeforeClose(_));
+                before.entry(n).or_default().push((item, inside))
+            }
             (None, Trivia::Comment { text, line, .. }) => lost_comments.push(LostComment { line, text }),
             (None, Trivia::Blank) => {}
         }
@@ -232,7 +236,8 @@ fn assemble(layout: &Layout, keys: &KeyMap, anchored: Vec<(Anchor, Trivia)>) -> 
     for (n, l) in lines.iter().enumerate() {
         let path = l.innermost();
         let pad = " ".repeat(l.indent);
-        for item in before.get(&n).into_iter().flatten() {
+        for (item, inside) in before.get(&n).into_iter().flatten() {
+            let pad = if *inside { " ".repeat(l.indent + 4) } else { pad.clone() };
             match item {
                 Trivia::Blank if !last_blank && !last_opens => {
                     emit(&mut text, &mut paths, String::new(), path.clone());

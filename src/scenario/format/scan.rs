@@ -344,11 +344,17 @@ pub(super) fn scan(src: &str) -> Scanned {
     let mut elements = Vec::new();
     let mut closes = std::collections::HashMap::new();
     let (mut root_first, mut root_last) = (None, None);
-    if !lexed.tokens.is_empty() {
-        root_first = Some(0);
+    // `#![enable(implicit_some)]` and the like: the formatter's text needs
+    // none (the loader enables both extensions), so they are not kept.
+    while matches!(p.peek(0), Some(Tok::Atom(a)) if a.starts_with('#')) {
+        p.value();
+    }
+    if p.pos < lexed.tokens.len() {
+        let first = p.pos;
+        root_first = Some(first);
         let (group, last) = p.value();
         root_last = Some(last);
-        elements.push(Element { path: DocPath::default(), first_tok: 0, last_tok: last });
+        elements.push(Element { path: DocPath::default(), first_tok: first, last_tok: last });
         if let Some(g) = group {
             walk(&g, &DocPath::default(), &mut elements, &mut closes);
         }
