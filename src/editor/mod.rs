@@ -208,27 +208,12 @@ impl Editor {
     /// Opens a file or a built-in lesson; one that reads but has checker
     /// errors opens too, with its problems listed.
     pub fn open(path: &Path) -> Result<Editor, LoadError> {
-        let name = path.display().to_string();
-        let (src, file, path) = if crate::tour::is_tour_name(&name) {
-            let entry = crate::tour::find(&name).ok_or(LoadError::NotInTour { name: name.clone() })?;
-            (entry.text.to_string(), entry.label(), None)
-        } else {
-            let bytes = std::fs::read(path).map_err(|source| LoadError::Io { file: name.clone(), source })?;
-            let Ok(src) = String::from_utf8(bytes) else {
-                // Not UTF-8: the loader says where, and how to fix it.
-                return Err(crate::scenario::load(path).err().unwrap_or(LoadError::Problems(vec![])));
-            };
-            (src, name, Some(path.to_path_buf()))
-        };
+        let (src, file) = crate::scenario::source(path)?;
         let src = src.strip_prefix('\u{feff}').unwrap_or(&src).to_string();
-        match ron_options().from_str::<Scenario>(&src) {
-            Ok(scenario) => Ok(Editor::new(scenario, path, Some(src))),
-            // Not readable at all: the loader's own message, with its hints.
-            Err(_) => match crate::scenario::parse(&src, &file) {
-                Err(e) => Err(e),
-                Ok(scenario) => Ok(Editor::new(scenario, path, Some(src))),
-            },
-        }
+        let scenario = crate::scenario::parse_syntax(&src, &file)?;
+        // A built-in lesson has no file to save to.
+        let path = (!crate::tour::is_tour_name(&path.display().to_string())).then(|| path.to_path_buf());
+        Ok(Editor::new(scenario, path, Some(src)))
     }
 
     /// Applies one edit; a refused edit changes nothing (not the history either).
