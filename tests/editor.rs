@@ -372,6 +372,16 @@ fn a_form_shows_every_field_with_defaults_and_hints() {
     assert!(row("kind.queue.min").hint.as_deref().unwrap().starts_with("a duration"));
     assert!(matches!(&row("kind.queue.shape").input, Input::Choice { current, .. } if current == "Doubling"));
     assert!(row("labels").is_default);
+    assert_eq!(row("ip").input, Input::Optional { on: false });
+    assert_eq!(row("ip").hint.as_deref(), Some("an address such as 192.0.2.10"));
+    assert_eq!(row("kind.mailbox").hint.as_deref(), Some("the id of a node"));
+    let mut zoned = empty_editor();
+    set(&mut zoned, Item::Zone("isp-a.example".into()), "a", "[(\"www\", \"192.0.2.80\")]");
+    let zone = form::rows(&zoned, &Item::Zone("isp-a.example".into()));
+    let hint = |p: &str| zone.iter().find(|r| r.path.to_string() == p).unwrap().hint.clone();
+    assert_eq!(hint("a[0][0]"), None);
+    assert_eq!(hint("a[0][1]").as_deref(), Some("an address such as 192.0.2.10"));
+    assert_eq!(hint("mx[0][1]"), None);
     let isp = form::rows(&ed, &Item::Isp("isp-a".into()));
     let customers = isp.iter().find(|r| r.path.to_string() == "customers[0]").unwrap();
     assert!(customers.hint.as_deref().unwrap().starts_with("a network"));

@@ -224,8 +224,9 @@ impl<'a, T: Serialize + DeserializeOwned> Form<'a, T> {
             None => String::new(),
         };
         let is_default = self.is_default(path);
+        // Text, and optional settings that are off (what to type to turn them on).
         let hint = match &input {
-            Input::Text(_) => self.hint(path),
+            Input::Text(_) | Input::Optional { on: false } => self.hint(path),
             _ => None,
         };
         self.rows.push(Row { path: path.clone(), depth, name, input, is_default, hint, problem: None, optional });
@@ -381,22 +382,41 @@ impl<'a, T: Serialize + DeserializeOwned> Form<'a, T> {
     /// What a text field reads, from its type (found by trying samples) or,
     /// for plain strings, its name.
     fn hint(&self, path: &DocPath) -> Option<String> {
-        let Some(Step::Field(field)) = path.0.iter().rev().find(|s| matches!(s, Step::Field(_))) else {
-            return None;
-        };
-        let owner = path.0.split_last().and_then(|(_, p)| at(&self.doc, &DocPath(p.to_vec()))).and_then(type_name);
-        let key = format!("{}.{field}", owner.as_deref().unwrap_or("?"));
+        // The key: the nearest struct above and the steps from it, list
+        // items as `[]` (all alike), tuple elements by position.
+        let mut key = String::new();
+        let mut field = None;
+        let mut in_tuple = false;
+        for n in (0..path.0.len()).rev() {
+            let above = at(&self.doc, &DocPath(path.0[..n].to_vec()));
+            match &path.0[n] {
+                Step::Field(f) => {
+                    key = format!(".{f}{key}");
+                    field = field.or(Some(f.as_str()));
+                }
+                Step::Index(i) if matches!(above.map(Doc::inner), Some(Doc::Tuple(_))) => {
+                    key = format!("[{i}]{key}");
+                    in_tuple |= field.is_none();
+                }
+                Step::Index(_) => key = format!("[]{key}"),
+            }
+            if let Some(owner) = above.and_then(type_name) {
+                key = format!("{owner}{key}");
+                break;
+            }
+        }
+        let field = field?;
         hint_cache(key, || {
             let takes = |t: &str| super::ops::with_value(self.value, path, t).is_ok();
             if !takes("\"\\u{1}\"") {
-                for (sample, hint) in SAMPLES {
-                    if takes(sample) {
-                        return Some(hint.to_string());
-                    }
-                }
+                return SAMPLES.iter().find(|(sample, _)| takes(sample)).map(|(_, hint)| hint.to_string());
+            }
+            // A plain string: what it names, by its field (not for the
+            // elements of a tuple, which the field's name does not describe).
+            if in_tuple {
                 return None;
             }
-            NAMED.iter().find(|(names, _)| names.contains(&field.as_str())).map(|(_, h)| h.to_string())
+            NAMED.iter().find(|(names, _)| names.contains(&field)).map(|(_, h)| h.to_string())
         })
     }
 }
