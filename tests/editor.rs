@@ -289,6 +289,8 @@ fn a_bad_value_is_refused_with_serdes_message_and_changes_nothing() {
         Op::SetField { item: Item::Node("mx-a".into()), path: path("id"), value: "\"dns\"".into() },
         Op::SetField { item: Item::Node("mx-a".into()), path: path("kind.nope"), value: "1".into() },
         Op::DeleteItem { item: Item::Scenario },
+        Op::MoveNode { id: "dns".into(), to: (f32::NAN, 0.0) },
+        Op::DeleteItem { item: Item::Link(99) },
     ];
     for op in refused {
         assert!(ed.apply(op.clone()).is_err(), "{op:?}");

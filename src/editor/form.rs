@@ -88,7 +88,10 @@ pub enum Input {
     Ron(String),
 }
 
-/// The rows of `item`'s form (empty when it does not exist).
+/// The rows of `item`'s form (empty when it does not exist). A checker
+/// message is put on the deepest row at or above the field it concerns;
+/// messages about the item as a whole (an empty path) are on no row: the
+/// window shows them above the form ([`Editor::problems_of`]).
 pub fn rows(editor: &Editor, item: &Item) -> Vec<Row> {
     let s = &editor.scenario;
     let mut rows = match item {
@@ -116,7 +119,6 @@ pub fn rows(editor: &Editor, item: &Item) -> Vec<Row> {
             });
         }
     }
-    // The item's own row for the world as a whole is the first.
     rows
 }
 

@@ -117,7 +117,9 @@ pub enum Op {
 /// What an edit did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Applied {
-    /// The item it created, if any (to select it).
+    /// The item it created, if any (to select it). After
+    /// [`Op::SetField`], the item changed, under its new name when the
+    /// edit renamed it (`None` for the scenario's own fields).
     pub created: Option<Item>,
 }
 
