@@ -417,6 +417,14 @@ fn lists_and_optional_settings_from_the_form_helpers() {
     set(&mut ed, mx.clone(), "kind.accounts", &text);
     let text = form::list_without(&ed, &mx, &accounts, 0).unwrap();
     assert_eq!(text, "[]");
+    // First items of lists of pairs and of networks.
+    let zone = Item::Zone("company.example".into());
+    assert_eq!(form::list_with_added(&ed, &zone, &path("a")).as_deref(), Some("[(\"\", \"192.0.2.1\")]"));
+    assert_eq!(form::list_with_added(&ed, &zone, &path("txt")).as_deref(), Some("[\"\"]"));
+    let company = Item::Isp("company".into());
+    assert_eq!(form::list_with_added(&ed, &company, &path("customers")).as_deref(), Some("[\"10.0.0.0/8\"]"));
+    set(&mut ed, zone.clone(), "mx", "[]");
+    assert_eq!(form::list_with_added(&ed, &zone, &path("mx")).as_deref(), Some("[(0, \"\")]"));
     // Settings turned on: with defaults, or required fields to fill in.
     assert_eq!(form::on_value(&ed, &mx, &path("kind.spf")).as_deref(), Some("()"));
     let pbs = form::on_value(&ed, &mx, &path("kind.pop_before_smtp")).unwrap();
