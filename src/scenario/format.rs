@@ -236,10 +236,16 @@ fn assemble(layout: &Layout, keys: &KeyMap, anchored: Vec<(Anchor, Trivia)>) -> 
     for (n, l) in lines.iter().enumerate() {
         let path = l.innermost();
         let pad = " ".repeat(l.indent);
-        for (item, inside) in before.get(&n).into_iter().flatten() {
-            let pad = if *inside { " ".repeat(l.indent + 4) } else { pad.clone() };
+        let items = before.get(&n).map_or(&[][..], Vec::as_slice);
+        // A line that only closes brackets: comments left inside the value
+        // are indented as its items are.
+        let closer = l.text.starts_with([')', ']', '}']);
+        for (k, (item, inside)) in items.iter().enumerate() {
+            let pad = if *inside && closer { " ".repeat(l.indent + 4) } else { pad.clone() };
+            // No blank line right before a closing bracket.
+            let comment_follows = items[k..].iter().any(|(t, _)| matches!(t, Trivia::Comment { .. }));
             match item {
-                Trivia::Blank if !last_blank && !last_opens => {
+                Trivia::Blank if !last_blank && !last_opens && (comment_follows || !closer) => {
                     emit(&mut text, &mut paths, String::new(), path.clone());
                     last_blank = true;
                 }
