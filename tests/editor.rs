@@ -209,6 +209,7 @@ fn every_kind_makes_a_node_the_schema_and_the_checker_accept() {
             other => panic!("{other:?}"),
         };
         assert!(id.starts_with(kind.id_prefix()), "{id}");
+        assert!(!kind.label().0.is_empty() && !kind.label().1.is_empty());
         // The schema: the file Save writes reads back.
         let text = ron(&ed.scenario);
         let back: Scenario = relaysim::scenario::doc::from_doc(&to_doc(&ed.scenario).unwrap())

@@ -71,6 +71,24 @@ impl Kind {
         }
     }
 
+    /// What the palette calls this kind, in English and in Japanese.
+    pub fn label(self) -> (&'static str, &'static str) {
+        match self {
+            Kind::ClientPc => ("Client PC", "クライアント PC"),
+            Kind::Population => ("Customers (a group of PCs)", "利用者 (PC のグループ)"),
+            Kind::SpamBot => ("Infected PC (spam bot)", "感染した PC (スパムボット)"),
+            Kind::Router => ("Router", "ルータ"),
+            Kind::RouterOp25b => ("Router with OP25B", "OP25B 付きルータ"),
+            Kind::RouterNat => ("NAT router", "NAT ルータ"),
+            Kind::IspRelay => ("ISP mail server", "ISP のメールサーバ"),
+            Kind::OpenRelay => ("Open relay", "オープンリレー"),
+            Kind::SpammerServer => ("Spammer's server", "スパム業者のサーバ"),
+            Kind::Mx => ("MX (incoming mail server)", "MX (受信メールサーバ)"),
+            Kind::MailboxServer => ("Mailbox server (POP3)", "メールボックスサーバ (POP3)"),
+            Kind::Dns => ("DNS server", "DNS サーバ"),
+        }
+    }
+
     /// The palette entry that places a node like `node` (the kind the window
     /// shows for it): routers with an OP25B filter or a fixed address are
     /// told apart from plain ones.
