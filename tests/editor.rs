@@ -230,6 +230,11 @@ fn new_nodes_refer_to_the_world() {
     let NodeKind::ClientPc(c) = &pc.kind else { panic!() };
     assert_eq!(c.mail_client.server, "relay-b");
     assert_eq!(c.user, "pc-1@isp-b.example");
+    // A second relay at an ISP gets a host name of its own.
+    let relay = Kind::IspRelay.new_node("relay-1", Some("isp-c"), &base);
+    assert_eq!(relay.kind.mail_server().unwrap().hostname, "relay-1.isp-c.example");
+    let relay = Kind::IspRelay.new_node("relay-1", Some("hotel"), &base);
+    assert_eq!(relay.kind.mail_server().unwrap().hostname, "mail.hotel.example");
     let r = Kind::RouterOp25b.new_node("op25b-1", Some("isp-c"), &base);
     let NodeKind::Router(r) = &r.kind else { panic!() };
     assert!(matches!(&r.filters[..], [scenario::Filter::Op25b { isp }] if isp == "isp-c"));

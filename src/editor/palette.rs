@@ -134,7 +134,7 @@ impl Kind {
             }),
             Kind::IspRelay => NodeKind::IspRelay(MailServer {
                 mailboxes: vec![format!("*@{domain}")],
-                ..mail_server(format!("mail.{domain}"), &domain)
+                ..mail_server(near.free_hostname(format!("mail.{domain}"), format!("{id}.{domain}")), &domain)
             }),
             Kind::OpenRelay => NodeKind::OpenRelay(mail_server(format!("{id}.{domain}"), &domain)),
             Kind::SpammerServer => {
@@ -231,6 +231,15 @@ impl Near<'_> {
     fn mailbox_server(&self) -> Option<String> {
         let own = self.world.nodes.iter().filter(|n| n.isp.as_deref() == self.isp && self.isp.is_some());
         own.filter(|n| matches!(n.kind, NodeKind::MailboxServer(_))).map(|n| n.id.clone()).next()
+    }
+
+    /// `wanted` when no node has that host name yet, else `otherwise`.
+    fn free_hostname(&self, wanted: String, otherwise: String) -> String {
+        let taken = self.world.nodes.iter().any(|n| match &n.kind {
+            NodeKind::MailboxServer(m) => m.hostname == wanted,
+            k => k.mail_server().is_some_and(|m| m.hostname == wanted),
+        });
+        if taken { otherwise } else { wanted }
     }
 
     /// The ISP's customer ranges.
