@@ -1,5 +1,5 @@
 //! The command line: `relaysim` (the classroom GUI on the history tour),
-//! `relaysim gui FILE`, `run | check | show | compare | tour`.
+//! `relaysim gui FILE`, `run | check | fmt | show | compare | tour`.
 //!
 //! Exit statuses are the constants in [`status`], listed in `--help`.
 
@@ -206,6 +206,22 @@ enum Command {
         /// memory) than the limits; every other problem is still reported.
         #[arg(long)]
         force: bool,
+    },
+    /// Write a scenario in the canonical layout (the one the editor saves),
+    /// keeping its comments; to stdout, unless --out or --in-place.
+    Fmt {
+        #[arg(help = FILE_HELP)]
+        file: PathBuf,
+        /// Write the formatted text to this file instead of stdout.
+        #[arg(long, conflicts_with_all = ["in_place", "check"])]
+        out: Option<PathBuf>,
+        /// Rewrite FILE itself.
+        #[arg(short = 'i', long, conflicts_with = "check")]
+        in_place: bool,
+        /// Write nothing; exit with status 1 if FILE is not already formatted
+        /// (the first line that differs is named).
+        #[arg(long)]
+        check: bool,
     },
     /// Run scenarios over N seeds and compare them: means, 95% intervals and
     /// paired differences to the first (the baseline); CSV, JSON and charts to --out.
@@ -589,6 +605,7 @@ fn main() -> ExitCode {
             }
             if bad > 0 { ExitCode::from(status::INVALID) } else { ExitCode::SUCCESS }
         }
+        Command::Fmt { file, out, in_place, check } => fmt(&file, out.as_deref(), in_place, check),
         Command::Tour { export: None } => {
             emit(&relaysim::tour::listing());
             ExitCode::SUCCESS
@@ -674,6 +691,62 @@ const MAX_RUNS: u128 = 1_000_000;
 
 /// Refuses an `--out` that cannot take the results before any run starts
 /// (a read-only directory used to fail after hours of runs).
+/// `relaysim fmt`: see the command's help. A file with problems the checker
+/// finds (but correct syntax) is formatted all the same, with a note.
+fn fmt(file: &Path, out: Option<&Path>, in_place: bool, check: bool) -> ExitCode {
+    let (src, name) = match scenario::source(file) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(status::INVALID);
+        }
+    };
+    let s = match scenario::parse_syntax(&src, &name) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(status::INVALID);
+        }
+    };
+    if let Err(LoadError::Problems(p)) = scenario::parse(&src, &name) {
+        eprintln!("note: {name}: {} problem(s) found by `relaysim check`; formatted all the same", p.len());
+    }
+    let src = src.strip_prefix('\u{feff}').unwrap_or(&src);
+    let f = scenario::format::format(&s, Some(src));
+    for c in &f.lost_comments {
+        eprintln!("{name}:{}: comment not kept: {}", c.line, c.text);
+    }
+    if check {
+        return match src.lines().zip(f.text.lines()).position(|(a, b)| a != b) {
+            None if src.lines().count() == f.text.lines().count() && src.ends_with('\n') => ExitCode::SUCCESS,
+            at => {
+                let line = at.unwrap_or_else(|| src.lines().count().min(f.text.lines().count())) + 1;
+                eprintln!("{name}:{line}: not formatted (`relaysim fmt --in-place` rewrites it)");
+                ExitCode::from(status::INVALID)
+            }
+        };
+    }
+    let target = match (out, in_place) {
+        (Some(o), _) => o,
+        (None, true) if relaysim::tour::is_tour_name(&file.display().to_string()) => {
+            eprintln!("{name}: a built-in scenario cannot be rewritten (use --out)");
+            return ExitCode::from(status::INVALID);
+        }
+        (None, true) => file,
+        (None, false) => {
+            emit(&f.text);
+            return ExitCode::SUCCESS;
+        }
+    };
+    match std::fs::write(target, &f.text) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{}: {e}", target.display());
+            ExitCode::from(status::OUTPUT)
+        }
+    }
+}
+
 fn check_out_dir(dir: &Path) -> Result<(), String> {
     if dir.exists() && !dir.is_dir() {
         return Err(format!(

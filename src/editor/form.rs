@@ -34,6 +34,7 @@ use serde::de::DeserializeOwned;
 
 use super::probe::{self, at, fields_in, struct_fields_mut, type_name, variants_in};
 use super::{Editor, Item};
+use crate::scenario::Scenario;
 use crate::scenario::doc::{Doc, DocPath, Step, VariantContent, to_doc};
 
 /// One line of a form.
@@ -87,12 +88,21 @@ pub enum Input {
     Ron(String),
 }
 
-/// The rows of `item`'s form (empty when it does not exist).
+/// The rows of `item`'s form (empty when it does not exist). A checker
+/// message is put on the deepest row at or above the field it concerns;
+/// messages about the item as a whole (an empty path) are on no row: the
+/// window shows them above the form ([`Editor::problems_of`]).
 pub fn rows(editor: &Editor, item: &Item) -> Vec<Row> {
     let s = &editor.scenario;
     let mut rows = match item {
         // The lists of items have forms of their own.
-        Item::Scenario => Form::rows_except(s, &["isps", "nodes", "links", "dns", "traffic"]),
+        // (Made from a copy without them: reading the whole world back for
+        // each field's default would be slow.)
+        Item::Scenario => {
+            let own =
+                Scenario { isps: vec![], nodes: vec![], links: vec![], dns: vec![], traffic: vec![], ..s.clone() };
+            Form::rows_except(&own, &["isps", "nodes", "links", "dns", "traffic"])
+        }
         Item::Isp(id) => s.isps.iter().find(|i| &i.id == id).map(Form::rows_of).unwrap_or_default(),
         Item::Node(id) => s.nodes.iter().find(|n| &n.id == id).map(Form::rows_of).unwrap_or_default(),
         Item::Link(i) => s.links.get(*i).map(Form::rows_of).unwrap_or_default(),
@@ -109,7 +119,6 @@ pub fn rows(editor: &Editor, item: &Item) -> Vec<Row> {
             });
         }
     }
-    // The item's own row for the world as a whole is the first.
     rows
 }
 
@@ -217,8 +226,9 @@ impl<'a, T: Serialize + DeserializeOwned> Form<'a, T> {
             None => String::new(),
         };
         let is_default = self.is_default(path);
+        // Text, and optional settings that are off (what to type to turn them on).
         let hint = match &input {
-            Input::Text(_) => self.hint(path),
+            Input::Text(_) | Input::Optional { on: false } => self.hint(path),
             _ => None,
         };
         self.rows.push(Row { path: path.clone(), depth, name, input, is_default, hint, problem: None, optional });
@@ -354,9 +364,14 @@ impl<'a, T: Serialize + DeserializeOwned> Form<'a, T> {
     /// Whether the field at `path` holds what serde gives when it is left
     /// out (only fields of structs have defaults).
     fn is_default(&self, path: &DocPath) -> bool {
-        let Some((Step::Field(name), parent)) = path.0.split_last() else { return false };
         let Some(now) = at(&self.doc, path) else { return true };
+        // Only what leads to the field is read back (a lesson's other steps
+        // would make each row cost a reading of the whole lesson).
         let mut doc = self.doc.clone();
+        let mut steps = Vec::new();
+        prune(&mut doc, &path.0, &mut steps);
+        let path = &DocPath(steps);
+        let Some((Step::Field(name), parent)) = path.0.split_last() else { return false };
         let Some(fields) = probe::at_mut(&mut doc, &DocPath(parent.to_vec())).and_then(struct_fields_mut) else {
             return false;
         };
@@ -369,34 +384,111 @@ impl<'a, T: Serialize + DeserializeOwned> Form<'a, T> {
     /// What a text field reads, from its type (found by trying samples) or,
     /// for plain strings, its name.
     fn hint(&self, path: &DocPath) -> Option<String> {
-        let Some(Step::Field(field)) = path.0.iter().rev().find(|s| matches!(s, Step::Field(_))) else {
-            return None;
-        };
-        let owner = path.0.split_last().and_then(|(_, p)| at(&self.doc, &DocPath(p.to_vec()))).and_then(type_name);
-        let key = format!("{}.{field}", owner.as_deref().unwrap_or("?"));
+        // The key: the nearest struct above and the steps from it, list
+        // items as `[]` (all alike), tuple elements by position.
+        let mut key = String::new();
+        let mut field = None;
+        let mut in_tuple = false;
+        for n in (0..path.0.len()).rev() {
+            let above = at(&self.doc, &DocPath(path.0[..n].to_vec()));
+            match &path.0[n] {
+                Step::Field(f) => {
+                    key = format!(".{f}{key}");
+                    field = field.or(Some(f.as_str()));
+                }
+                Step::Index(i) if matches!(above.map(Doc::inner), Some(Doc::Tuple(_))) => {
+                    key = format!("[{i}]{key}");
+                    in_tuple |= field.is_none();
+                }
+                Step::Index(_) => key = format!("[]{key}"),
+            }
+            if let Some(owner) = above.and_then(type_name) {
+                key = format!("{owner}{key}");
+                break;
+            }
+        }
+        let field = field?;
         hint_cache(key, || {
             let takes = |t: &str| super::ops::with_value(self.value, path, t).is_ok();
             if !takes("\"\\u{1}\"") {
-                for (sample, hint) in SAMPLES {
-                    if takes(sample) {
-                        return Some(hint.to_string());
-                    }
-                }
+                return SAMPLES.iter().find(|(sample, _)| takes(sample)).map(|(_, hint)| hint.to_string());
+            }
+            // A plain string: what it names, by its field (not for the
+            // elements of a tuple, which the field's name does not describe).
+            if in_tuple {
                 return None;
             }
-            NAMED.iter().find(|(names, _)| names.contains(&field.as_str())).map(|(_, h)| h.to_string())
+            NAMED.iter().find(|(names, _)| names.contains(&field)).map(|(_, h)| h.to_string())
         })
     }
 }
 
-/// Values of the typed strings, with what to say about a field that takes one.
+/// Cuts `doc` down to what leads to `path` (lists on the way keep only the
+/// item on it, other lists are emptied), for reading it back quickly;
+/// `out` gets the path in the cut tree. The value at the path is kept whole.
+fn prune(doc: &mut Doc, path: &[Step], out: &mut Vec<Step>) {
+    let Some((step, rest)) = path.split_first() else { return };
+    match (doc, step) {
+        (Doc::Option(Some(inner)), _) => prune(inner, path, out),
+        (Doc::Variant { content: VariantContent::Newtype(inner), .. }, _) => prune(inner, path, out),
+        (Doc::Struct { fields, .. }, Step::Field(n))
+        | (Doc::Variant { content: VariantContent::Struct(fields), .. }, Step::Field(n)) => {
+            for (k, v) in fields.iter_mut() {
+                if k == n {
+                    out.push(step.clone());
+                    prune(v, rest, out);
+                } else {
+                    empty_lists(v);
+                }
+            }
+        }
+        (Doc::Seq(items), Step::Index(i)) if *i < items.len() => {
+            let mut item = items.swap_remove(*i);
+            out.push(Step::Index(0));
+            prune(&mut item, rest, out);
+            *items = vec![item];
+        }
+        (Doc::Tuple(items), Step::Index(i))
+        | (Doc::Variant { content: VariantContent::Tuple(items), .. }, Step::Index(i)) => {
+            for (k, v) in items.iter_mut().enumerate() {
+                if k == *i {
+                    out.push(step.clone());
+                    prune(v, rest, out);
+                } else {
+                    empty_lists(v);
+                }
+            }
+        }
+        // Maps and anything else: kept as they are.
+        _ => out.extend(path.iter().cloned()),
+    }
+}
+
+/// Empties every list in `doc` (serde reads an empty list as well as a full one).
+fn empty_lists(doc: &mut Doc) {
+    match doc {
+        Doc::Seq(items) => items.clear(),
+        Doc::Option(Some(inner)) | Doc::Variant { content: VariantContent::Newtype(inner), .. } => empty_lists(inner),
+        Doc::Tuple(items) | Doc::Variant { content: VariantContent::Tuple(items), .. } => {
+            items.iter_mut().for_each(empty_lists)
+        }
+        Doc::Struct { fields, .. } | Doc::Variant { content: VariantContent::Struct(fields), .. } => {
+            fields.iter_mut().for_each(|(_, v)| empty_lists(v))
+        }
+        Doc::Map(entries) => entries.iter_mut().for_each(|(_, v)| empty_lists(v)),
+        _ => {}
+    }
+}
+
+/// Values of the typed strings, with what to say about a field that takes
+/// one (a date first: a field that takes a date takes a duration too).
 const SAMPLES: [(&str, &str); 6] = [
+    ("\"2005-06-01\"", "a date such as 2005-06-01 or a duration such as 30d"),
     ("\"10m\"", "a duration such as 10m, 30s, 2h or 1d12h"),
     ("\"40/h\"", "a rate such as 40/h or 2.5/min"),
     ("\"10.1.0.0/16\"", "a network such as 10.1.0.0/16"),
     ("\"192.0.2.10\"", "an address such as 192.0.2.10"),
     ("\"1999-03-01T09:00:00Z\"", "a time such as 1999-03-01T09:00:00Z"),
-    ("\"2005-06-01\"", "a date such as 2005-06-01 or a duration such as 30d"),
 ];
 
 /// Plain strings that name something, by field name.
@@ -411,6 +503,27 @@ const NAMED: [(&[&str], &str); 6] = [
     (&["isp", "dynamic_of"], "the id of an ISP"),
     (&["password"], "a password"),
 ];
+
+/// The hints in Japanese, for the window's Japanese labels.
+const HINTS_JA: [(&str, &str); 12] = [
+    ("a date such as 2005-06-01 or a duration such as 30d", "日付 (例: 2005-06-01) または時間の長さ (例: 30d)"),
+    ("a duration such as 10m, 30s, 2h or 1d12h", "時間の長さ (例: 10m, 30s, 2h, 1d12h)"),
+    ("a rate such as 40/h or 2.5/min", "頻度 (例: 40/h, 2.5/min)"),
+    ("a network such as 10.1.0.0/16", "ネットワーク (例: 10.1.0.0/16)"),
+    ("an address such as 192.0.2.10", "IP アドレス (例: 192.0.2.10)"),
+    ("a time such as 1999-03-01T09:00:00Z", "日時 (例: 1999-03-01T09:00:00Z)"),
+    ("a mail address such as bob@company.example", "メールアドレス (例: bob@company.example)"),
+    ("a host name such as mail.isp-a.example", "ホスト名 (例: mail.isp-a.example)"),
+    ("a domain such as isp-a.example", "ドメイン (例: isp-a.example)"),
+    ("the id of a node", "ノードの id"),
+    ("the id of an ISP", "ISP の id"),
+    ("a password", "パスワード"),
+];
+
+/// A row's hint in Japanese (`None` for a text this table does not know).
+pub fn hint_ja(hint: &str) -> Option<&'static str> {
+    HINTS_JA.iter().find(|(en, _)| *en == hint).map(|(_, ja)| *ja)
+}
 
 fn hint_cache(key: String, find: impl FnOnce() -> Option<String>) -> Option<String> {
     static CACHE: OnceLock<Mutex<HashMap<String, Option<String>>>> = OnceLock::new();

@@ -118,7 +118,9 @@ pub enum Op {
 /// What an edit did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Applied {
-    /// The item it created, if any (to select it).
+    /// The item it created, if any (to select it). After
+    /// [`Op::SetField`], the item changed, under its new name when the
+    /// edit renamed it (`None` for the scenario's own fields).
     pub created: Option<Item>,
 }
 
@@ -209,27 +211,12 @@ impl Editor {
     /// Opens a file or a built-in lesson; one that reads but has checker
     /// errors opens too, with its problems listed.
     pub fn open(path: &Path) -> Result<Editor, LoadError> {
-        let name = path.display().to_string();
-        let (src, file, path) = if crate::tour::is_tour_name(&name) {
-            let entry = crate::tour::find(&name).ok_or(LoadError::NotInTour { name: name.clone() })?;
-            (entry.text.to_string(), entry.label(), None)
-        } else {
-            let bytes = std::fs::read(path).map_err(|source| LoadError::Io { file: name.clone(), source })?;
-            let Ok(src) = String::from_utf8(bytes) else {
-                // Not UTF-8: the loader says where, and how to fix it.
-                return Err(crate::scenario::load(path).err().unwrap_or(LoadError::Problems(vec![])));
-            };
-            (src, name, Some(path.to_path_buf()))
-        };
+        let (src, file) = crate::scenario::source(path)?;
         let src = src.strip_prefix('\u{feff}').unwrap_or(&src).to_string();
-        match ron_options().from_str::<Scenario>(&src) {
-            Ok(scenario) => Ok(Editor::new(scenario, path, Some(src))),
-            // Not readable at all: the loader's own message, with its hints.
-            Err(_) => match crate::scenario::parse(&src, &file) {
-                Err(e) => Err(e),
-                Ok(scenario) => Ok(Editor::new(scenario, path, Some(src))),
-            },
-        }
+        let scenario = crate::scenario::parse_syntax(&src, &file)?;
+        // A built-in lesson has no file to save to.
+        let path = (!crate::tour::is_tour_name(&path.display().to_string())).then(|| path.to_path_buf());
+        Ok(Editor::new(scenario, path, Some(src)))
     }
 
     /// Applies one edit; a refused edit changes nothing (not the history either).
@@ -341,15 +328,80 @@ impl Editor {
         let f = self.formatted();
         let limits = crate::scenario::work::Limits::default();
         let (found, _) = crate::scenario::validate::validate_with(&self.scenario, &f.text, &self.file(), Some(&limits));
+        let doc = crate::scenario::doc::to_doc(&self.scenario).ok();
+        let lines: Vec<&str> = f.text.lines().collect();
         self.problems = found
             .into_iter()
             .map(|p| {
-                let at = p.pos.line.checked_sub(1).and_then(|l| f.lines.get(l)).cloned().unwrap_or_default();
+                let line = p.pos.line.checked_sub(1);
+                let mut at = line.and_then(|l| f.lines.get(l)).cloned().unwrap_or_default();
+                if let (Some(text), Some(doc)) = (line.and_then(|l| lines.get(l)), &doc) {
+                    at = refine(at, text, p.pos.col, doc);
+                }
                 let (item, path) = locate(&self.scenario, at);
                 EditProblem { item, path, message: p.kind.to_string() }
             })
             .collect();
     }
+}
+
+/// The field at column `col` of a line that writes several
+/// (`mail_client: MailClient(server: "nope", port: 25)`): the names before
+/// the column, by nesting, added to the path of the line's value `base`,
+/// when the scenario has that field; else `base`.
+fn refine(base: DocPath, line: &str, col: usize, doc: &crate::scenario::doc::Doc) -> DocPath {
+    let mut names: Vec<Option<String>> = vec![None];
+    let (mut word, mut in_str, mut escaped) = (String::new(), false, false);
+    for c in line.chars().take(col.saturating_sub(1)) {
+        if in_str {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_str = true,
+            '(' | '[' | '{' => names.push(None),
+            ')' | ']' | '}' => {
+                names.pop();
+                if names.is_empty() {
+                    names.push(None);
+                }
+            }
+            ':' if !word.is_empty() => {
+                if let Some(last) = names.last_mut() {
+                    *last = Some(std::mem::take(&mut word));
+                }
+            }
+            ',' => {
+                if let Some(last) = names.last_mut() {
+                    *last = None;
+                }
+            }
+            c if c.is_alphanumeric() || c == '_' => {
+                word.push(c);
+                continue;
+            }
+            _ => {}
+        }
+        word.clear();
+    }
+    let mut names: Vec<String> = names.into_iter().flatten().collect();
+    // The line may begin with the field its path ends with.
+    if let (Some(Step::Field(last)), Some(first)) = (base.0.last(), names.first())
+        && last == first
+    {
+        names.remove(0);
+    }
+    if names.is_empty() {
+        return base;
+    }
+    let mut path = base.clone();
+    path.0.extend(names.into_iter().map(Step::Field));
+    if doc.get(&path).is_some() { path } else { base }
 }
 
 /// The item a path from the scenario's root is in, and the rest of the

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use super::probe;
 use super::refs::{self, Of};
 use super::{Applied, EditError, Item, Op, Section};
-use crate::scenario::doc::{DocPath, Step};
+use crate::scenario::doc::DocPath;
 use crate::scenario::{Isp, Link, NodeKind, Scenario, Source, Zone};
 use crate::units::Cidr;
 
@@ -17,6 +17,7 @@ pub(super) fn apply(s: &mut Scenario, op: Op) -> Result<Applied, EditError> {
             if let Some(isp) = &isp {
                 isp_index(s, isp)?;
             }
+            finite(at)?;
             let id = fresh(kind.id_prefix(), |id| s.nodes.iter().any(|n| n.id == id));
             let mut node = kind.new_node(&id, isp.as_deref(), s);
             node.position = Some(at);
@@ -24,12 +25,14 @@ pub(super) fn apply(s: &mut Scenario, op: Op) -> Result<Applied, EditError> {
             Ok(created(Item::Node(id)))
         }
         Op::MoveNode { id, to } => {
+            finite(to)?;
             let i = node_index(s, &id)?;
             s.nodes[i].position = Some(to);
             Ok(Applied::default())
         }
         Op::PlaceAll { positions } => {
             for (id, to) in positions {
+                finite(to)?;
                 let i = node_index(s, &id)?;
                 s.nodes[i].position = Some(to);
             }
@@ -66,6 +69,15 @@ pub(super) fn apply(s: &mut Scenario, op: Op) -> Result<Applied, EditError> {
         Op::SetField { item, path, value } => set_field(s, item, &path, &value),
         Op::AddItem { section } => add_item(s, section),
         Op::DeleteItem { item } => delete_item(s, item),
+    }
+}
+
+/// A position the file can hold (RON has no infinite or NaN coordinates to read back).
+fn finite((x, y): (f32, f32)) -> Result<(), EditError> {
+    if x.is_finite() && y.is_finite() {
+        Ok(())
+    } else {
+        Err(EditError::Refused(format!("({x}, {y}) is not a position")))
     }
 }
 
@@ -109,7 +121,6 @@ fn no_such(what: &'static str, id: &str) -> EditError {
 // ----- SetField -------------------------------------------------------------
 
 fn set_field(s: &mut Scenario, item: Item, path: &DocPath, text: &str) -> Result<Applied, EditError> {
-    let is_id = |name: &str| path.0 == [Step::Field(name.to_string())];
     match item {
         Item::Scenario => {
             *s = with_value(s, path, text)?;
@@ -158,7 +169,7 @@ fn set_field(s: &mut Scenario, item: Item, path: &DocPath, text: &str) -> Result
             let new: Source = with_value(&s.traffic[i], path, text)?;
             let new_id = new.id().to_string();
             s.traffic[i] = new;
-            if new_id != id && is_id("id") {
+            if new_id != id {
                 if s.traffic.iter().filter(|t| t.id() == new_id).count() > 1 {
                     return Err(EditError::Refused(format!("there is a traffic source `{new_id}` already")));
                 }

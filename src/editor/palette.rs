@@ -71,6 +71,24 @@ impl Kind {
         }
     }
 
+    /// What the palette calls this kind, in English and in Japanese.
+    pub fn label(self) -> (&'static str, &'static str) {
+        match self {
+            Kind::ClientPc => ("Client PC", "クライアント PC"),
+            Kind::Population => ("Customers (a group of PCs)", "利用者 (PC のグループ)"),
+            Kind::SpamBot => ("Infected PC (spam bot)", "感染した PC (スパムボット)"),
+            Kind::Router => ("Router", "ルータ"),
+            Kind::RouterOp25b => ("Router with OP25B", "OP25B 付きルータ"),
+            Kind::RouterNat => ("NAT router", "NAT ルータ"),
+            Kind::IspRelay => ("ISP mail server", "ISP のメールサーバ"),
+            Kind::OpenRelay => ("Open relay", "オープンリレー"),
+            Kind::SpammerServer => ("Spammer's server", "スパム業者のサーバ"),
+            Kind::Mx => ("MX (incoming mail server)", "MX (受信メールサーバ)"),
+            Kind::MailboxServer => ("Mailbox server (POP3)", "メールボックスサーバ (POP3)"),
+            Kind::Dns => ("DNS server", "DNS サーバ"),
+        }
+    }
+
     /// The palette entry that places a node like `node` (the kind the window
     /// shows for it): routers with an OP25B filter or a fixed address are
     /// told apart from plain ones.
@@ -116,7 +134,7 @@ impl Kind {
             }),
             Kind::IspRelay => NodeKind::IspRelay(MailServer {
                 mailboxes: vec![format!("*@{domain}")],
-                ..mail_server(format!("mail.{domain}"), &domain)
+                ..mail_server(near.free_hostname(format!("mail.{domain}"), format!("{id}.{domain}")), &domain)
             }),
             Kind::OpenRelay => NodeKind::OpenRelay(mail_server(format!("{id}.{domain}"), &domain)),
             Kind::SpammerServer => {
@@ -213,6 +231,15 @@ impl Near<'_> {
     fn mailbox_server(&self) -> Option<String> {
         let own = self.world.nodes.iter().filter(|n| n.isp.as_deref() == self.isp && self.isp.is_some());
         own.filter(|n| matches!(n.kind, NodeKind::MailboxServer(_))).map(|n| n.id.clone()).next()
+    }
+
+    /// `wanted` when no node has that host name yet, else `otherwise`.
+    fn free_hostname(&self, wanted: String, otherwise: String) -> String {
+        let taken = self.world.nodes.iter().any(|n| match &n.kind {
+            NodeKind::MailboxServer(m) => m.hostname == wanted,
+            k => k.mail_server().is_some_and(|m| m.hostname == wanted),
+        });
+        if taken { otherwise } else { wanted }
     }
 
     /// The ISP's customer ranges.

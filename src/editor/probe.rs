@@ -220,7 +220,12 @@ pub(crate) fn try_value<T: Serialize + DeserializeOwned>(value: &T, path: &DocPa
 }
 
 /// Values to offer a field of unknown type, simplest first.
-const SIMPLE: [&str; 9] = ["()", "[]", "{}", "\"\"", "0", "false", "0.0", "\"0s\"", "\"1/h\""];
+const SIMPLE: [&str; 11] =
+    ["()", "[]", "{}", "\"\"", "0", "false", "0.0", "\"0s\"", "\"1/h\"", "\"10.0.0.0/8\"", "\"192.0.2.1\""];
+
+/// Elements of the pairs to offer (the schema's tuples are pairs: an MX
+/// record, an A record, a forward, a position).
+const PAIRED: [&str; 3] = ["0", "\"\"", "\"192.0.2.1\""];
 
 /// A RON value the field at `path` of `value` accepts, as plain as can be
 /// found (`()` for a struct whose fields all have defaults, `""` for a
@@ -233,6 +238,10 @@ pub(crate) fn sample<T: Serialize + DeserializeOwned>(value: &T, path: &DocPath,
     let ok = |t: &str| try_value(value, path, &wrap(t));
     if let Some(t) = SIMPLE.iter().find(|t| ok(t).is_ok()) {
         return Some(wrap(t));
+    }
+    let pairs = PAIRED.iter().flat_map(|a| PAIRED.iter().map(move |b| format!("({a}, {b})")));
+    if let Some(t) = pairs.clone().find(|t| ok(t).is_ok()) {
+        return Some(wrap(&t));
     }
     if let Err(TryError::Ron(ron::Error::NoSuchEnumVariant { expected, .. })) = ok(PROBE_VARIANT) {
         return expected.iter().find(|v| ok(v).is_ok()).map(|v| wrap(v));

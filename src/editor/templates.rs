@@ -61,6 +61,24 @@ pub fn make(key: &str) -> Option<Scenario> {
     }
 }
 
+/// An editor on a new world from template `key`, with the template's
+/// comments (the tour's world keeps era 1's comments on what it keeps) and
+/// no file yet (Save as).
+pub fn editor(key: &str) -> Option<super::Editor> {
+    let scenario = make(key)?;
+    let original = match key {
+        "base" => {
+            // Written once with era 1's comments: those of its lesson, which
+            // the template leaves out, are not asked about at every save.
+            let era = tour::find("era:1")?;
+            Some(crate::scenario::format::format(&scenario, Some(era.text)).text)
+        }
+        "empty" => Some(EMPTY.to_string()),
+        _ => Some(tour::find(key)?.text.to_string()),
+    };
+    Some(super::Editor::new(scenario, None, original))
+}
+
 /// One ISP (`isp-a`, with a router on the Internet), its MX and mailbox
 /// server, a DNS server, and the zone with the MX record.
 pub const EMPTY: &str = r#"Scenario(

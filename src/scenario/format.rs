@@ -179,7 +179,8 @@ fn assemble(layout: &Layout, keys: &KeyMap, anchored: Vec<(Anchor, Trivia)>) -> 
     }
     let mut header = Vec::new();
     let mut footer = Vec::new();
-    let mut before: HashMap<usize, Vec<Trivia>> = HashMap::new();
+    // (comment or blank, one level deeper: inside a value, before its closing bracket)
+    let mut before: HashMap<usize, Vec<(Trivia, bool)>> = HashMap::new();
     let mut after: HashMap<usize, Vec<String>> = HashMap::new();
     let mut lost_comments = Vec::new();
     for (anchor, item) in anchored {
@@ -201,7 +202,10 @@ fn assemble(layout: &Layout, keys: &KeyMap, anchored: Vec<(Anchor, Trivia)>) -> 
             {
                 after.entry(n).or_default().push(text)
             }
-            (Some(&n), item) => before.entry(n).or_default().push(item),
+            (Some(&n), item) => {
+                let inside = matches!(anchor, Anchor::BeforeClose(_));
+                before.entry(n).or_default().push((item, inside))
+            }
             (None, Trivia::Comment { text, line, .. }) => lost_comments.push(LostComment { line, text }),
             (None, Trivia::Blank) => {}
         }
@@ -232,9 +236,16 @@ fn assemble(layout: &Layout, keys: &KeyMap, anchored: Vec<(Anchor, Trivia)>) -> 
     for (n, l) in lines.iter().enumerate() {
         let path = l.innermost();
         let pad = " ".repeat(l.indent);
-        for item in before.get(&n).into_iter().flatten() {
+        let items = before.get(&n).map_or(&[][..], Vec::as_slice);
+        // A line that only closes brackets: comments left inside the value
+        // are indented as its items are.
+        let closer = l.text.starts_with([')', ']', '}']);
+        for (k, (item, inside)) in items.iter().enumerate() {
+            let pad = if *inside && closer { " ".repeat(l.indent + 4) } else { pad.clone() };
+            // No blank line right before a closing bracket.
+            let comment_follows = items[k..].iter().any(|(t, _)| matches!(t, Trivia::Comment { .. }));
             match item {
-                Trivia::Blank if !last_blank && !last_opens => {
+                Trivia::Blank if !last_blank && !last_opens && (comment_follows || !closer) => {
                     emit(&mut text, &mut paths, String::new(), path.clone());
                     last_blank = true;
                 }

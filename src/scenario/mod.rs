@@ -57,6 +57,20 @@ pub fn load_with(path: &Path, opts: CheckOptions) -> Result<Scenario, LoadError>
     parse_with(&src, &file, opts)
 }
 
+/// The text of a scenario file, or of a built-in `era:N` / `example:NAME`,
+/// with the name to give it in messages (as [`load`] names it).
+pub fn source(path: &Path) -> Result<(String, String), LoadError> {
+    let file = path.display().to_string();
+    if crate::tour::is_tour_name(&file) {
+        return match crate::tour::find(&file) {
+            Some(entry) => Ok((entry.text.to_string(), entry.label())),
+            None => Err(LoadError::NotInTour { name: file }),
+        };
+    }
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io { file: file.clone(), source })?;
+    Ok((text(bytes, &file)?, file))
+}
+
 /// The text of a file: UTF-8 (a byte-order mark is skipped, as editors on
 /// Windows write one); anything else is reported at the first bad byte.
 fn text(bytes: Vec<u8>, file: &str) -> Result<String, LoadError> {
@@ -84,17 +98,26 @@ pub fn parse(src: &str, file: &str) -> Result<Scenario, LoadError> {
     parse_with(src, file, CheckOptions::default())
 }
 
-/// [`parse`] with options.
-pub fn parse_with(src: &str, file: &str, opts: CheckOptions) -> Result<Scenario, LoadError> {
+/// Reads scenario text into its types without checking it as a whole (no
+/// references, limits or ranges checked): what `relaysim fmt` and the
+/// editor need to write a world that still has errors. A syntax error is
+/// reported with its position, as by [`parse`].
+pub fn parse_syntax(src: &str, file: &str) -> Result<Scenario, LoadError> {
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
-    let scenario: Scenario = ron_options().from_str(src).map_err(|e| {
+    ron_options().from_str(src).map_err(|e| {
         let pos = Pos { line: e.span.start.line.max(1), col: e.span.start.col.max(1) };
         LoadError::Problems(vec![Problem {
             file: file.to_string(),
             pos,
             kind: ProblemKind::Syntax(hints::explain(&e.code, src, pos.line, pos.col)),
         }])
-    })?;
+    })
+}
+
+/// [`parse`] with options.
+pub fn parse_with(src: &str, file: &str, opts: CheckOptions) -> Result<Scenario, LoadError> {
+    let src = src.strip_prefix('\u{feff}').unwrap_or(src);
+    let scenario = parse_syntax(src, file)?;
     let limits = (!opts.force).then(work::Limits::default);
     let (problems, _) = validate::validate_with(&scenario, src, file, limits.as_ref());
     if problems.is_empty() { Ok(scenario) } else { Err(LoadError::Problems(problems)) }

@@ -70,14 +70,15 @@ fn scalars_are_written_so_they_read_back() {
     }
 }
 
+/// Options, a nested option, a tuple and a list of tuples.
+type Mixed = (Option<u8>, Option<Option<u8>>, Option<(f32, f32)>, Vec<(u16, String)>);
+
 #[test]
 fn options_variants_and_tuples_read_back() {
-    let v: (Option<u8>, Option<Option<u8>>, Option<(f32, f32)>, Vec<(u16, String)>) =
-        (Some(3), Some(None), Some((1.5, 2.0)), vec![(10, "mx".into())]);
+    let v: Mixed = (Some(3), Some(None), Some((1.5, 2.0)), vec![(10, "mx".into())]);
     let doc = to_doc(&v).expect("a tree");
     assert_eq!(doc.to_ron(), "(3, Some(None), (1.5, 2.0), [(10, \"mx\")])");
-    let back: (Option<u8>, Option<Option<u8>>, Option<(f32, f32)>, Vec<(u16, String)>) =
-        from_doc(&doc).expect("reads back");
+    let back: Mixed = from_doc(&doc).expect("reads back");
     assert_eq!(back, v);
     let relay =
         to_doc(&Some(scenario::RelayPolicy::MyNetworks(vec!["10.0.0.0/8".parse().expect("cidr")]))).expect("a tree");

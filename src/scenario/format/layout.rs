@@ -288,9 +288,9 @@ impl Layout {
             return;
         }
         // The leading simple fields stay on the first line.
-        let simple = |(n, v): &(&'static str, Doc)| {
-            !openable(v) && !holds_structs(v) && inner + chars(n) + 2 + chars(&v.to_ron()) + 1 <= WIDTH
-        };
+        // `name: value,` on a line of its own at `inner` fits in WIDTH.
+        let fits_alone = |(n, v): &(&'static str, Doc)| inner + chars(n) + chars(&v.to_ron()) + 3 <= WIDTH;
+        let simple = |f: &(&'static str, Doc)| !openable(&f.1) && !holds_structs(&f.1) && fits_alone(f);
         // As many as fit in HEAD_WIDTH: the shipped files' node lines run
         // past WIDTH with their ids, labels and addresses.
         let mut col = self.col();
@@ -318,7 +318,6 @@ impl Layout {
             self.push(")");
             return;
         }
-        let fits_alone = |(n, v): &(&'static str, Doc)| inner + chars(n) + 2 + chars(&v.to_ron()) + 1 <= WIDTH;
         if let [(n, v)] = rest
             && openable(v)
             && !fits_alone(&rest[0])

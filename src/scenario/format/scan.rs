@@ -98,7 +98,11 @@ pub(super) fn lex(src: &str) -> Lexed {
                     i += 1;
                 }
             }
-            let text: String = chars[start..i.min(chars.len())].iter().collect();
+            let mut text: String = chars[start..i.min(chars.len())].iter().collect();
+            // Unterminated: closed, so the text it is written into still reads.
+            for _ in 0..depth {
+                text.push_str(" */");
+            }
             let trailing = last_tok_line == start_line && !tokens.is_empty();
             if let Some(t) = trivia.last_mut() {
                 t.push(Trivia::Comment { text, line: start_line, trailing });
@@ -260,7 +264,13 @@ struct Elem {
 struct Parser<'a> {
     toks: &'a [Token],
     pos: usize,
+    /// Groups open around the current token.
+    depth: usize,
 }
+
+/// Groups nested deeper than this are read as flat tokens (no elements),
+/// so no input can exhaust the stack.
+const MAX_DEPTH: usize = 128;
 
 impl Parser<'_> {
     fn peek(&self, k: usize) -> Option<&Tok> {
@@ -291,6 +301,35 @@ impl Parser<'_> {
 
     fn group(&mut self, open: char, named: bool) -> Group {
         self.pos += 1;
+        if self.depth >= MAX_DEPTH {
+            return self.skip_group(open, named);
+        }
+        self.depth += 1;
+        let g = self.group_elems(open, named);
+        self.depth -= 1;
+        g
+    }
+
+    /// Past the closing bracket of a group too deep to read, by counting brackets.
+    fn skip_group(&mut self, open: char, named: bool) -> Group {
+        let mut level = 1;
+        while let Some(t) = self.peek(0).cloned() {
+            self.pos += 1;
+            match t {
+                Tok::Open(_) => level += 1,
+                Tok::Close(_) => {
+                    level -= 1;
+                    if level == 0 {
+                        return Group { open, named, elems: vec![], close_tok: Some(self.pos - 1) };
+                    }
+                }
+                _ => {}
+            }
+        }
+        Group { open, named, elems: vec![], close_tok: None }
+    }
+
+    fn group_elems(&mut self, open: char, named: bool) -> Group {
         let mut elems = Vec::new();
         loop {
             match self.peek(0) {
@@ -340,15 +379,21 @@ fn unquote(a: &str) -> String {
 
 pub(super) fn scan(src: &str) -> Scanned {
     let lexed = lex(src);
-    let mut p = Parser { toks: &lexed.tokens, pos: 0 };
+    let mut p = Parser { toks: &lexed.tokens, pos: 0, depth: 0 };
     let mut elements = Vec::new();
     let mut closes = std::collections::HashMap::new();
     let (mut root_first, mut root_last) = (None, None);
-    if !lexed.tokens.is_empty() {
-        root_first = Some(0);
+    // `#![enable(implicit_some)]` and the like: the formatter's text needs
+    // none (the loader enables both extensions), so they are not kept.
+    while matches!(p.peek(0), Some(Tok::Atom(a)) if a.starts_with('#')) {
+        p.value();
+    }
+    if p.pos < lexed.tokens.len() {
+        let first = p.pos;
+        root_first = Some(first);
         let (group, last) = p.value();
         root_last = Some(last);
-        elements.push(Element { path: DocPath::default(), first_tok: 0, last_tok: last });
+        elements.push(Element { path: DocPath::default(), first_tok: first, last_tok: last });
         if let Some(g) = group {
             walk(&g, &DocPath::default(), &mut elements, &mut closes);
         }

@@ -82,7 +82,12 @@ impl std::fmt::Display for When {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             When::After(d) => write!(f, "{d}"),
-            When::Date(t) => write!(f, "{t}"),
+            // Midnight as the bare date an author writes (`2005-06-01`), so a
+            // formatted file keeps it; it reads back the same.
+            When::Date(t) => {
+                let full = t.to_string();
+                write!(f, "{}", full.strip_suffix("T00:00:00Z").unwrap_or(&full))
+            }
         }
     }
 }
