@@ -310,3 +310,20 @@ fn the_benchmark_world_formats_to_the_same_scenario() {
     assert_eq!(sorted(comments(&f.text)), sorted(comments(&text)));
     assert_eq!(format(&back, Some(&f.text)).text, f.text);
 }
+
+#[test]
+fn a_checker_message_on_the_formatted_text_points_at_its_field() {
+    let mut s = relaysim::tour::find("era:2").and_then(|e| e.load().ok()).expect("era 2");
+    let i = s.nodes.iter().position(|n| n.id == "alice").expect("alice");
+    if let scenario::NodeKind::ClientPc(pc) = &mut s.nodes[i].kind {
+        pc.mail_client.server = "no-such-relay".into();
+    }
+    let f = format(&s, relaysim::tour::find("era:2").map(|e| e.text));
+    let Err(scenario::LoadError::Problems(problems)) = scenario::parse(&f.text, "edited.ron") else {
+        panic!("a dangling server is refused")
+    };
+    let p = problems.iter().find(|p| f.text.lines().nth(p.pos.line - 1).is_some_and(|l| l.contains("no-such-relay")));
+    let p = p.unwrap_or_else(|| panic!("a problem on the line of the server: {problems:?}"));
+    let path = f.lines[p.pos.line - 1].to_string();
+    assert!(path.starts_with(&format!("nodes[{i}].kind.mail_client")), "{path}");
+}

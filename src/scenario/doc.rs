@@ -184,13 +184,19 @@ impl Doc {
 
     /// The value as RON on one line, in the scenario files' dialect (implicit
     /// `Some`, unwrapped newtype variants), readable by [`from_doc`].
-    ///
-    /// Struct names are written as the shipped files write them
-    /// (`Credentials(user: "a", password: "b")`); RON accepts a struct with
-    /// or without its name.
+    /// Structs are written without their names: `(user: "a", password: "b")`.
     pub fn to_ron(&self) -> String {
         let mut out = String::new();
-        write::value(&mut out, self);
+        write::value(&mut out, self, false);
+        out
+    }
+
+    /// [`Doc::to_ron`] with the names of structs, as the shipped files write
+    /// their items (`Credentials(user: "a", password: "b")`) and as the
+    /// formatter does. RON reads a struct with or without its name.
+    pub fn to_ron_named(&self) -> String {
+        let mut out = String::new();
+        write::value(&mut out, self, true);
         out
     }
 }

@@ -17,7 +17,9 @@
 //! is listed in [`Formatted::lost_comments`], never dropped silently.
 //! Comments inside an item belong to the item's field or sub-item they
 //! precede, by its path in the item (inner lists by index). Comments before
-//! the scenario (the file's header) are always kept.
+//! the scenario (the file's header) are always kept, and so are those after
+//! it. Blank lines between items are kept (several as one); `#![enable(..)]`
+//! lines are not (the loader enables both extensions the text uses).
 
 mod defaults;
 mod keys;

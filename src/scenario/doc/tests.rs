@@ -84,3 +84,13 @@ fn options_variants_and_tuples_read_back() {
         to_doc(&Some(scenario::RelayPolicy::MyNetworks(vec!["10.0.0.0/8".parse().expect("cidr")]))).expect("a tree");
     assert_eq!(relay.to_ron(), "MyNetworks([\"10.0.0.0/8\"])");
 }
+
+#[test]
+fn structs_are_written_with_or_without_their_names() {
+    let c = crate::scenario::Credentials { user: "a".into(), password: "b".into() };
+    let doc = to_doc(&Some(c.clone())).expect("a tree");
+    assert_eq!(doc.to_ron(), "(user: \"a\", password: \"b\")");
+    assert_eq!(doc.to_ron_named(), "Credentials(user: \"a\", password: \"b\")");
+    let back: Option<crate::scenario::Credentials> = from_doc(&doc).expect("reads back");
+    assert_eq!(back, Some(c));
+}

@@ -1,10 +1,11 @@
 //! A [`Doc`] written as one line of RON, in the dialect of the scenario
-//! files: struct names kept, `Some` implicit, newtype variants unwrapped.
+//! files: `Some` implicit, newtype variants unwrapped; struct names written
+//! or not (`names`).
 
 use super::{Doc, VariantContent};
 
 /// Appends `doc` to `out`.
-pub(super) fn value(out: &mut String, doc: &Doc) {
+pub(super) fn value(out: &mut String, doc: &Doc, names: bool) {
     match doc {
         Doc::Unit => out.push_str("()"),
         Doc::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -17,32 +18,34 @@ pub(super) fn value(out: &mut String, doc: &Doc) {
         // (`Some(None)` cannot be written bare).
         Doc::Option(Some(d)) if matches!(**d, Doc::Option(_)) => {
             out.push_str("Some(");
-            value(out, d);
+            value(out, d, names);
             out.push(')');
         }
-        Doc::Option(Some(d)) => value(out, d),
+        Doc::Option(Some(d)) => value(out, d, names),
         Doc::Seq(items) => {
             out.push('[');
-            list(out, items);
+            list(out, items, names);
             out.push(']');
         }
-        Doc::Tuple(items) => tuple(out, items),
+        Doc::Tuple(items) => tuple(out, items, names),
         Doc::Map(entries) => {
             out.push('{');
             for (i, (k, v)) in entries.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                value(out, k);
+                value(out, k, names);
                 out.push_str(": ");
-                value(out, v);
+                value(out, v, names);
             }
             out.push('}');
         }
         Doc::Struct { name, fields } => {
-            out.push_str(name);
+            if names {
+                out.push_str(name);
+            }
             out.push('(');
-            struct_fields(out, fields);
+            struct_fields(out, fields, names);
             out.push(')');
         }
         Doc::Variant { variant, content, .. } => {
@@ -53,23 +56,23 @@ pub(super) fn value(out: &mut String, doc: &Doc) {
                 VariantContent::Newtype(d) => match &**d {
                     Doc::Struct { fields, .. } => {
                         out.push('(');
-                        struct_fields(out, fields);
+                        struct_fields(out, fields, names);
                         out.push(')');
                     }
                     d => {
                         out.push('(');
-                        value(out, d);
+                        value(out, d, names);
                         out.push(')');
                     }
                 },
                 VariantContent::Tuple(items) => {
                     out.push('(');
-                    list(out, items);
+                    list(out, items, names);
                     out.push(')');
                 }
                 VariantContent::Struct(fields) => {
                     out.push('(');
-                    struct_fields(out, fields);
+                    struct_fields(out, fields, names);
                     out.push(')');
                 }
             }
@@ -77,18 +80,18 @@ pub(super) fn value(out: &mut String, doc: &Doc) {
     }
 }
 
-fn list(out: &mut String, items: &[Doc]) {
+fn list(out: &mut String, items: &[Doc], names: bool) {
     for (i, d) in items.iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
         }
-        value(out, d);
+        value(out, d, names);
     }
 }
 
-fn tuple(out: &mut String, items: &[Doc]) {
+fn tuple(out: &mut String, items: &[Doc], names: bool) {
     out.push('(');
-    list(out, items);
+    list(out, items, names);
     if items.len() == 1 {
         out.push(',');
     }
@@ -96,14 +99,14 @@ fn tuple(out: &mut String, items: &[Doc]) {
 }
 
 /// `name: value, …` of a struct's fields.
-pub(super) fn struct_fields(out: &mut String, fields: &[(&'static str, Doc)]) {
+fn struct_fields(out: &mut String, fields: &[(&'static str, Doc)], names: bool) {
     for (i, (n, d)) in fields.iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
         }
         out.push_str(n);
         out.push_str(": ");
-        value(out, d);
+        value(out, d, names);
     }
 }
 

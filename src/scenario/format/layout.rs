@@ -180,7 +180,7 @@ impl Layout {
     /// it on its last line.
     fn value(&mut self, d: &Doc, path: &DocPath, indent: usize, tail: usize, mode: Mode) {
         if mode == Mode::Auto || !breakable(d) {
-            let one = d.to_ron();
+            let one = d.to_ron_named();
             if !breakable(d) || self.col() + chars(&one) + tail <= WIDTH {
                 self.push(&one);
                 self.register(d, path);
@@ -209,7 +209,7 @@ impl Layout {
             Doc::Tuple(items) => self.list("(", d, items.len(), ")", path, indent),
             Doc::Map(entries) => self.list("{", d, entries.len(), "}", path, indent),
             d => {
-                let one = d.to_ron();
+                let one = d.to_ron_named();
                 self.push(&one);
             }
         }
@@ -235,7 +235,7 @@ impl Layout {
         for ((step, _), (key, v)) in children(d).into_iter().zip(entries) {
             let p = with(path, step);
             let prefix = match (is_map, key) {
-                (true, Some(k)) => format!("{}: ", k.to_ron()),
+                (true, Some(k)) => format!("{}: ", k.to_ron_named()),
                 _ => String::new(),
             };
             self.element(&prefix, v, &p, indent + INDENT, Mode::Auto);
@@ -247,7 +247,7 @@ impl Layout {
     /// Plain items, as many on each line as fit.
     fn fill(&mut self, items: &[Doc], path: &DocPath, indent: usize) {
         for (i, item) in items.iter().enumerate() {
-            let one = item.to_ron();
+            let one = item.to_ron_named();
             let p = with(path, Step::Index(i));
             if i == 0 || self.col() + 1 + chars(&one) + 1 > WIDTH {
                 self.new_line(indent, path);
@@ -289,7 +289,7 @@ impl Layout {
         }
         // The leading simple fields stay on the first line.
         // `name: value,` on a line of its own at `inner` fits in WIDTH.
-        let fits_alone = |(n, v): &(&'static str, Doc)| inner + chars(n) + chars(&v.to_ron()) + 3 <= WIDTH;
+        let fits_alone = |(n, v): &(&'static str, Doc)| inner + chars(n) + chars(&v.to_ron_named()) + 3 <= WIDTH;
         let simple = |f: &(&'static str, Doc)| !openable(&f.1) && !holds_structs(&f.1) && fits_alone(f);
         // As many as fit in HEAD_WIDTH: the shipped files' node lines run
         // past WIDTH with their ids, labels and addresses.
@@ -297,7 +297,7 @@ impl Layout {
         let run = fields
             .iter()
             .take_while(|f| {
-                col += chars(f.0) + 4 + chars(&f.1.to_ron());
+                col += chars(f.0) + 4 + chars(&f.1.to_ron_named());
                 simple(f) && col <= HEAD_WIDTH
             })
             .count();
@@ -308,7 +308,7 @@ impl Layout {
             let p = with(path, Step::Field(n.to_string()));
             self.start(&p);
             self.push(&format!("{n}: "));
-            self.push(&v.to_ron());
+            self.push(&v.to_ron_named());
             self.register(v, &p);
             self.end(&p);
         }
