@@ -86,6 +86,10 @@ const TERMS: &[&str] = &[
     "RFC",
     "F",
     "before", // "POP before SMTP" is its name in Japanese too
+    "RON",    // the file format's name
+    "Shift",  // a key
+    "check",  // `relaysim check`, a command
+    "ron",    // a file name's extension
 ];
 
 /// Words of the scenario file itself (ids, addresses, and its labels and
@@ -379,6 +383,8 @@ fn edit_mode_speaks_japanese() {
     edit::enter(&mut edit, &mut state, &mut Playback::default(), &mut sel);
     let mut allowed: BTreeSet<String> =
         scenario_words(&state, "ja").into_iter().chain(TERMS.iter().map(|s| s.to_string())).collect();
+    // File names (the open file, the name Save as offers).
+    allowed.extend(words("01-open-relay.ron world.ron"));
     let s = state.scenario.clone();
     let mut items: Vec<(Item, ListTab)> = vec![(Item::Scenario, ListTab::World)];
     items.extend(s.nodes.iter().map(|n| (Item::Node(n.id.clone()), ListTab::Selection)));

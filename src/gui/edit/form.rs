@@ -14,11 +14,6 @@ use crate::gui::text::tr;
 use crate::scenario::Scenario;
 use crate::scenario::doc::{self, Doc, DocPath, Step};
 
-/// Values tried, in order, when an optional setting is switched on or a list
-/// gets a new item: the first one the schema accepts is kept (a struct
-/// whose fields all have defaults takes `()`).
-const FIRST_VALUES: [&str; 6] = ["()", "\"\"", "0", "[]", "false", "0.0"];
-
 /// The item's value as a tree (to take a list apart).
 fn item_doc(s: &Scenario, item: &Item) -> Option<Doc> {
     let r = match item {
@@ -32,12 +27,14 @@ fn item_doc(s: &Scenario, item: &Item) -> Option<Doc> {
     r.ok()
 }
 
-/// A list's items as RON, with one taken out or one added.
-fn list_with(s: &Scenario, item: &Item, path: &DocPath, remove: Option<usize>, add: Option<&str>) -> Option<String> {
+/// A list's items as RON with `add` (typed by the teacher) at its end.
+fn list_with(s: &Scenario, item: &Item, path: &DocPath, add: Option<&str>) -> Option<String> {
     let d = item_doc(s, item)?;
-    let Doc::Seq(items) = d.get(path)? else { return None };
-    let mut parts: Vec<String> =
-        items.iter().enumerate().filter(|(k, _)| Some(*k) != remove).map(|(_, v)| v.to_ron()).collect();
+    let items = match d.get(path) {
+        Some(Doc::Seq(items)) => items.clone(),
+        _ => Vec::new(),
+    };
+    let mut parts: Vec<String> = items.iter().map(|v| v.to_ron()).collect();
     if let Some(a) = add {
         parts.push(a.to_string());
     }
@@ -54,7 +51,20 @@ pub fn show(
     lang: Lang,
 ) {
     let Some(editor) = edit.editor.as_ref() else { return };
-    let rows = crate::editor::form::rows(editor, item);
+    // Rows are made again only when the item or the world changed (making
+    // them reads values back through serde: tens of milliseconds).
+    let revision = editor.revision();
+    let fresh = edit.rows.as_ref().is_some_and(|(i, r, _)| i == item && *r == revision);
+    if !fresh {
+        edit.rows = Some((item.clone(), revision, crate::editor::form::rows(editor, item)));
+    }
+    let rows = edit.rows.as_ref().map(|(_, _, r)| r.clone()).unwrap_or_default();
+    // Messages about the item as a whole stand above its fields.
+    let whole: Vec<String> =
+        editor.problems_of(item).filter(|p| p.path.0.is_empty()).map(|p| p.message.clone()).collect();
+    for m in whole {
+        ui.colored_label(egui::Color32::from_rgb(255, 120, 100), format!("⚠ {m}"));
+    }
     if rows.is_empty() {
         ui.weak(tr(lang, "(nothing to set)", "(設定項目なし)"));
         return;
@@ -69,7 +79,7 @@ pub fn show(
         ui.horizontal(|ui| {
             ui.add_space(12.0 * row.depth as f32);
             field(ui, edit, item, row, &key, state, &mut ops, &mut opened_ron, lang);
-            remove_button(ui, item, row, &lists, state, &mut ops, lang);
+            remove_button(ui, item, row, &lists, state, &mut ops, lang, edit);
         });
         if let Some(p) = &row.problem {
             ui.horizontal(|ui| {
@@ -83,9 +93,13 @@ pub fn show(
                 ui.colored_label(egui::Color32::from_rgb(255, 170, 90), why.clone());
             });
         } else if let Some(h) = row.hint.as_ref().filter(|_| edit.drafts.contains_key(&key)) {
+            let h = match lang {
+                Lang::Ja => crate::editor::form::hint_ja(h).map_or_else(|| h.clone(), str::to_string),
+                Lang::En => h.clone(),
+            };
             ui.horizontal(|ui| {
                 ui.add_space(12.0 * row.depth as f32 + 12.0);
-                ui.weak(h.clone());
+                ui.weak(h);
             });
         }
     }
@@ -162,8 +176,8 @@ fn field(
                 if !v {
                     ops.push(set("None".into()));
                 } else {
-                    let tries: Vec<String> = FIRST_VALUES.iter().map(|s| s.to_string()).collect();
-                    match first_accepted(edit, item, &row.path, &tries) {
+                    let on = edit.editor.as_ref().and_then(|e| crate::editor::form::on_value(e, item, &row.path));
+                    match on.filter(|v| first_accepted(edit, item, &row.path, std::slice::from_ref(v)).is_some()) {
                         Some(value) => ops.push(set(value)),
                         None => *opened_ron = Some((key.1.clone(), String::new())),
                     }
@@ -178,11 +192,8 @@ fn field(
             ui.weak(format!("({len})"));
             let add_key = (key.0.clone(), format!("{}+", key.1));
             if ui.small_button(tr(lang, "+ add", "+ 追加")).clicked() {
-                let tries: Vec<String> = FIRST_VALUES
-                    .iter()
-                    .filter_map(|v| list_with(&state.scenario, item, &row.path, None, Some(v)))
-                    .collect();
-                match first_accepted(edit, item, &row.path, &tries) {
+                let added = edit.editor.as_ref().and_then(|e| crate::editor::form::list_with_added(e, item, &row.path));
+                match added.filter(|v| first_accepted(edit, item, &row.path, std::slice::from_ref(v)).is_some()) {
                     Some(value) => ops.push(set(value)),
                     None => *opened_ron = Some((add_key.1.clone(), String::new())),
                 }
@@ -192,7 +203,7 @@ fn field(
                     ui.add(egui::TextEdit::singleline(text).hint_text(tr(lang, "new item (RON)", "新しい項目 (RON)")));
                 if r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                     let t = text.clone();
-                    if let Some(v) = list_with(&state.scenario, item, &row.path, None, Some(&t)) {
+                    if let Some(v) = list_with(&state.scenario, item, &row.path, Some(&t)) {
                         ops.push(set(v));
                     }
                     edit.drafts.remove(&add_key);
@@ -225,12 +236,22 @@ fn remove_button(
     state: &SimState,
     ops: &mut Vec<Op>,
     lang: Lang,
+    edit: &EditMode,
 ) {
+    // A setting that can be switched off (its value stays in the form until then).
+    if row.optional && !matches!(row.input, Input::Optional { .. }) {
+        let mut on = true;
+        if ui.checkbox(&mut on, "").on_hover_text(tr(lang, "switch this setting off", "この設定をオフにする")).changed()
+        {
+            ops.push(Op::SetField { item: item.clone(), path: row.path.clone(), value: "None".into() });
+        }
+    }
     let Some(Step::Index(k)) = row.path.0.last() else { return };
     let parent = DocPath(row.path.0[..row.path.0.len() - 1].to_vec());
+    let _ = state;
     if lists.contains(&parent)
         && ui.small_button("✖").on_hover_text(tr(lang, "remove this item", "この項目を削除")).clicked()
-        && let Some(v) = list_with(&state.scenario, item, &parent, Some(*k), None)
+        && let Some(v) = edit.editor.as_ref().and_then(|e| crate::editor::form::list_without(e, item, &parent, *k))
     {
         ops.push(Op::SetField { item: item.clone(), path: parent, value: v });
     }

@@ -83,6 +83,8 @@ pub struct EditMode {
     pub list: panel::ListTab,
     /// The Save as dialog has put the keyboard in its file name.
     pub save_as_focused: bool,
+    /// The form's rows, for (item, the editor's revision).
+    pub rows: Option<(Item, u64, Vec<crate::editor::form::Row>)>,
 }
 
 impl EditMode {

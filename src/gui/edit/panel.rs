@@ -216,7 +216,7 @@ fn problems_panel(root: &mut egui::Ui, edit: &mut EditMode, lang: Lang, height: 
                 let place = match &p.item {
                     Some(item) => format!(
                         "{}{}",
-                        item_name(item),
+                        item_name(item, lang),
                         if p.path.0.is_empty() { String::new() } else { format!(" · {}", p.path) }
                     ),
                     None => tr(lang, "world", "全体").to_string(),
@@ -236,9 +236,9 @@ fn problems_panel(root: &mut egui::Ui, edit: &mut EditMode, lang: Lang, height: 
 }
 
 /// How an item is named in lists and messages.
-pub fn item_name(item: &Item) -> String {
+pub fn item_name(item: &Item, lang: Lang) -> String {
     match item {
-        Item::Scenario => "scenario".into(),
+        Item::Scenario => tr(lang, "the scenario", "シナリオ全体").into(),
         Item::Isp(id) | Item::Node(id) | Item::Source(id) => id.clone(),
         Item::Link(k) => format!("links[{k}]"),
         Item::Zone(d) => d.clone(),
@@ -246,10 +246,10 @@ pub fn item_name(item: &Item) -> String {
 }
 
 /// The heading of an item's form: a link by its two ends.
-fn item_title(s: &crate::scenario::Scenario, item: &Item) -> String {
+fn item_title(s: &crate::scenario::Scenario, item: &Item, lang: Lang) -> String {
     match item {
-        Item::Link(k) => s.links.get(*k).map_or_else(|| item_name(item), |l| format!("{} — {}", l.a, l.b)),
-        _ => item_name(item),
+        Item::Link(k) => s.links.get(*k).map_or_else(|| item_name(item, lang), |l| format!("{} — {}", l.a, l.b)),
+        _ => item_name(item, lang),
     }
 }
 
@@ -295,7 +295,7 @@ fn side_column(ui: &mut egui::Ui, edit: &mut EditMode, state: &mut SimState, vie
         }
         for it in items {
             let on = edit.selected.as_ref() == Some(&it);
-            if ui.selectable_label(on, item_name(&it)).clicked() {
+            if ui.selectable_label(on, item_name(&it, lang)).clicked() {
                 edit.selected = Some(it);
             }
         }
@@ -324,7 +324,7 @@ fn side_column(ui: &mut egui::Ui, edit: &mut EditMode, state: &mut SimState, vie
             return;
         };
         ui.separator();
-        let title = edit.editor.as_ref().map_or_else(|| item_name(&item), |e| item_title(&e.scenario, &item));
+        let title = edit.editor.as_ref().map_or_else(|| item_name(&item, lang), |e| item_title(&e.scenario, &item, lang));
         ui.horizontal(|ui| {
             ui.heading(title);
             if item != Item::Scenario && ui.button(tr(lang, "🗑 Delete", "🗑 削除")).clicked() {
@@ -394,7 +394,7 @@ fn dialogs(
     match dialog {
         Dialog::ConfirmDelete(item) => {
             window(tr(lang, "Delete?", "削除しますか?")).show(ctx, |ui| {
-                let what = item_name(&item);
+                let what = item_name(&item, lang);
                 ui.label(match (lang, &item) {
                     (Lang::En, Item::Node(_)) => format!("Delete node `{what}` and its links? (Undo brings it back.)"),
                     (Lang::Ja, Item::Node(_)) => {
