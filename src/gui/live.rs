@@ -24,7 +24,15 @@ pub(super) fn plugin(app: &mut App) {
 /// paused: the world then stands still around the student). A run that
 /// starts again (a reload, going back) ends the live sessions with `421`:
 /// their messages belonged to the run that is gone.
-fn pump(ports: Option<Res<LivePorts>>, mut state: ResMut<SimState>, mut seen: Local<Option<u64>>) {
+///
+/// While the world is edited there is no run to talk to: open sessions are
+/// ended and new clients wait until edit mode ends.
+fn pump(
+    ports: Option<Res<LivePorts>>,
+    mut state: ResMut<SimState>,
+    mut seen: Local<Option<u64>>,
+    edit: Option<Res<super::edit::EditMode>>,
+) {
     let Some(ports) = ports else { return };
     let mut live = ports.0.lock().unwrap_or_else(|e| e.into_inner());
     let generation = state.generation;
@@ -32,5 +40,8 @@ fn pump(ports: Option<Res<LivePorts>>, mut state: ResMut<SimState>, mut seen: Lo
         live.engine.shutdown(&mut state.sim);
     }
     *seen = Some(generation);
+    if edit.is_some_and(|e| e.active()) {
+        return;
+    }
     live.engine.pump(&mut state.sim, Duration::ZERO);
 }

@@ -289,7 +289,9 @@ impl Engine {
                 let bytes = match c {
                     Conn::Smtp { live, .. } => format!(
                         "421 4.3.2 {} Service shutting down, closing transmission channel\r\n",
-                        sim.nodes[live.server].hostname
+                        // The run may have been replaced (a reload, the window's
+                        // edit mode): its nodes are not the session's.
+                        sim.nodes.get(live.server).map_or("relaysim", |n| n.hostname.as_str())
                     ),
                     Conn::Pop3 { .. } => "-ERR server shutting down\r\n".to_string(),
                 };
@@ -319,7 +321,7 @@ fn smtp_record(sim: &Simulation, live: &LiveSmtp, peer: IpAddr) -> SessionRecord
     let fmt = |l: &crate::sim::message::Line| format!("{}: {}", l.who, l.text);
     SessionRecord {
         protocol: "smtp",
-        node: sim.nodes[live.server].id.clone(),
+        node: sim.nodes.get(live.server).map_or_else(|| "(run replaced)".to_string(), |n| n.id.clone()),
         client_ip: live.client_ip.to_string(),
         peer: peer.to_string(),
         started_s: live.started as f64 / 1000.0,
