@@ -88,8 +88,11 @@ const TERMS: &[&str] = &[
     "before", // "POP before SMTP" is its name in Japanese too
     "RON",    // the file format's name
     "Shift",  // a key
-    "check",  // `relaysim check`, a command
-    "ron",    // a file name's extension
+    "Ctrl",   // keys: Ctrl+Z, Ctrl+Y
+    "Z",
+    "Y",
+    "check", // `relaysim check`, a command
+    "ron",   // a file name's extension
 ];
 
 /// Words of the scenario file itself (ids, addresses, and its labels and
